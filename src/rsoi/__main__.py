@@ -1,0 +1,5 @@
+"""`python -m rsoi` entry point."""
+
+from rsoi.cli import main
+
+raise SystemExit(main())

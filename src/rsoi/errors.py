@@ -1,0 +1,76 @@
+"""Input errors that name file, line, column and field, and say how to fix them."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the input."""
+
+    file: str
+    line: int | None
+    column: int | None
+    field: str
+    message: str
+    hint: str = ""
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        text = f"{where}: {self.field or '<document>'}: {self.message}"
+        if self.hint:
+            text += f"\n    fix: {self.hint}"
+        return text
+
+
+class InputError(Exception):
+    """Bad input: reported with exit code 2, never as a traceback."""
+
+    def __init__(self, problems: Iterable[Problem]):
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class InfeasibleError(Exception):
+    """Hard constraints conflict (exit code 3)."""
+
+    def __init__(self, message: str, conflicting: list[str]):
+        self.conflicting = conflicting
+        super().__init__(message)
+
+
+class SolverError(Exception):
+    """The solver stopped without a usable solution (exit code 4)."""
+
+
+class CheckError(Exception):
+    """The independent solution check found a violation."""
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    """A 'did you mean' hint, or an empty string."""
+    options = sorted(set(candidates))
+    close = difflib.get_close_matches(word, options, n=3, cutoff=0.6)
+    if close:
+        return "did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
+    if options and len(options) <= 12:
+        return "expected one of: " + ", ".join(options)
+    return ""
+
+
+def dotted(path: tuple) -> str:
+    """('routes', 3, 'capacity') -> 'routes[3].capacity'."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out

@@ -1,0 +1,113 @@
+"""One run, end to end: YAML -> validated model -> LP -> solution -> tables -> run folder."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rsoi.build import Context, build
+from rsoi.loader import LoadedModel, load_model
+from rsoi.lp import LinearProgram
+from rsoi.prepare import Prepared, prepare
+from rsoi.results import Tables, atomic_run_dir, make_tables, write_json, write_tables
+from rsoi.solve import Solution, solve
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class Run:
+    """Everything one run produced, in memory."""
+
+    model: LoadedModel
+    prep: Prepared
+    lp: LinearProgram
+    ctx: Context
+    solution: Solution
+    tables: Tables
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def summary(self) -> dict:
+        """The content of summary.json (only `timings_seconds` varies between identical runs)."""
+        spec = self.model.spec
+        sol = self.solution
+        short = self.tables.shortfalls
+        by_class = (
+            short.groupby("priority")["shortfall"].sum().round(9).to_dict() if len(short) else {}
+        )
+        return {
+            "model": spec.name,
+            "scenario": self.model.scenario,
+            "status": sol.status,
+            "solver_model_status": sol.model_status,
+            "objective": round(sol.objective, 9),
+            "objective_parts": {k: round(v, 9) for k, v in sol.objective_parts.items()},
+            "objective_mode": spec.settings.objective,
+            "lexicographic_stages": sol.stages,
+            "solver": sol.solver,
+            "solver_version": sol.solver_version,
+            "mip": sol.mip,
+            "variables": self.lp.n_cols,
+            "constraints": self.lp.n_rows,
+            "nonzeros": self.lp.nnz,
+            "input_hash": self.model.input_hash,
+            "china_action": spec.events.china_action.value,
+            "korea_conflict": spec.events.korea_conflict.model_dump(mode="json"),
+            "rok_support_level": spec.policies.rok_support.level.value,
+            "shortfall_by_priority": by_class,
+            "warnings": self.prep.warnings + sol.solver_messages,
+            "notional_data": True,
+            "timings_seconds": {k: round(v, 3) for k, v in self.timings.items()},
+        }
+
+
+def run_model(
+    path: str | Path,
+    scenario: str | None = None,
+    time_limit: float | None = None,
+    progress: Progress | None = None,
+) -> Run:
+    """Load, build and solve; raises InputError / InfeasibleError / SolverError."""
+    say = progress or (lambda _msg: None)
+    timings: dict[str, float] = {}
+    t = time.perf_counter()
+    say("loading model")
+    model = load_model(path, scenario)
+    prep = prepare(model)
+    timings["load"] = time.perf_counter() - t
+    t = time.perf_counter()
+    say("building LP")
+    lp, ctx = build(prep)
+    timings["build"] = time.perf_counter() - t
+    say(f"solving with HiGHS ({lp.n_cols} variables, {lp.n_rows} constraints)")
+    settings = model.spec.settings
+    sol = solve(
+        lp,
+        objective=settings.objective,
+        class_order=[c.id for c in settings.priority_classes],
+        time_limit=time_limit,
+        algorithm=settings.solver,
+        lexicographic_tolerance=settings.lexicographic_tolerance,
+    )
+    timings["handover"] = sol.handover_seconds
+    timings["solve"] = sol.solve_seconds
+    t = time.perf_counter()
+    tables = make_tables(lp, ctx, sol)
+    timings["tables"] = time.perf_counter() - t
+    return Run(model, prep, lp, ctx, sol, tables, timings)
+
+
+def write_run(
+    run: Run, target: Path, force: bool = False, extra: Callable[[Run, Path], None] | None = None
+) -> Path:
+    """Write the run folder atomically; `extra` adds more files (maps, report) inside it."""
+    t = time.perf_counter()
+    with atomic_run_dir(target, force=force) as tmp:
+        write_tables(tmp, run.tables)
+        if extra is not None:
+            extra(run, tmp)
+        run.timings["write"] = time.perf_counter() - t
+        write_json(tmp / "summary.json", run.summary())
+    return target

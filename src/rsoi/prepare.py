@@ -1,0 +1,339 @@
+"""Derive what the LP needs from a validated model: coordinates, distances, lags, active lines.
+
+Everything here is plain data (numpy / pandas / dataclasses); no LP objects.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+from rsoi.errors import InputError, Problem
+from rsoi.loader import LoadedModel
+from rsoi.schema import (
+    LADDER_ORDER,
+    SUPPORT_LEVEL_ORDER,
+    ChinaAction,
+    KoreaTiming,
+    Mode,
+    ModelSpec,
+)
+
+
+@dataclass(frozen=True)
+class RouteData:
+    """A route with everything derived."""
+
+    id: str
+    origin: str
+    destination: str
+    mode: Mode
+    capacity_t_per_period: np.ndarray  # per period, after attacks and closures
+    distance_km: float
+    transit_periods: int
+    cost_per_t: float
+    theater: str
+    onward: bool
+    lanes: tuple[str, ...]
+    source: str
+
+
+@dataclass
+class Prepared:
+    """A model with one scenario applied, ready for the LP builder."""
+
+    spec: ModelSpec
+    scenario: str | None
+    periods: np.ndarray  # 1..T
+    coords: dict[str, tuple[float, float]]  # place id -> (lon, lat)
+    routes: list[RouteData]
+    place_factor: dict[str, np.ndarray]  # attack factor per period (index t-1)
+    korea_start: int | None
+    ladder_rank: int
+    demands: list  # active Demand lines with ead/lad in absolute periods
+    requirements: list  # active Requirement lines with absolute from/to
+    force_arrival: dict[tuple[str, str], int]  # (force, theater) -> first period present
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def T(self) -> int:
+        return int(self.periods[-1])
+
+    @property
+    def days(self) -> float:
+        return self.spec.horizon.period_days
+
+    @cached_property
+    def place_by_id(self):
+        return {p.id: p for p in self.spec.places}
+
+    @cached_property
+    def commodity_by_id(self):
+        return {c.id: c for c in self.spec.commodities}
+
+    @cached_property
+    def theater_ids(self) -> list[str]:
+        return [t.id for t in self.spec.theaters]
+
+    @cached_property
+    def priority_weight(self) -> dict[str, float]:
+        return {c.id: c.weight for c in self.spec.settings.priority_classes}
+
+    def rok_level_allows(self, level) -> bool:
+        """Is ROK support at or above `level` in force?"""
+        current = self.spec.policies.rok_support.level
+        return SUPPORT_LEVEL_ORDER.index(current) >= SUPPORT_LEVEL_ORDER.index(level)
+
+
+def _load_geodata(model: LoadedModel) -> dict[str, tuple[float, float, dict]]:
+    spec = model.spec
+    if not spec.geodata:
+        return {}
+    path = (model.path.parent / spec.geodata).resolve()
+    try:
+        features = json.loads(path.read_text(encoding="utf-8"))["features"]
+    except FileNotFoundError:
+        raise InputError(
+            [
+                model.document.problem(
+                    ("geodata",),
+                    f"geodata file not found: {path}",
+                    "fix the path (relative to the model file)",
+                )
+            ]
+        ) from None
+    except (json.JSONDecodeError, KeyError, TypeError) as exc:
+        raise InputError(
+            [
+                Problem(
+                    str(path),
+                    None,
+                    None,
+                    "features",
+                    f"not a GeoJSON FeatureCollection: {exc}",
+                    "regenerate it",
+                )
+            ]
+        ) from None
+    out = {}
+    for i, feature in enumerate(features):
+        try:
+            props = feature["properties"]
+            lon, lat = feature["geometry"]["coordinates"][:2]
+            out[props["id"]] = (float(lon), float(lat), props)
+        except (KeyError, TypeError, ValueError):
+            raise InputError(
+                [
+                    Problem(
+                        str(path),
+                        None,
+                        None,
+                        f"features[{i}]",
+                        "feature needs properties.id and Point coordinates",
+                        "fix the feature",
+                    )
+                ]
+            ) from None
+    return out
+
+
+def prepare(model: LoadedModel) -> Prepared:
+    """Resolve geometry, scenario events and derived lags for the LP."""
+    from rsoi import geo  # local: geo pulls in pyproj/shapely
+
+    spec = model.spec
+    doc = model.document
+    T = spec.horizon.periods
+    periods = np.arange(1, T + 1)
+    problems: list[Problem] = []
+
+    geodata = _load_geodata(model)
+    coords: dict[str, tuple[float, float]] = {}
+    for i, place in enumerate(spec.places):
+        if place.lon is not None:
+            coords[place.id] = (place.lon, place.lat)
+        elif place.id in geodata:
+            lon, lat, props = geodata[place.id]
+            coords[place.id] = (lon, lat)
+            # Fill display attributes from geodata where the YAML is silent.
+            if place.name is None:
+                place.name = props.get("name", place.id)
+            if place.kind is None and props.get("kind"):
+                place.kind = props["kind"]
+            if place.country is None:
+                place.country = props.get("country")
+        else:
+            problems.append(
+                doc.problem(
+                    ("places", i, "id"),
+                    f"place '{place.id}' has no coordinates",
+                    "add it to the geodata file or give `lon` and `lat`",
+                )
+            )
+        if place.name is None:
+            place.name = place.id
+    if problems:
+        raise InputError(problems)
+
+    # Scenario events.
+    events = spec.events
+    ladder_rank = LADDER_ORDER.index(events.china_action)
+    timing = events.korea_conflict.timing
+    korea_start = {
+        KoreaTiming.none: None,
+        KoreaTiming.simultaneous: 1,
+        KoreaTiming.sequential: 1 + events.korea_conflict.delay_periods,
+    }[timing]
+    if korea_start is not None and korea_start > T:
+        korea_start = None
+
+    factor: dict[str, np.ndarray] = {}
+    for attack in events.attacks:
+        f = factor.setdefault(attack.target, np.ones(T))
+        f[attack.from_period - 1 :] = np.minimum(
+            f[attack.from_period - 1 :], attack.capacity_factor
+        )
+    place_factor = {p.id: factor.get(p.id, np.ones(T)) for p in spec.places}
+
+    lanes = {lane.id: lane for lane in spec.lanes}
+    closed = frozenset(lane.id for lane in spec.lanes if lane.closed)
+    sea_graph = None
+    if spec.sea_lanes:
+        sea_path = (model.path.parent / spec.sea_lanes).resolve()
+        if not sea_path.exists():
+            raise InputError(
+                [
+                    doc.problem(
+                        ("sea_lanes",), f"sea-lane file not found: {sea_path}", "fix the path"
+                    )
+                ]
+            )
+        sea_graph = geo.SeaLaneGraph.from_file(sea_path, coords)
+
+    routes: list[RouteData] = []
+    warnings: list[str] = []
+    place_theater = {p.id: p.theater for p in spec.places}
+    for i, r in enumerate(spec.routes):
+        mode = spec.modes[r.mode]
+        route_lanes = tuple(r.lanes)
+        cap = np.full(T, r.capacity_t_per_day * spec.horizon.period_days) * factor.get(r.id, 1.0)
+        distance = r.distance_km
+        if r.mode == Mode.sea and sea_graph is not None:
+            try:
+                path = sea_graph.path(r.origin, r.destination, closed_straits=closed)
+            except KeyError as exc:
+                raise InputError(
+                    [
+                        doc.problem(
+                            ("routes", i, "mode"),
+                            f"sea route end is not on the sea-lane graph: {exc}",
+                            "use a seaport or naval base, or give `distance_km` and `lanes`",
+                        )
+                    ]
+                ) from None
+            if path is None:
+                warnings.append(
+                    f"route {r.id}: no open sea path (closed straits); capacity set to 0"
+                )
+                cap = np.zeros(T)
+                path = sea_graph.path(r.origin, r.destination)
+            if path is not None:
+                # explicit lanes plus the modelled straits the sea path passes
+                route_lanes = tuple(
+                    dict.fromkeys([*r.lanes, *(s for s in path.straits if s in lanes)])
+                )
+                if distance is None:
+                    distance = path.distance_km
+        if distance is None:
+            (lon1, lat1), (lon2, lat2) = coords[r.origin], coords[r.destination]
+            distance = geo.geodesic_km(lon1, lat1, lon2, lat2) * mode.circuity
+        if any(lanes[x].closed for x in route_lanes):
+            cap = np.zeros(T)
+        transit = r.transit_periods
+        if transit is None:
+            transit = math.ceil(
+                distance / (mode.speed_km_per_day * spec.horizon.period_days) - 1e-9
+            )
+        theater = r.theater or place_theater[r.destination]
+        routes.append(
+            RouteData(
+                id=r.id,
+                origin=r.origin,
+                destination=r.destination,
+                mode=r.mode,
+                capacity_t_per_period=cap,
+                distance_km=float(distance),
+                transit_periods=int(transit),
+                cost_per_t=mode.cost_per_t_km * float(distance),
+                theater=theater,
+                onward=r.onward,
+                lanes=route_lanes,
+                source=r.source,
+            )
+        )
+
+    def shift(first: int, last: int | None, relative_to: str) -> tuple[int, int] | None:
+        last = T if last is None else last
+        if relative_to == "korea_conflict":
+            if korea_start is None:
+                return None
+            first, last = first + korea_start - 1, last + korea_start - 1
+        if first > T:
+            return None
+        return first, min(last, T)
+
+    def on_ladder(min_ladder: ChinaAction) -> bool:
+        return ladder_rank >= LADDER_ORDER.index(min_ladder)
+
+    demands = []
+    for d in spec.demands:
+        window = shift(d.ead, d.lad, d.relative_to)
+        if window and on_ladder(d.min_ladder) and d.quantity > 0:
+            demands.append(d.model_copy(update={"ead": window[0], "lad": window[1]}))
+    requirements = []
+    for q in spec.requirements:
+        window = shift(q.from_period, q.to_period, q.relative_to)
+        if window and on_ladder(q.min_ladder) and q.amount > 0:
+            requirements.append(
+                q.model_copy(update={"from_period": window[0], "to_period": window[1]})
+            )
+
+    anchors = {t.id: t.anchor for t in spec.theaters}
+    force_arrival: dict[tuple[str, str], int] = {}
+    for f in spec.forces:
+        for theater in f.theaters:
+            (lon1, lat1), (lon2, lat2) = coords[f.home], coords[anchors[theater]]
+            km = geo.geodesic_km(lon1, lat1, lon2, lat2)
+            # a force already based in the theater is there from its ready period
+            same = place_theater[f.home] == theater
+            lag = (
+                0
+                if same
+                else math.ceil(km / (f.speed_km_per_day * spec.horizon.period_days) - 1e-9)
+            )
+            force_arrival[(f.id, theater)] = f.ready_period + lag
+
+    return Prepared(
+        spec=spec,
+        scenario=model.scenario,
+        periods=periods,
+        coords=coords,
+        routes=routes,
+        place_factor=place_factor,
+        korea_start=korea_start,
+        ladder_rank=ladder_rank,
+        demands=demands,
+        requirements=requirements,
+        force_arrival=force_arrival,
+        warnings=warnings,
+    )
+
+
+def resolve_path(model_path: Path, relative: str) -> Path:
+    """A path named in a model, relative to the model file."""
+    return (model_path.parent / relative).resolve()

@@ -1,0 +1,618 @@
+"""Pydantic v2 schema of the rsoi model YAML.
+
+Every field carries a docstring: they become the JSON Schema descriptions
+(`python -m rsoi schema`) and the reference in docs/schema.md.  All models
+forbid unknown keys, so a typo is an error with a did-you-mean, never a
+silently ignored setting.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+Id = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z0-9][a-z0-9_\-]*$", max_length=80),
+]
+"""Lower-case identifier: letters, digits, '_' and '-'."""
+
+NonNeg = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+Fraction = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+Period = Annotated[int, Field(ge=1)]
+Source = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
+
+
+class Strict(BaseModel):
+    """Base: unknown keys are errors and field docstrings become descriptions."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+
+# --- enumerations -----------------------------------------------------------------
+
+
+class PlaceKind(StrEnum):
+    seaport = "seaport"
+    naval_base = "naval_base"
+    airbase = "airbase"
+    army_base = "army_base"
+    depot = "depot"
+    maintenance_facility = "maintenance_facility"
+    staging_area = "staging_area"
+    theater_destination = "theater_destination"
+    sea_area = "sea_area"
+
+
+class Mode(StrEnum):
+    sea = "sea"
+    air = "air"
+    road = "road"
+    rail = "rail"
+
+
+class TaskKind(StrEnum):
+    """The rear-area support tasks of 000_5467993c79f30f39.txt ("U.S. Expectations")."""
+
+    port_access = "port_access"
+    airfield_access = "airfield_access"
+    base_security = "base_security"
+    onward_transport = "onward_transport"
+    maintenance = "maintenance"
+    isr = "isr"
+    air_maritime_protection = "air_maritime_protection"
+    sea_lane_escort = "sea_lane_escort"
+
+
+class SupportLevel(StrEnum):
+    """South Korea's support "rheostat", lowest to highest."""
+
+    none = "none"
+    rear_area = "rear_area"
+    rear_area_isr_escort = "rear_area_isr_escort"
+    joint_operations = "joint_operations"
+
+
+SUPPORT_LEVEL_ORDER = list(SupportLevel)
+
+
+class ChinaAction(StrEnum):
+    """China's action ladder (000_5467993c79f30f39.txt, "Seoul Considers Its Options")."""
+
+    gray_zone = "gray_zone"
+    blockade = "blockade"
+    missile_strikes = "missile_strikes"
+    invasion = "invasion"
+    invasion_with_base_attacks = "invasion_with_base_attacks"
+
+
+LADDER_ORDER = list(ChinaAction)
+
+
+class KoreaTiming(StrEnum):
+    """When a Korean conflict starts relative to the Taiwan contingency."""
+
+    none = "none"
+    simultaneous = "simultaneous"
+    sequential = "sequential"
+
+
+class ConstraintMode(StrEnum):
+    hard = "hard"
+    elastic = "elastic"
+
+
+class Branch(StrEnum):
+    air = "air"
+    ground = "ground"
+    naval = "naval"
+    marine = "marine"
+
+
+class Assignment(StrEnum):
+    usfk = "usfk"
+    follow_on = "follow_on"
+    rok = "rok"
+
+
+# --- network ----------------------------------------------------------------------
+
+
+class Horizon(Strict):
+    periods: Annotated[int, Field(ge=1, le=10_000)]
+    """Number of planning periods, counted from C-day (period 1 starts on C-day)."""
+    period_days: Positive = 1.0
+    """Length of one period in days; per-day capacities are multiplied by it."""
+    c_day: str = "2030-01-01"
+    """Notional calendar date of C-day (ISO 8601), used for period start dates in outputs."""
+    source: Source = "notional"
+    """Where the horizon choice comes from."""
+
+
+class Theater(Strict):
+    id: Id
+    """Theater id, e.g. `korea` or `taiwan`."""
+    name: str
+    """Display name."""
+    anchor: Id
+    """Place id whose location stands for the theater when computing force arrival lags."""
+    source: Source = "notional"
+    """Citation."""
+
+
+class Place(Strict):
+    id: Id
+    """Place id; its geometry is joined by id from the geodata file."""
+    name: str | None = None
+    """Display name (defaults to the geodata name)."""
+    kind: PlaceKind | None = None
+    """Place kind (defaults to the geodata kind)."""
+    country: str | None = None
+    """ISO 3166-1 alpha-2 country code (defaults to the geodata country)."""
+    theater: Id
+    """Theater whose flows end here: routes into this place count as that theater's flows."""
+    lon: Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)] | None = None
+    """Longitude in WGS84 degrees; only for places missing from the geodata file."""
+    lat: Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)] | None = None
+    """Latitude in WGS84 degrees; only for places missing from the geodata file."""
+    cargo_t_per_day: NonNeg | None = None
+    """Cargo handling capacity (short tons per day, arrivals plus departures); none = unlimited."""
+    mog: NonNeg | None = None
+    """Maximum aircraft on ground: aircraft working slots at once; none = not an airfield."""
+    storage_t: NonNeg | None = None
+    """Storage capacity in short tons; none = unlimited."""
+    maintenance_capacity: NonNeg | None = None
+    """Maintenance work this facility can absorb per day (maintenance task units); none = unlimited."""
+    access_support_required: bool = False
+    """If true, throughput here is capped by the port/airfield-access capacity assigned to it."""
+    source: Source
+    """Citation for the capacities."""
+
+    @model_validator(mode="after")
+    def _lon_lat_pair(self) -> Place:
+        if (self.lon is None) != (self.lat is None):
+            raise ValueError("give both `lon` and `lat`, or neither (then geodata supplies them)")
+        return self
+
+
+class ModeSpec(Strict):
+    speed_km_per_day: Positive
+    """Average block speed used to derive transit time from distance."""
+    cost_per_t_km: NonNeg = 0.0
+    """Transport cost per short ton-kilometre (objective units)."""
+    payload_t_per_sortie: Positive | None = None
+    """Air only: average payload per sortie (short tons), used for the MOG limit."""
+    sorties_per_slot_per_day: Positive = 2.0
+    """Air only: aircraft turns one MOG slot supports per day."""
+    circuity: Annotated[float, Field(ge=1, allow_inf_nan=False)] = 1.0
+    """Factor on the geodesic distance when no path geometry is known (road/rail/sea)."""
+    source: Source = "notional"
+    """Citation."""
+
+
+class Route(Strict):
+    id: Id
+    """Route id."""
+    origin: Id
+    """Origin place id."""
+    destination: Id
+    """Destination place id."""
+    mode: Mode
+    """Transport mode."""
+    capacity_t_per_day: NonNeg
+    """Lift capacity in short tons per day."""
+    distance_km: NonNeg | None = None
+    """Distance; derived from the geometry (geodesic, or sea-lane path for sea) when omitted."""
+    transit_periods: Annotated[int, Field(ge=0)] | None = None
+    """Transit lag in whole periods; derived from distance and mode speed when omitted."""
+    onward: bool = False
+    """If true, flow needs onward-transport capacity assigned (munitions and logistics flow task)."""
+    lanes: list[Id] = []
+    """Sea lanes (ids) the route passes; derived from the sea-lane graph for sea routes when omitted."""
+    theater: Id | None = None
+    """Theater served by the flow; defaults to the destination place's theater."""
+    source: Source
+    """Citation."""
+
+
+class Lane(Strict):
+    id: Id
+    """Sea-lane / strait id (matches `strait` in geodata/sea_lanes.geojson)."""
+    name: str
+    """Display name."""
+    contested: bool = False
+    """If true, sea flow through the lane needs escort capacity (blockade)."""
+    closed: bool = False
+    """If true, no route through the lane may carry flow."""
+    escort_place: Id
+    """Place id (a sea_area) where escort capacity for this lane is allocated."""
+    source: Source = "notional"
+    """Citation."""
+
+
+# --- commodities and demand -------------------------------------------------------
+
+
+class Commodity(Strict):
+    id: Id
+    """Commodity id."""
+    name: str
+    """Display name."""
+    unit: str
+    """Unit the quantities are counted in (e.g. rounds, short tons)."""
+    short_tons_per_unit: Positive
+    """Short tons per unit, for capacities and penalties."""
+    source: Source
+    """Citation."""
+
+
+class Stock(Strict):
+    place: Id
+    """Place id holding the stock at C-day."""
+    commodity: Id
+    """Commodity id."""
+    quantity: NonNeg
+    """Quantity on hand at C-day (commodity units)."""
+    source: Source
+    """Citation."""
+
+
+class Production(Strict):
+    place: Id
+    """Place id where output enters the network."""
+    commodity: Id
+    """Commodity id."""
+    quantity_per_day: NonNeg
+    """Maximum output per day (commodity units)."""
+    from_period: Period = 1
+    """First producing period."""
+    to_period: Period | None = None
+    """Last producing period (default: horizon end)."""
+    source: Source
+    """Citation."""
+
+
+class Demand(Strict):
+    id: Id
+    """Requirement line id (a TPFDD-like line)."""
+    place: Id
+    """Destination place id (POD or final destination)."""
+    commodity: Id
+    """Commodity id."""
+    quantity: NonNeg
+    """Quantity required (commodity units)."""
+    ead: Period
+    """Earliest arrival period (EAD)."""
+    lad: Period
+    """Latest arrival period (LAD); later delivery is penalised per period late."""
+    relative_to: Literal["c_day", "korea_conflict"] = "c_day"
+    """Count EAD/LAD from C-day or from the start of the Korean conflict (line dropped if none)."""
+    min_ladder: ChinaAction = ChinaAction.gray_zone
+    """The line applies when China's action is at or above this rung."""
+    priority: Id
+    """Priority class id."""
+    source: Source
+    """Citation."""
+
+    @model_validator(mode="after")
+    def _window(self) -> Demand:
+        if self.lad < self.ead:
+            raise ValueError(f"lad ({self.lad}) is before ead ({self.ead}); set lad >= ead")
+        return self
+
+
+# --- tasks, providers, forces -----------------------------------------------------
+
+
+class Task(Strict):
+    id: TaskKind
+    """Task kind; its role in the LP is fixed (see docs/model.md)."""
+    name: str
+    """Display name."""
+    unit: str
+    """Unit of capability (e.g. 'short tons/day handled', 'security companies')."""
+    min_rok_level: SupportLevel
+    """Lowest ROK support level at which ROK providers may perform this task for the Taiwan theater."""
+    penalty_weight: Positive = 1.0
+    """Objective weight per unit of unmet requirement per day (times the priority class weight)."""
+    source: Source
+    """Citation."""
+
+
+class Requirement(Strict):
+    id: Id
+    """Requirement id."""
+    task: TaskKind
+    """Task kind: base_security, maintenance, isr or air_maritime_protection."""
+    place: Id
+    """Place id where the task is needed."""
+    theater: Id
+    """Theater the task supports."""
+    amount: NonNeg
+    """Capability needed per period (task units)."""
+    from_period: Period = 1
+    """First period."""
+    to_period: Period | None = None
+    """Last period (default: horizon end)."""
+    relative_to: Literal["c_day", "korea_conflict"] = "c_day"
+    """Count periods from C-day or from the start of the Korean conflict."""
+    min_ladder: ChinaAction = ChinaAction.gray_zone
+    """The requirement applies when China's action is at or above this rung."""
+    priority: Id
+    """Priority class id."""
+    source: Source
+    """Citation."""
+
+
+class Provider(Strict):
+    id: Id
+    """Provider id (a unit type of ROK or U.S. support forces)."""
+    name: str
+    """Display name."""
+    nation: Literal["ROK", "US"]
+    """Providing nation."""
+    usfk: bool = False
+    """True for units assigned to U.S. Forces Korea."""
+    home: Id
+    """Home place id."""
+    count: NonNeg
+    """Number of units available."""
+    capability: dict[TaskKind, Positive]
+    """Capability per unit per day for each task it can perform (task units)."""
+    serves: list[str] = []
+    """Place ids or country codes it may be allocated to (default: its home country)."""
+    available_from: Period = 1
+    """First available period."""
+    available_to: Period | None = None
+    """Last available period (default: horizon end)."""
+    source: Source
+    """Citation."""
+
+
+class Force(Strict):
+    id: Id
+    """Force id."""
+    name: str
+    """Display name."""
+    nation: Literal["ROK", "US"]
+    """Nation."""
+    branch: Branch
+    """Service branch (ground forces of USFK must stay under `usfk_ground_stays`)."""
+    assignment: Assignment
+    """usfk (in Korea at C-day), follow_on (dual-apportioned), or rok."""
+    home: Id
+    """Home place id; the arrival lag to each theater comes from the distance to its anchor."""
+    theaters: list[Id]
+    """Theaters the force is apportioned to."""
+    troops: NonNeg = 0.0
+    """Personnel strength (counts toward the U.S. troop floor when in Korea)."""
+    combat_power: NonNeg
+    """Notional combat-power index."""
+    aircraft: NonNeg = 0.0
+    """Aircraft count (for the USFK air-share bound)."""
+    ready_period: Period = 1
+    """First period the force can start moving."""
+    speed_km_per_day: Positive = 800.0
+    """Deployment speed used for the arrival lag."""
+    source: Source
+    """Citation."""
+
+
+class CombatRequirement(Strict):
+    theater: Id
+    """Theater id."""
+    amount_by_ladder: dict[ChinaAction, NonNeg] = {}
+    """Combat power needed per period, by China's action (missing rungs: 0)."""
+    korea_conflict_amount: NonNeg = 0.0
+    """Combat power needed per period once a Korean conflict has started."""
+    penalty_weight: Positive = 1.0
+    """Objective weight per unit of combat power short (times the priority class weight)."""
+    priority: Id
+    """Priority class id."""
+    source: Source
+    """Citation."""
+
+
+# --- policies ---------------------------------------------------------------------
+
+
+class DeterrenceFloor(Strict):
+    enabled: bool = True
+    """Switch the constraint on or off."""
+    mode: ConstraintMode = ConstraintMode.elastic
+    """hard: must hold; elastic: shortfall penalised in the priority class."""
+    combat_power: NonNeg
+    """Combat power kept on the peninsula in every period."""
+    opportunistic_combat_power: NonNeg
+    """Floor when North Korea is opportunistic ("defending Korea first")."""
+    north_korea_opportunistic: bool = False
+    """Use the higher floor."""
+    penalty_weight: Positive = 1.0
+    """Elastic mode only: objective weight per unit of combat power short (times the class weight)."""
+    priority: Id = "korea_defense"
+    """Priority class of the elastic shortfall."""
+    source: Source
+    """Citation."""
+
+
+class TroopFloor(Strict):
+    enabled: bool = True
+    """Switch the constraint on or off."""
+    mode: ConstraintMode = ConstraintMode.hard
+    """hard or elastic."""
+    troops: NonNeg = 28_500
+    """U.S. troops kept in Korea in every period."""
+    penalty_per_troop: Positive = 0.01
+    """Elastic mode only: objective weight per troop short (times the priority class weight)."""
+    priority: Id = "korea_defense"
+    """Priority class of the elastic shortfall."""
+    source: Source
+    """Citation."""
+
+
+class Switch(Strict):
+    enabled: bool = True
+    """Switch the constraint on or off."""
+    source: Source
+    """Citation."""
+
+
+class AirShare(Strict):
+    enabled: bool = True
+    """Switch the constraint on or off."""
+    max_share: Fraction
+    """Largest share of USFK aircraft that may support the Taiwan theater."""
+    source: Source
+    """Citation."""
+
+
+class RokSupport(Strict):
+    level: SupportLevel
+    """ROK support rheostat level in force."""
+    source: Source
+    """Citation."""
+
+
+class StrategicFlexibility(Strict):
+    allowed: bool = True
+    """If false, no USFK force may be apportioned to the Taiwan theater."""
+    source: Source
+    """Citation."""
+
+
+class Policies(Strict):
+    deterrence_floor: DeterrenceFloor
+    """North Korea deterrence floor (combat power kept in Korea)."""
+    troop_floor: TroopFloor
+    """U.S. troop floor in Korea."""
+    usfk_ground_stays: Switch
+    """USFK ground forces stay in Korea."""
+    usfk_air_share: AirShare
+    """Bound on the share of USFK aircraft supporting Taiwan operations."""
+    rok_support: RokSupport
+    """ROK support rheostat."""
+    strategic_flexibility: StrategicFlexibility
+    """2006 strategic-flexibility statement."""
+
+
+# --- events, scenarios, settings --------------------------------------------------
+
+
+class Attack(Strict):
+    target: Id
+    """Place or route id whose capacity drops."""
+    from_period: Period
+    """First period of reduced capacity."""
+    capacity_factor: Fraction
+    """Remaining share of capacity (0 = destroyed)."""
+    source: Source = "scenario assumption"
+    """Citation."""
+
+
+class KoreaConflict(Strict):
+    timing: KoreaTiming = KoreaTiming.none
+    """none, simultaneous (starts with the Taiwan contingency) or sequential."""
+    delay_periods: Annotated[int, Field(ge=0)] = 0
+    """Sequential only: the Korean conflict starts this many periods after C-day."""
+
+
+class Events(Strict):
+    china_action: ChinaAction = ChinaAction.gray_zone
+    """China's action on the ladder."""
+    korea_conflict: KoreaConflict = KoreaConflict()
+    """North Korea's timing."""
+    attacks: list[Attack] = []
+    """Capacity losses from attacks."""
+
+
+class PriorityClass(Strict):
+    id: Id
+    """Priority class id."""
+    weight: Positive
+    """Objective weight per short ton / capability unit of shortfall."""
+    description: str = ""
+    """What the class covers."""
+
+
+class Settings(Strict):
+    integer_units: bool = False
+    """Allocate whole provider units (MILP) instead of fractional (LP)."""
+    objective: Literal["weighted", "lexicographic"] = "weighted"
+    """weighted sum, or lexicographic by priority class then lateness then cost."""
+    lexicographic_tolerance: NonNeg = 1e-6
+    """Relative slack kept on each earlier stage in lexicographic mode."""
+    priority_classes: list[PriorityClass]
+    """Priority classes, most important first (Korea's defense first)."""
+    lateness_weight: NonNeg = 1.0
+    """Objective weight per short ton per period delivered after LAD."""
+    transport_cost_weight: NonNeg = 1.0
+    """Multiplier on transport cost (mode cost per ton-km)."""
+    solver: Literal["simplex", "ipm", "choose"] = "choose"
+    """HiGHS algorithm."""
+
+
+class Scenario(Strict):
+    description: str
+    """One-line description."""
+    inherits: Id | None = None
+    """Parent scenario id; its overrides apply first."""
+    overrides: dict = {}
+    """Values overlaid on the base model: nested keys, list entries addressed by id."""
+
+
+class ModelSpec(Strict):
+    """An rsoi theater model."""
+
+    name: Id
+    """Model name (used in run folder names)."""
+    description: str
+    """What the model represents."""
+    notional: Literal[True] = True
+    """All data is notional and open-source (must be true)."""
+    geodata: str | None = None
+    """Path (relative to this file) of the places GeoJSON joined by place id."""
+    sea_lanes: str | None = None
+    """Path of the sea-lane waypoint graph (GeoJSON) used for sea route distances."""
+    horizon: Horizon
+    """Planning horizon."""
+    settings: Settings
+    """Objective and solver settings."""
+    theaters: list[Theater]
+    """Theaters."""
+    modes: dict[Mode, ModeSpec]
+    """Per-mode speeds and costs."""
+    places: list[Place]
+    """Nodes of the theater network."""
+    lanes: list[Lane] = []
+    """Sea lanes and straits."""
+    routes: list[Route]
+    """Arcs of the theater network."""
+    commodities: list[Commodity]
+    """Commodities moved."""
+    stocks: list[Stock] = []
+    """Inventory at C-day."""
+    production: list[Production] = []
+    """Production capacity."""
+    demands: list[Demand] = []
+    """Delivery requirements (TPFDD-like lines)."""
+    tasks: list[Task]
+    """Rear-area support task definitions."""
+    requirements: list[Requirement] = []
+    """Requirements for base security, maintenance, ISR and protection."""
+    providers: list[Provider] = []
+    """Support providers."""
+    forces: list[Force] = []
+    """Forces apportioned between theaters."""
+    combat_requirements: list[CombatRequirement] = []
+    """Combat power demanded per theater."""
+    policies: Policies
+    """Policy constraints."""
+    events: Events = Events()
+    """Scenario events (overridden by scenarios)."""
+    default_scenario: Id | None = None
+    """Scenario solved when none is named."""
+    scenarios: dict[Id, Scenario] = {}
+    """Named scenarios."""
