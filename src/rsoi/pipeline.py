@@ -39,6 +39,7 @@ class Run:
         )
         return {
             "model": spec.name,
+            "model_file": str(self.model.path),
             "scenario": self.model.scenario,
             "status": sol.status,
             "solver_model_status": sol.model_status,

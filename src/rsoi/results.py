@@ -39,6 +39,8 @@ class Tables:
     inventory: pd.DataFrame
     shortfalls: pd.DataFrame
     duals: pd.DataFrame
+    deliveries: pd.DataFrame
+    production: pd.DataFrame
 
     def items(self) -> list[tuple[str, pd.DataFrame]]:
         return [
@@ -46,6 +48,8 @@ class Tables:
             ("apportionment", self.apportionment),
             ("flows", self.flows),
             ("inventory", self.inventory),
+            ("deliveries", self.deliveries),
+            ("production", self.production),
             ("shortfalls", self.shortfalls),
             ("duals", self.duals),
         ]
@@ -164,16 +168,30 @@ def make_tables(lp: LinearProgram, ctx: Context, sol: Solution) -> Tables:
         * inv["commodity"].map(lambda k: comm[k].short_tons_per_unit).to_numpy(float)
     )
 
-    shortfalls = _shortfalls(lp, ctx, x)
-    duals = _duals(lp, sol)
+    # deliveries and production (non-zero)
+    deliveries = _nonzero(lp.variables["delivery"], x, ["demand", "place", "commodity", "period"])
+    lad = {d.id: d.lad for d in prep.demands}
+    late = deliveries["period"].to_numpy() - deliveries["demand"].map(lad).to_numpy(int)
+    deliveries["periods_late"] = np.maximum(late, 0)
+    production = _nonzero(lp.variables["production"], x, ["line", "place", "commodity", "period"])
+
     return Tables(
-        alloc.reset_index(drop=True),
-        app.reset_index(drop=True),
-        flows,
-        inv.reset_index(drop=True),
-        shortfalls,
-        duals,
+        allocations=alloc.reset_index(drop=True),
+        apportionment=app.reset_index(drop=True),
+        flows=flows,
+        inventory=inv.reset_index(drop=True),
+        shortfalls=_shortfalls(lp, ctx, x),
+        duals=_duals(lp, sol),
+        deliveries=deliveries,
+        production=production,
     )
+
+
+def _nonzero(block, x: np.ndarray, columns: list[str]) -> pd.DataFrame:
+    """Rows of a variable block with a positive value, as index columns plus `quantity`."""
+    frame = block.index[columns].copy()
+    frame["quantity"] = _clean(x[block.ids])
+    return frame[frame["quantity"] > 0].reset_index(drop=True)
 
 
 def _shortfalls(lp: LinearProgram, ctx: Context, x: np.ndarray) -> pd.DataFrame:
