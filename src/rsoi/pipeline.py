@@ -34,9 +34,13 @@ class Run:
         spec = self.model.spec
         sol = self.solution
         short = self.tables.shortfalls
-        by_class = (
-            short.groupby("priority")["shortfall"].sum().round(9).to_dict() if len(short) else {}
-        )
+        by_class = {
+            cls: {
+                "penalty": round(sol.objective_parts.get(f"shortfall:{cls}", 0.0), 9),
+                "lines_short": int((short.loc[short["priority"] == cls, "shortfall"] > 1e-6).sum()),
+            }
+            for cls in (c.id for c in spec.settings.priority_classes)
+        }
         return {
             "model": spec.name,
             "model_file": str(self.model.path),

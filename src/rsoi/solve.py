@@ -186,8 +186,8 @@ def _lexicographic(
         if group is not groups[-1] and len(nz):
             bound = value + tol * max(1.0, abs(value))
             h.addRow(-HIGHS_INF, bound, len(nz), nz.astype(np.int32), c[nz])
-    # report the weighted objective of the final point; rows added above are not in `lp`
-    h.changeColsCost(lp.n_cols, all_cols, lp.cost())
+    # the reported objective is the weighted one at the final point (computed by the caller);
+    # costs are left at the last stage's: changing them would reset HiGHS's model status
 
 
 def iis_rows(h: highspy.Highs, lp: LinearProgram) -> list[str]:
