@@ -129,7 +129,7 @@ def demand(
     priority: str = "taiwan_support",
     commodity: str = "ammo",
     id: str = "d1",
-) -> dict:  # noqa: A002 - mirrors the YAML key
+) -> dict:
     return {
         "id": id,
         "place": place,
@@ -142,7 +142,7 @@ def demand(
     }
 
 
-def force(id: str, **fields) -> dict:  # noqa: A002 - mirrors the YAML key
+def force(id: str, **fields) -> dict:
     base = {
         "id": id,
         "name": id,
