@@ -700,7 +700,6 @@ def _slot_flow_rows(
     )
     slot_index = {s: i for i, s in enumerate(slots)}
     sel = np.flatnonzero(mask_of_flow)
-    theaters = ctx.r_theater[ctx.f_route[sel]]
     rows, cols, tons = [], [], []
     ends = (
         [("origin", ctx.r_origin, ctx.f_t)]
@@ -708,11 +707,15 @@ def _slot_flow_rows(
         else [("dest", ctx.r_dest, ctx.f_arrive), ("origin", ctx.r_origin, ctx.f_t)]
     )
     for _, place_arr, period_arr in ends:
-        place_ids = np.asarray(ctx.place_ids, dtype=object)[place_arr[ctx.f_route[sel]]]
-        slot_no = np.array(
-            [slot_index.get((p, th), -1) for p, th in zip(place_ids, theaters, strict=True)],
+        # slot of each route end (per route, not per flow: routes are few, flows many)
+        route_slot = np.array(
+            [
+                slot_index.get((ctx.place_ids[p], th), -1)
+                for p, th in zip(place_arr, ctx.r_theater, strict=True)
+            ],
             dtype=np.int64,
         )
+        slot_no = route_slot[ctx.f_route[sel]] if len(route_slot) else np.zeros(0, np.int64)
         ok = slot_no >= 0
         rows.append(slot_no[ok] * T + period_arr[sel][ok] - 1)
         cols.append(ctx.flow.ids[sel][ok])

@@ -234,9 +234,12 @@ class LinearProgram:
 
 
 def _names(family: str, index: pd.DataFrame) -> list[str]:
+    """Vectorised ``family[k1,k2,...]`` (column-wise string concatenation, no per-row joins)."""
     if index.empty:
         return []
     if len(index.columns) == 0:
         return [family] * len(index)
-    keys = index.astype(str).agg(",".join, axis=1)
-    return [f"{family}[{k}]" for k in keys]
+    keys = index.iloc[:, 0].astype(str).to_numpy(dtype=object)
+    for column in index.columns[1:]:
+        keys = keys + "," + index[column].astype(str).to_numpy(dtype=object)
+    return list(family + "[" + keys + "]")
