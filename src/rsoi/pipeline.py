@@ -111,6 +111,7 @@ def write_run(
     t = time.perf_counter()
     with atomic_run_dir(target, force=force) as tmp:
         write_tables(tmp, run.tables)
+        write_json(tmp / "summary.json", run.summary())  # `extra` may read the run folder
         if extra is not None:
             extra(run, tmp)
         run.timings["write"] = time.perf_counter() - t

@@ -1,0 +1,82 @@
+<qgis version="3.22.16" styleCategories="Symbology|Labeling|MapTips|Temporal">
+  <!-- rsoi allocations: colour by provider nation; temporal by period -->
+  <renderer-v2 type="categorizedSymbol" attr="nation" symbollevels="0" forceraster="0" enableorderby="0" referencescale="-1">
+<categories>
+<category value="US" symbol="0" label="US" render="true"/>
+<category value="ROK" symbol="1" label="ROK" render="true"/>
+</categories>
+<symbols>
+<symbol type="marker" name="0" alpha="0.6" clip_to_extent="1" force_rhr="0">
+<data_defined_properties>
+<Option type="Map">
+<Option type="QString" name="name" value=""/>
+<Option name="properties"/>
+<Option type="QString" name="type" value="collection"/>
+</Option>
+</data_defined_properties>
+<layer class="SimpleMarker" pass="0" locked="0" enabled="1">
+<Option type="Map">
+<Option type="QString" name="name" value="circle"/>
+<Option type="QString" name="color" value="${nation_US}"/>
+<Option type="QString" name="outline_color" value="255,255,255,255"/>
+<Option type="QString" name="outline_style" value="solid"/>
+<Option type="QString" name="outline_width" value="0.3"/>
+<Option type="QString" name="outline_width_unit" value="MM"/>
+<Option type="QString" name="size" value="2.2"/>
+<Option type="QString" name="size_unit" value="MM"/>
+<Option type="QString" name="scale_method" value="diameter"/>
+</Option>
+<data_defined_properties>
+<Option type="Map">
+<Option type="QString" name="name" value=""/>
+<Option name="properties"/>
+<Option type="QString" name="type" value="collection"/>
+</Option>
+</data_defined_properties>
+</layer>
+</symbol>
+<symbol type="marker" name="1" alpha="0.6" clip_to_extent="1" force_rhr="0">
+<data_defined_properties>
+<Option type="Map">
+<Option type="QString" name="name" value=""/>
+<Option name="properties"/>
+<Option type="QString" name="type" value="collection"/>
+</Option>
+</data_defined_properties>
+<layer class="SimpleMarker" pass="0" locked="0" enabled="1">
+<Option type="Map">
+<Option type="QString" name="name" value="circle"/>
+<Option type="QString" name="color" value="${nation_ROK}"/>
+<Option type="QString" name="outline_color" value="255,255,255,255"/>
+<Option type="QString" name="outline_style" value="solid"/>
+<Option type="QString" name="outline_width" value="0.3"/>
+<Option type="QString" name="outline_width_unit" value="MM"/>
+<Option type="QString" name="size" value="2.2"/>
+<Option type="QString" name="size_unit" value="MM"/>
+<Option type="QString" name="scale_method" value="diameter"/>
+</Option>
+<data_defined_properties>
+<Option type="Map">
+<Option type="QString" name="name" value=""/>
+<Option name="properties"/>
+<Option type="QString" name="type" value="collection"/>
+</Option>
+</data_defined_properties>
+</layer>
+</symbol>
+</symbols>
+</renderer-v2>
+  
+  <temporal enabled="1" mode="1" startField="period_start" endField="period_end" accumulate="0" durationField="" durationUnit="min" endExpression="" fixedDuration="0" startExpression="" limitMode="0">
+<fixedRange>
+<start>
+</start>
+<end>
+</end>
+</fixedRange>
+</temporal>
+  <blendMode>0</blendMode>
+<featureBlendMode>0</featureBlendMode>
+<layerOpacity>1</layerOpacity>
+  <mapTip>&lt;b&gt;[% "provider" %]&lt;/b&gt;&lt;br&gt;task: [% "task" %]&lt;br&gt;place: [% "place" %]&lt;br&gt;period_start: [% "period_start" %]&lt;br&gt;units_allocated: [% "units_allocated" %]&lt;br&gt;capability_per_day: [% "capability_per_day" %]&lt;br&gt;capability_unit: [% "capability_unit" %]</mapTip>
+</qgis>

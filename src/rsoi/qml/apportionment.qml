@@ -1,0 +1,90 @@
+<qgis version="3.22.16" styleCategories="Symbology|Labeling|MapTips">
+  <!-- rsoi apportionment: home to theater anchor, colour by nation, width by mean share -->
+  <renderer-v2 type="categorizedSymbol" attr="nation" symbollevels="0" forceraster="0" enableorderby="1" referencescale="-1">
+<categories>
+<category value="US" symbol="0" label="US" render="true"/>
+<category value="ROK" symbol="1" label="ROK" render="true"/>
+</categories>
+<symbols>
+<symbol type="line" name="0" alpha="0.7" clip_to_extent="1" force_rhr="0">
+<data_defined_properties>
+<Option type="Map">
+<Option type="QString" name="name" value=""/>
+<Option name="properties"/>
+<Option type="QString" name="type" value="collection"/>
+</Option>
+</data_defined_properties>
+<layer class="SimpleLine" pass="0" locked="0" enabled="1">
+<Option type="Map">
+<Option type="QString" name="capstyle" value="round"/>
+<Option type="QString" name="joinstyle" value="round"/>
+<Option type="QString" name="line_color" value="${nation_US}"/>
+<Option type="QString" name="line_style" value="solid"/>
+<Option type="QString" name="line_width" value="0.3"/>
+<Option type="QString" name="line_width_unit" value="MM"/>
+<Option type="QString" name="use_custom_dash" value="1"/>
+<Option type="QString" name="customdash" value="3;1.5"/>
+<Option type="QString" name="customdash_unit" value="MM"/>
+</Option>
+<data_defined_properties>
+<Option type="Map">
+<Option type="QString" name="name" value=""/>
+<Option type="Map" name="properties">
+<Option type="Map" name="outlineWidth">
+<Option type="bool" name="active" value="true"/>
+<Option type="QString" name="expression" value='0.2 + 1.8 * coalesce("share_mean", 0)'/>
+<Option type="int" name="type" value="3"/>
+</Option>
+</Option>
+<Option type="QString" name="type" value="collection"/>
+</Option>
+</data_defined_properties>
+</layer>
+</symbol>
+<symbol type="line" name="1" alpha="0.7" clip_to_extent="1" force_rhr="0">
+<data_defined_properties>
+<Option type="Map">
+<Option type="QString" name="name" value=""/>
+<Option name="properties"/>
+<Option type="QString" name="type" value="collection"/>
+</Option>
+</data_defined_properties>
+<layer class="SimpleLine" pass="0" locked="0" enabled="1">
+<Option type="Map">
+<Option type="QString" name="capstyle" value="round"/>
+<Option type="QString" name="joinstyle" value="round"/>
+<Option type="QString" name="line_color" value="${nation_ROK}"/>
+<Option type="QString" name="line_style" value="solid"/>
+<Option type="QString" name="line_width" value="0.3"/>
+<Option type="QString" name="line_width_unit" value="MM"/>
+<Option type="QString" name="use_custom_dash" value="1"/>
+<Option type="QString" name="customdash" value="3;1.5"/>
+<Option type="QString" name="customdash_unit" value="MM"/>
+</Option>
+<data_defined_properties>
+<Option type="Map">
+<Option type="QString" name="name" value=""/>
+<Option type="Map" name="properties">
+<Option type="Map" name="outlineWidth">
+<Option type="bool" name="active" value="true"/>
+<Option type="QString" name="expression" value='0.2 + 1.8 * coalesce("share_mean", 0)'/>
+<Option type="int" name="type" value="3"/>
+</Option>
+</Option>
+<Option type="QString" name="type" value="collection"/>
+</Option>
+</data_defined_properties>
+</layer>
+</symbol>
+</symbols>
+<orderby>
+<orderByClause asc="0" nullsFirst="0">"share_mean"</orderByClause>
+</orderby>
+</renderer-v2>
+  
+  
+  <blendMode>0</blendMode>
+<featureBlendMode>0</featureBlendMode>
+<layerOpacity>1</layerOpacity>
+  <mapTip>&lt;b&gt;[% "force_name" %]&lt;/b&gt;&lt;br&gt;theater: [% "theater" %]&lt;br&gt;share_mean: [% "share_mean" %]&lt;br&gt;share_max: [% "share_max" %]&lt;br&gt;first_period: [% "first_period" %]&lt;br&gt;shares: [% "shares" %]</mapTip>
+</qgis>

@@ -1,0 +1,157 @@
+<qgis version="3.22.16" styleCategories="Symbology|Labeling|MapTips|Temporal">
+  <!-- rsoi flows: colour by mode, width in proportion to short tons; temporal by period -->
+  <renderer-v2 type="categorizedSymbol" attr="mode" symbollevels="0" forceraster="0" enableorderby="1" referencescale="-1">
+<categories>
+<category value="sea" symbol="0" label="sea" render="true"/>
+<category value="air" symbol="1" label="air" render="true"/>
+<category value="rail" symbol="2" label="rail" render="true"/>
+<category value="road" symbol="3" label="road" render="true"/>
+</categories>
+<symbols>
+<symbol type="line" name="0" alpha="0.6" clip_to_extent="1" force_rhr="0">
+<data_defined_properties>
+<Option type="Map">
+<Option type="QString" name="name" value=""/>
+<Option name="properties"/>
+<Option type="QString" name="type" value="collection"/>
+</Option>
+</data_defined_properties>
+<layer class="SimpleLine" pass="0" locked="0" enabled="1">
+<Option type="Map">
+<Option type="QString" name="capstyle" value="round"/>
+<Option type="QString" name="joinstyle" value="round"/>
+<Option type="QString" name="line_color" value="${mode_sea}"/>
+<Option type="QString" name="line_style" value="solid"/>
+<Option type="QString" name="line_width" value="0.5"/>
+<Option type="QString" name="line_width_unit" value="MM"/>
+</Option>
+<data_defined_properties>
+<Option type="Map">
+<Option type="QString" name="name" value=""/>
+<Option type="Map" name="properties">
+<Option type="Map" name="outlineWidth">
+<Option type="bool" name="active" value="true"/>
+<Option type="QString" name="expression" value='coalesce(0.3 + 3.7 * "short_tons" / nullif(maximum("short_tons"), 0), 0.3)'/>
+<Option type="int" name="type" value="3"/>
+</Option>
+</Option>
+<Option type="QString" name="type" value="collection"/>
+</Option>
+</data_defined_properties>
+</layer>
+</symbol>
+<symbol type="line" name="1" alpha="0.6" clip_to_extent="1" force_rhr="0">
+<data_defined_properties>
+<Option type="Map">
+<Option type="QString" name="name" value=""/>
+<Option name="properties"/>
+<Option type="QString" name="type" value="collection"/>
+</Option>
+</data_defined_properties>
+<layer class="SimpleLine" pass="0" locked="0" enabled="1">
+<Option type="Map">
+<Option type="QString" name="capstyle" value="round"/>
+<Option type="QString" name="joinstyle" value="round"/>
+<Option type="QString" name="line_color" value="${mode_air}"/>
+<Option type="QString" name="line_style" value="solid"/>
+<Option type="QString" name="line_width" value="0.5"/>
+<Option type="QString" name="line_width_unit" value="MM"/>
+</Option>
+<data_defined_properties>
+<Option type="Map">
+<Option type="QString" name="name" value=""/>
+<Option type="Map" name="properties">
+<Option type="Map" name="outlineWidth">
+<Option type="bool" name="active" value="true"/>
+<Option type="QString" name="expression" value='coalesce(0.3 + 3.7 * "short_tons" / nullif(maximum("short_tons"), 0), 0.3)'/>
+<Option type="int" name="type" value="3"/>
+</Option>
+</Option>
+<Option type="QString" name="type" value="collection"/>
+</Option>
+</data_defined_properties>
+</layer>
+</symbol>
+<symbol type="line" name="2" alpha="0.6" clip_to_extent="1" force_rhr="0">
+<data_defined_properties>
+<Option type="Map">
+<Option type="QString" name="name" value=""/>
+<Option name="properties"/>
+<Option type="QString" name="type" value="collection"/>
+</Option>
+</data_defined_properties>
+<layer class="SimpleLine" pass="0" locked="0" enabled="1">
+<Option type="Map">
+<Option type="QString" name="capstyle" value="round"/>
+<Option type="QString" name="joinstyle" value="round"/>
+<Option type="QString" name="line_color" value="${mode_rail}"/>
+<Option type="QString" name="line_style" value="solid"/>
+<Option type="QString" name="line_width" value="0.5"/>
+<Option type="QString" name="line_width_unit" value="MM"/>
+</Option>
+<data_defined_properties>
+<Option type="Map">
+<Option type="QString" name="name" value=""/>
+<Option type="Map" name="properties">
+<Option type="Map" name="outlineWidth">
+<Option type="bool" name="active" value="true"/>
+<Option type="QString" name="expression" value='coalesce(0.3 + 3.7 * "short_tons" / nullif(maximum("short_tons"), 0), 0.3)'/>
+<Option type="int" name="type" value="3"/>
+</Option>
+</Option>
+<Option type="QString" name="type" value="collection"/>
+</Option>
+</data_defined_properties>
+</layer>
+</symbol>
+<symbol type="line" name="3" alpha="0.6" clip_to_extent="1" force_rhr="0">
+<data_defined_properties>
+<Option type="Map">
+<Option type="QString" name="name" value=""/>
+<Option name="properties"/>
+<Option type="QString" name="type" value="collection"/>
+</Option>
+</data_defined_properties>
+<layer class="SimpleLine" pass="0" locked="0" enabled="1">
+<Option type="Map">
+<Option type="QString" name="capstyle" value="round"/>
+<Option type="QString" name="joinstyle" value="round"/>
+<Option type="QString" name="line_color" value="${mode_road}"/>
+<Option type="QString" name="line_style" value="solid"/>
+<Option type="QString" name="line_width" value="0.5"/>
+<Option type="QString" name="line_width_unit" value="MM"/>
+</Option>
+<data_defined_properties>
+<Option type="Map">
+<Option type="QString" name="name" value=""/>
+<Option type="Map" name="properties">
+<Option type="Map" name="outlineWidth">
+<Option type="bool" name="active" value="true"/>
+<Option type="QString" name="expression" value='coalesce(0.3 + 3.7 * "short_tons" / nullif(maximum("short_tons"), 0), 0.3)'/>
+<Option type="int" name="type" value="3"/>
+</Option>
+</Option>
+<Option type="QString" name="type" value="collection"/>
+</Option>
+</data_defined_properties>
+</layer>
+</symbol>
+</symbols>
+<orderby>
+<orderByClause asc="0" nullsFirst="0">"short_tons"</orderByClause>
+</orderby>
+</renderer-v2>
+  
+  <temporal enabled="1" mode="1" startField="period_start" endField="period_end" accumulate="0" durationField="" durationUnit="min" endExpression="" fixedDuration="0" startExpression="" limitMode="0">
+<fixedRange>
+<start>
+</start>
+<end>
+</end>
+</fixedRange>
+</temporal>
+  <blendMode>0</blendMode>
+<featureBlendMode>0</featureBlendMode>
+<layerOpacity>1</layerOpacity>
+  <mapTip>&lt;b&gt;[% "route" %]&lt;/b&gt;&lt;br&gt;commodity: [% "commodity" %]&lt;br&gt;period_start: [% "period_start" %]&lt;br&gt;quantity: [% "quantity" %]&lt;br&gt;unit: [% "unit" %]&lt;br&gt;short_tons: [% "short_tons" %]</mapTip>
+</qgis>

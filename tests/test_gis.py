@@ -1,0 +1,202 @@
+"""Tests for rsoi.gis: plan.gpkg layers, styles, totals, geometry, GeoJSON and determinism."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyogrio
+import pytest
+import shapely
+
+from rsoi import geo
+from rsoi.errors import InputError
+from rsoi.gis import LAYERS, RunData, export_run, route_lines
+from rsoi.loader import load_model
+from rsoi.pipeline import run_model, write_run
+from rsoi.prepare import prepare
+
+ROOT = Path(__file__).resolve().parents[1]
+MODEL = ROOT / "models" / "korea_taiwan.yaml"
+EXPORTS = ("plan.gpkg", "map.png", "map.svg", "report.html")
+FIELDS = {
+    "places": {"id", "name", "kind", "country", "cargo_t_per_day", "mog", "storage_t",
+               "throughput_t", "utilisation", "mog_utilisation", "shortfall_pct",
+               "shortfall_text", "alloc_port_access", "alloc_base_security", "key"},
+    "routes": {"id", "origin", "destination", "mode", "capacity_t_per_day", "capacity_t",
+               "flow_t", "peak_utilisation", "distance_km", "geometry_km", "closed"},
+    "flows": {"route", "mode", "commodity", "period", "period_start", "period_end",
+              "quantity", "unit", "short_tons"},
+    "allocations": {"provider", "nation", "task", "place", "period", "period_start",
+                    "units_allocated", "capability_per_day"},
+    "apportionment": {"force", "nation", "theater", "home", "anchor", "share_mean",
+                      "share_max", "shares"},
+    "basemap_countries": {"name", "iso_n3"},
+    "basemap_land": {"part"},
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory) -> Path:
+    """The default model solved, written and exported (with GeoJSON)."""
+    folder = tmp_path_factory.mktemp("gis") / "run"
+    write_run(run_model(MODEL), folder)
+    export_run(folder, geojson=True)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def gpkg(run_dir: Path) -> Path:
+    return run_dir / "plan.gpkg"
+
+
+def test_export_writes_every_file_and_no_temporaries(run_dir: Path) -> None:
+    for name in EXPORTS:
+        assert (run_dir / name).stat().st_size > 0, name
+    leftovers = [p.name for p in run_dir.rglob(".*")]
+    assert leftovers == []
+
+
+def test_geopackage_is_version_1_2(gpkg: Path) -> None:
+    with sqlite3.connect(gpkg) as con:
+        assert con.execute("PRAGMA application_id").fetchone()[0] == 0x47504B47  # 'GPKG'
+        assert con.execute("PRAGMA user_version").fetchone()[0] == 10200
+
+
+def test_every_layer_has_its_fields_and_rows(gpkg: Path) -> None:
+    listed = {name for name, _ in pyogrio.list_layers(gpkg)}
+    assert set(LAYERS) | {"layer_styles"} == listed
+    for layer in LAYERS:
+        info = pyogrio.read_info(gpkg, layer=layer)
+        assert info["features"] > 0, layer
+        assert info["crs"] == "EPSG:4326"
+        missing = FIELDS[layer] - set(info["fields"])
+        assert not missing, (layer, missing)
+
+
+def test_every_layer_has_a_default_qgis_style(gpkg: Path) -> None:
+    styles = pyogrio.read_dataframe(gpkg, layer="layer_styles")
+    expected = {
+        "f_table_catalog", "f_table_schema", "f_table_name", "f_geometry_column", "styleName",
+        "styleQML", "styleSLD", "useAsDefault", "description", "owner", "ui", "update_time",
+    }  # fmt: skip
+    assert expected <= set(styles.columns)
+    for layer in LAYERS:
+        rows = styles[(styles["f_table_name"] == layer) & styles["useAsDefault"]]
+        assert len(rows) == 1, layer
+        row = rows.iloc[0]
+        assert row["f_geometry_column"] == pyogrio.read_info(gpkg, layer=layer)["geometry_name"]
+        root = ET.fromstring(row["styleQML"])
+        assert root.tag == "qgis"
+        assert root.find("renderer-v2") is not None
+        assert "${" not in row["styleQML"]
+
+
+def test_route_flow_totals_equal_flows_csv(run_dir: Path, gpkg: Path) -> None:
+    flows = pd.read_csv(run_dir / "flows.csv")
+    expected = flows.groupby("route")["short_tons"].sum()
+    routes = pyogrio.read_dataframe(gpkg, layer="routes").set_index("id")
+    got = routes["flow_t"]
+    assert np.isclose(got.sum(), flows["short_tons"].sum(), rtol=1e-9)
+    for route, tons in expected.items():
+        assert got[route] == pytest.approx(tons, rel=1e-9)
+    assert (got.drop(expected.index) == 0).all()
+    layer = pyogrio.read_dataframe(gpkg, layer="flows")
+    assert len(layer) == len(flows)
+    assert layer["short_tons"].sum() == pytest.approx(flows["short_tons"].sum(), rel=1e-9)
+
+
+def test_lines_are_densified_and_sea_distances_match_geometry(gpkg: Path) -> None:
+    routes = pyogrio.read_dataframe(gpkg, layer="routes")
+    vertices = routes.geometry.apply(lambda g: len(g.coords))
+    long = routes["geometry_km"] > 60  # densified to <= 25 km steps
+    assert (vertices[long] >= routes.loc[long, "geometry_km"] / 25).all()
+    sea = routes[routes["mode"] == "sea"]
+    assert np.allclose(sea["geometry_km"], sea["distance_km"], rtol=1e-6)
+    places = pyogrio.read_dataframe(gpkg, layer="places")
+    assert places["key"].any()
+
+
+def _prep_only(scenario: str) -> RunData:
+    """A RunData with a prepared model and no results (enough for route geometry)."""
+    prep = prepare(load_model(MODEL, scenario))
+    return RunData(Path(), {}, {}, prep, MODEL, False)
+
+
+def test_closed_taiwan_strait_reroutes_sea_lines() -> None:
+    strait = [(119.95, 23.7), (120.4, 25.3), (119.95, 22.95)]  # taiwan_strait_* waypoints
+    open_lines = route_lines(_prep_only("blockade"))
+    closed_run = _prep_only("blockade_strait_closed")
+    closed_lines = route_lines(closed_run)
+    no_path = {r.id for r in closed_run.prep.routes if r.capacity_t_per_period.max() <= 0}
+
+    def near_strait(line: shapely.LineString) -> bool:
+        return any(
+            min(geo.geodesic_km(x, y, lon, lat) for x, y in line.coords) < 30 for lon, lat in strait
+        )
+
+    rerouted = [r for r, line in open_lines.items() if near_strait(line) and r not in no_path]
+    assert rerouted, "some sea route should pass the Taiwan Strait when it is open"
+    for r in rerouted:
+        assert not near_strait(closed_lines[r]), r
+        assert closed_lines[r].length > open_lines[r].length
+
+
+def test_missing_model_file_is_an_input_error(run_dir: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "run"
+    shutil.copytree(run_dir, copy)
+    summary = json.loads((copy / "summary.json").read_text())
+    summary["model_file"] = "no/such/model.yaml"
+    (copy / "summary.json").write_text(json.dumps(summary))
+    with pytest.raises(InputError) as err:
+        export_run(copy)
+    assert "model_file" in str(err.value)
+    assert "fix:" in str(err.value)
+
+
+def test_relative_model_file_resolves_against_cwd(
+    run_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    copy = tmp_path / "run"
+    shutil.copytree(run_dir, copy, ignore=shutil.ignore_patterns(*EXPORTS, "geojson"))
+    summary = json.loads((copy / "summary.json").read_text())
+    summary["model_file"] = "models/korea_taiwan.yaml"
+    (copy / "summary.json").write_text(json.dumps(summary))
+    monkeypatch.chdir(ROOT)
+    written = export_run(copy)
+    assert {p.name for p in written} == set(EXPORTS)
+
+
+def test_geojson_is_rfc7946_with_styles(run_dir: Path) -> None:
+    folder = run_dir / "geojson"
+    for layer in LAYERS:
+        data = json.loads((folder / f"{layer}.geojson").read_text(encoding="utf-8"))
+        assert data["type"] == "FeatureCollection"
+        assert "crs" not in data
+        assert data["name"] == layer
+        assert data["features"]
+        bounds = np.array([shapely.geometry.shape(f["geometry"]).bounds for f in data["features"]])
+        assert bounds[:, [0, 2]].min() >= -180 and bounds[:, [0, 2]].max() <= 180
+        assert bounds[:, [1, 3]].min() >= -90 and bounds[:, [1, 3]].max() <= 90
+        assert ET.parse(folder / f"{layer}.qml").getroot().tag == "qgis"
+
+
+def test_export_is_deterministic(run_dir: Path, tmp_path: Path) -> None:
+    copies = []
+    for name in ("a", "b"):
+        copy = tmp_path / name
+        shutil.copytree(run_dir, copy, ignore=shutil.ignore_patterns(*EXPORTS, "geojson"))
+        export_run(copy)
+        copies.append(copy)
+    a, b = copies
+    assert (a / "report.html").read_bytes() == (b / "report.html").read_bytes()
+    assert (a / "map.svg").read_bytes() == (b / "map.svg").read_bytes()
+    for layer in [*LAYERS, "layer_styles"]:
+        fa = pyogrio.read_dataframe(a / "plan.gpkg", layer=layer)
+        fb = pyogrio.read_dataframe(b / "plan.gpkg", layer=layer)
+        pd.testing.assert_frame_equal(pd.DataFrame(fa), pd.DataFrame(fb), check_exact=True)
