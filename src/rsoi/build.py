@@ -419,13 +419,10 @@ def define_storage(ctx: Context) -> None:
     if not ids:
         return
     T, K = ctx.T, len(ctx.commodity_ids)
-    rows, cols, vals = [], [], []
-    for i, p in enumerate(ids):
-        base = ctx.place_pos[p] * K * T
-        for k in range(K):
-            rows.append(i * T + np.arange(T))
-            cols.append(ctx.inventory.ids[base + k * T : base + (k + 1) * T])
-            vals.append(np.full(T, ctx.tons[k]))
+    where = np.array([ctx.place_pos[p] for p in ids], dtype=np.int64)
+    i = np.repeat(np.arange(len(ids)), K * T)  # one term per (storage place, commodity, period)
+    k = np.tile(np.repeat(np.arange(K), T), len(ids))
+    t = np.tile(np.arange(T), len(ids) * K)
     index = pd.DataFrame(
         {"place": np.repeat(ids, T), "period": np.tile(np.arange(1, T + 1), len(ids))}
     )
@@ -434,9 +431,9 @@ def define_storage(ctx: Context) -> None:
     ctx.lp.add_constraints(
         "storage_capacity",
         index,
-        np.concatenate(rows),
-        np.concatenate(cols),
-        np.concatenate(vals),
+        i * T + t,
+        ctx.inventory.start + where[i] * K * T + k * T + t,
+        ctx.tons[k],
         upper=upper,
         source=source,
         entity="place",

@@ -9,6 +9,7 @@ columns in order, e.g. ``route_capacity[busan-kaohsiung,7]``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -33,9 +34,9 @@ class VarBlock:
     def size(self) -> int:
         return len(self.index)
 
-    @property
+    @cached_property
     def ids(self) -> np.ndarray:
-        """Global column ids of this block."""
+        """Global column ids of this block (computed once; blocks never change size)."""
         return np.arange(self.start, self.start + self.size)
 
 

@@ -1,12 +1,12 @@
-"""Scenario sweep on a local Dask cluster: one run folder per scenario plus sweep.csv."""
+"""Dask analyses: scenario sweep (one run folder per scenario) and node-loss resilience."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
+from rsoi.analyses import resilience, sweep
 from rsoi.pipeline import run_model
-from rsoi.sweep import sweep
 
 MODEL = "models/korea_taiwan.yaml"
 
@@ -33,3 +33,15 @@ def test_sweep_never_overwrites(tmp_path):
 
     with pytest.raises(RunExists):
         sweep(MODEL, ["gray_zone"], target, workers=1)
+
+
+def test_resilience_ranks_node_losses(tmp_path):
+    """Losing a node can only make the optimum worse (a restriction of the same LP), and the
+    table ranks the losses; losing Busan, the main SPOD, must cost something."""
+    nodes = ["busan", "mokpo"]
+    table = resilience(MODEL, "invasion", tmp_path / "res", nodes=nodes, workers=2)
+    assert set(table["node"]) == set(nodes)
+    assert (table["objective_increase"] >= -1e-6).all()
+    assert list(table["objective_increase"]) == sorted(table["objective_increase"], reverse=True)
+    assert table.loc[table["node"] == "busan", "objective_increase"].item() > 0
+    assert (tmp_path / "res" / "resilience.csv").exists()
