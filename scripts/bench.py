@@ -6,8 +6,8 @@
 For each size it writes a synthetic model YAML (`rsoi.synthetic`), then measures each tool in
 a FRESH subprocess (``--worker``), so peak RSS is not polluted by an earlier run:
 
-- ``direct``: load + prepare + rsoi build + `make_highs` (CSC arrays to highspy `passModel`),
-  nothing else: the memory baseline.
+- ``direct``: load + prepare + the numpy build + `make_highs` (CSC arrays to highspy
+  `passModel`) and, when solving, HiGHS's solve: nothing else. The memory baseline.
 - ``rsoi``: load, build, hand-over, HiGHS solve, tables, write (the run folder).
 - ``linopy``: load (same rsoi loader), linopy build (`rsoi.bench_linopy`), hand-over via
   `linopy.io.to_highspy`, HiGHS solve, write (non-zero values of every variable to CSV).
@@ -16,8 +16,9 @@ Every stage prints seconds and the peak RSS high-water mark (MB) after it. Non-s
 everything except HiGHS's own `run()`. Solves are skipped above ``--no-solve-above`` (default
 300k variables: at 1M HiGHS alone needs many minutes on a 2-core machine); without a solve the
 tables/write stages use x = 1 on as many evenly spread columns as the LP has rows (the most
-non-zeros a basic solution can have: an upper bound on the table sizes). Goals (checked here only, never in unit tests): rsoi non-solver time <= linopy's,
-and rsoi peak memory (non-solver stages) <= 1.5x the direct build's.
+non-zeros a basic solution can have: an upper bound on the table sizes). Goals (checked here
+only, never in unit tests): rsoi non-solver time <= linopy's, and rsoi's peak memory <= 1.5x
+the direct build's (both with the same solve, or both without).
 """
 
 from __future__ import annotations
@@ -131,10 +132,8 @@ def _solution(h: Any, lp: Any, solved: bool) -> Any:
     )
 
 
-def worker(tool: str, model: Path, solve: bool, algorithm: str, patches: bool) -> dict:
+def worker(tool: str, model: Path, solve: bool, algorithm: str) -> dict:
     """Measure one tool on one model in this (fresh) process."""
-    if patches:
-        apply_patches()
     from rsoi.build import build
     from rsoi.loader import load_model
     from rsoi.prepare import prepare
@@ -150,6 +149,8 @@ def worker(tool: str, model: Path, solve: bool, algorithm: str, patches: bool) -
         lp, ctx = st.run("build", lambda: build(prep))
         h = st.run("handover", lambda: make_highs(lp, None, algorithm))
         out.update(cols=lp.n_cols, rows=lp.n_rows, nnz=lp.nnz)
+        if tool == "direct" and solve:  # the memory baseline includes HiGHS's own solve too
+            st.run("solve", h.run)
         if tool == "rsoi":
             if solve:
                 st.run("solve", h.run)
@@ -209,81 +210,6 @@ def _write_linopy(m: Any, h: Any, x: Any, folder: Path) -> None:
         frame.to_csv(folder / f"{name}.csv", index=False, float_format="%.9g")
 
 
-# --- proposed fast paths (measured by monkeypatching; see the report) ----------------------
-
-
-def apply_patches() -> None:
-    """Monkeypatch the hot spots with the fast paths proposed for rsoi (``--patches``)."""
-    import numpy as np
-    import pandas as pd
-
-    from rsoi import build as B
-    from rsoi import lp as L
-
-    def ids(self: Any) -> np.ndarray:  # computed once: slices of it no longer pin new arrays
-        cached = self.__dict__.get("_ids")
-        if cached is None or len(cached) != self.size:
-            cached = self.__dict__["_ids"] = np.arange(self.start, self.start + self.size)
-        return cached
-
-    L.VarBlock.ids = property(ids)
-
-    def define_storage(ctx: Any) -> None:
-        ids_ = [p.id for p in ctx.spec.places if p.storage_t is not None]
-        if not ids_:
-            return
-        T, K = ctx.T, len(ctx.commodity_ids)
-        where = np.array([ctx.place_pos[p] for p in ids_], dtype=np.int64)
-        i = np.repeat(np.arange(len(ids_)), K * T)
-        k = np.tile(np.repeat(np.arange(K), T), len(ids_))
-        t = np.tile(np.arange(T), len(ids_) * K)
-        index = pd.DataFrame(
-            {"place": np.repeat(ids_, T), "period": np.tile(np.arange(1, T + 1), len(ids_))}
-        )
-        ctx.lp.add_constraints(
-            "storage_capacity",
-            index,
-            i * T + t,
-            ctx.inventory.start + where[i] * K * T + k * T + t,
-            ctx.tons[k],
-            upper=np.repeat([ctx.prep.place_by_id[p].storage_t for p in ids_], T),
-            source=np.repeat([ctx.prep.place_by_id[p].source for p in ids_], T).astype(object),
-            entity="place",
-            doc=B.define_storage.__doc__ or "",
-        )
-
-    B.FAMILIES[B.FAMILIES.index(B.define_storage)] = define_storage
-    B.define_storage = define_storage
-
-    from rsoi import results as RS
-
-    def _period_start(ctx: Any, periods: Any) -> np.ndarray:
-        import datetime as dt
-
-        c_day = dt.date.fromisoformat(ctx.spec.horizon.c_day)
-        days = ctx.spec.horizon.period_days
-        lut = np.array(
-            [(c_day + dt.timedelta(days=t * days)).isoformat() for t in range(ctx.T + 1)],
-            dtype=object,
-        )
-        return lut[np.asarray(periods, dtype=np.int64) - 1]
-
-    RS._period_start = _period_start
-
-    def write_tables(folder: Any, tables: Any) -> None:
-        for name, frame in tables.items():
-            out = frame.copy(deep=False)
-            for col in out.columns:
-                if out[col].dtype.kind == "f":  # '%.9g' per value, NaN empty: as to_csv does
-                    out[col] = [f"{v:.9g}" if v == v else "" for v in out[col].to_numpy().tolist()]
-            out.to_csv(folder / f"{name}.csv", index=False, lineterminator="\n")
-
-    RS.write_tables = write_tables
-    from rsoi import pipeline as PL
-
-    PL.write_tables = write_tables
-
-
 # --- parent -------------------------------------------------------------------------------
 
 
@@ -304,8 +230,6 @@ def _run_worker(tool: str, model: Path, solve: bool, args: argparse.Namespace) -
     ]
     if solve:
         cmd.append("--solve")
-    if args.patches:
-        cmd.append("--patches")
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
         sys.stderr.write(proc.stdout + proc.stderr)
@@ -324,14 +248,9 @@ def _core(r: dict) -> float:
     return sum(s[k]["seconds"] for k in ("load", "build", "handover") if k in s)
 
 
-def _peak_non_solver(r: dict) -> float:
-    """Peak RSS over the non-solver stages (exact high-water unless a solve came first)."""
-    s = r.get("stages", {})
-    if "solve" not in s:
-        return max(v["peak_mb"] for v in s.values())
-    before = s["handover"]["peak_mb"]
-    after = [s[k]["stage_peak_mb"] for k in ("tables", "write") if k in s]
-    return max([before, *after])
+def _peak(r: dict) -> float:
+    """Peak RSS over all stages (the high-water mark of the worker process)."""
+    return max(v["peak_mb"] for v in r["stages"].values())
 
 
 def report(results: list[dict]) -> str:
@@ -383,8 +302,8 @@ def report(results: list[dict]) -> str:
         rn = _non_solver(r) if "stages" in r else float("nan")
         ln = _non_solver(li) if "stages" in li else float("nan")
         solve = r.get("stages", {}).get("solve", {}).get("seconds")
-        rm = _peak_non_solver(r) if "stages" in r else float("nan")
-        dm = max(v["peak_mb"] for v in d["stages"].values()) if "stages" in d else float("nan")
+        rm = _peak(r) if "stages" in r else float("nan")
+        dm = _peak(d) if "stages" in d else float("nan")
         ratio_t = rn / ln if ln == ln and ln else float("nan")
         core_t = _core(r) / _core(li) if "stages" in li and "stages" in r else float("nan")
         ratio_m = rm / dm if dm == dm and dm else float("nan")
@@ -425,11 +344,6 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, help="also write all measurements to this file")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--workdir", type=Path, help="keep generated models here")
-    ap.add_argument(
-        "--patches",
-        action="store_true",
-        help="monkeypatch the proposed rsoi fast paths (to measure them)",
-    )
     ap.add_argument("--worker", choices=TOOLS, help=argparse.SUPPRESS)
     ap.add_argument("--model", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--solve", action="store_true", help=argparse.SUPPRESS)
@@ -437,7 +351,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     if args.worker:
-        data = worker(args.worker, args.model, args.solve, args.algorithm, args.patches)
+        data = worker(args.worker, args.model, args.solve, args.algorithm)
         args.out.write_text(json.dumps(data))
         return 0
 
@@ -460,7 +374,7 @@ def main(argv: list[str] | None = None) -> int:
                 if tool == "linopy" and args.skip_linopy:
                     continue
                 print(f"[{label}] {tool} ...", file=sys.stderr, flush=True)
-                res["tools"][tool] = _run_worker(tool, path, solve and tool != "direct", args)
+                res["tools"][tool] = _run_worker(tool, path, solve, args)
             r = res["tools"].get("rsoi", {})
             res.update(cols=r.get("cols", 0), rows=r.get("rows", 0), nnz=r.get("nnz", 0))
             li = res["tools"].get("linopy", {})
