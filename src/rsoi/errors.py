@@ -24,7 +24,8 @@ class Problem:
             where += f":{self.line}"
             if self.column is not None:
                 where += f":{self.column}"
-        text = f"{where}: {self.field or '<document>'}: {self.message}"
+        field = self.field if len(self.field) <= 120 else self.field[:117] + "..."
+        text = f"{where}: {field or '<document>'}: {self.message}"
         if self.hint:
             text += f"\n    fix: {self.hint}"
         return text
@@ -51,13 +52,19 @@ class SolverError(Exception):
 
 
 class CheckError(Exception):
-    """The independent solution check found a violation."""
+    """The independent solution check found violations (an internal error: exit code 1)."""
+
+    def __init__(self, violations: Iterable[str], folder: str = ""):
+        self.violations = list(violations)
+        self.folder = folder
+        head = f"{len(self.violations)} violation(s)" + (f" in {folder}" if folder else "")
+        super().__init__(head + ":\n" + "\n".join(f"  - {v}" for v in self.violations[:50]))
 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:
     """A 'did you mean' hint, or an empty string."""
-    options = sorted(set(candidates))
-    close = difflib.get_close_matches(word, options, n=3, cutoff=0.6)
+    options = sorted({str(c) for c in candidates})
+    close = difflib.get_close_matches(str(word), options, n=3, cutoff=0.6)
     if close:
         return "did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
     if options and len(options) <= 12:

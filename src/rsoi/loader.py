@@ -1,22 +1,42 @@
 """Load model YAML safely, overlay a scenario, validate, and report every problem with its line.
 
-Data flow: bytes -> (plain data, line map) -> scenario overlay -> pydantic -> reference checks.
+Data flow: bytes -> YAML events -> (plain data, line map) -> scenario overlay -> pydantic ->
+reference checks -> data-file checks.
+
+YAML is read from the parser's event stream by a small builder of our own (no ruamel
+constructor runs), so no tag can build an object, nesting depth and alias expansion are
+bounded before anything is materialised, and every node keeps its file:line:column.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import copy
+import dataclasses
+import datetime as dt
+import functools
 import hashlib
 import json
 import math
-from dataclasses import dataclass
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import (
+    AliasEvent,
+    CollectionStartEvent,
+    DocumentStartEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+)
 
 from rsoi.errors import InputError, Problem, did_you_mean, dotted
 from rsoi.schema import ModelSpec
@@ -24,10 +44,32 @@ from rsoi.schema import ModelSpec
 MAX_FILE_BYTES = 20 * 1024 * 1024
 """Larger model files are refused (tables this big belong in CSV)."""
 MAX_NODES = 1_000_000
-"""Bound on expanded YAML nodes: defeats alias bombs ("billion laughs")."""
+"""Bound on YAML nodes after alias expansion."""
+MAX_ALIAS_NODES = 100_000
+"""Bound on nodes created by expanding aliases: defeats alias bombs ("billion laughs")."""
+MAX_DEPTH = 64
+"""Bound on nesting depth of mappings and lists (a model needs about 6)."""
+MAX_ABS_NUMBER = 1e15
+"""Numbers beyond this magnitude are refused: no logistics quantity is that large, and
+products of such numbers overflow or lose all precision in the LP."""
+PATH_FIELDS = ("geodata", "sea_lanes")
+"""Model fields naming files; they must stay inside the model's tree (docs/reliability.md)."""
+ROOT_MARKERS = ("pyproject.toml", ".git")
+"""A folder holding one of these is a project root: the tree model paths may point into."""
+
+_ALLOW_OUTSIDE = contextvars.ContextVar("rsoi_allow_outside_paths", default=False)
 
 Path_ = tuple[str | int, ...]
 Location = tuple[str, int, int]  # file, line, column (1-based)
+
+_CORE_TAG = "tag:yaml.org,2002:"
+_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+_INT = re.compile(r"^(?:[-+]?[0-9][0-9_]*|0o[0-7_]+|0x[0-9a-fA-F_]+)$")
+_FLOAT = re.compile(
+    r"^(?:[-+]?(?:\.[0-9][0-9_]*|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?"
+    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+)
 
 
 @dataclass
@@ -38,6 +80,8 @@ class Document:
     data: Any
     where: dict[Path_, Location]
     sha256: str
+    keys: dict[Path_, Location] = field(default_factory=dict)
+    """Location of the key of each mapping entry (for unknown-key errors)."""
 
     def locate(self, path: Path_) -> Location:
         """Location of the nearest node on `path` that has one."""
@@ -47,36 +91,35 @@ class Document:
                 return loc
         return (self.file, 1, 1)
 
-    def problem(self, path: Path_, message: str, hint: str = "") -> Problem:
-        file, line, col = self.locate(path)
+    def problem(self, path: Path_, message: str, hint: str = "", at_key: bool = False) -> Problem:
+        """A Problem located at `path` (at its key with `at_key`)."""
+        loc = self.keys.get(tuple(path)) if at_key else None
+        file, line, col = loc or self.locate(path)
         return Problem(file, line, col, dotted(path), message, hint)
+
+    def copy(self) -> Document:
+        """A copy whose line map can be changed by a scenario overlay (data is shared)."""
+        return dataclasses.replace(self, where=dict(self.where), keys=dict(self.keys))
+
+
+def _refuse(name: str, message: str, hint: str = "", line: int | None = None) -> InputError:
+    return InputError([Problem(name, line, 1 if line else None, "", message, hint)])
 
 
 def read_yaml(path: Path) -> Document:
     """Read one YAML file into plain data and a line map; refuse anything unsafe."""
     name = str(path)
     try:
-        raw = path.read_bytes()
+        raw = Path(path).read_bytes()
     except FileNotFoundError:
-        raise InputError(
-            [Problem(name, None, None, "", "file not found", "check the path")]
-        ) from None
+        raise _refuse(name, "file not found", "check the path") from None
     except OSError as exc:
-        raise InputError(
-            [Problem(name, None, None, "", f"cannot read: {exc.strerror}", "")]
-        ) from None
+        raise _refuse(name, f"cannot read: {exc.strerror or exc}", "give a readable file") from None
     if len(raw) > MAX_FILE_BYTES:
-        raise InputError(
-            [
-                Problem(
-                    name,
-                    None,
-                    None,
-                    "",
-                    f"file is {len(raw)} bytes, over the {MAX_FILE_BYTES} byte limit",
-                    "move large tables to CSV files",
-                )
-            ]
+        raise _refuse(
+            name,
+            f"file is {len(raw)} bytes, over the {MAX_FILE_BYTES} byte limit",
+            "move large tables to CSV files",
         )
     try:
         text = raw.decode("utf-8")
@@ -84,15 +127,26 @@ def read_yaml(path: Path) -> Document:
         line = raw[: exc.start].count(b"\n") + 1
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         raise InputError(
-            [Problem(name, line, col, "", "file is not valid UTF-8 text", "save the file as UTF-8")]
+            [
+                Problem(
+                    name,
+                    line,
+                    col,
+                    "",
+                    f"file is not valid UTF-8 text (byte 0x{raw[exc.start]:02x})",
+                    "save the file as UTF-8",
+                )
+            ]
         ) from None
-    if not text.strip():
-        raise InputError(
-            [Problem(name, 1, 1, "", "file is empty", "start from models/korea_taiwan.yaml")]
-        )
-    yaml = YAML(typ="rt")
+    if not text.strip() or all(
+        not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()
+    ):
+        raise _refuse(name, "file is empty", "start from models/korea_taiwan.yaml", 1)
+    builder = _Builder(name)
     try:
-        tree = yaml.load(text)
+        data = builder.build(YAML(typ="safe", pure=True).parse(text))
+    except _Abort:
+        raise InputError(builder.problems) from None
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -102,9 +156,16 @@ def read_yaml(path: Path) -> Document:
             [Problem(name, line, col, "", f"YAML syntax error: {what}", _syntax_hint(what))]
         ) from None
     except YAMLError as exc:
-        raise InputError([Problem(name, None, None, "", f"YAML error: {exc}", "")]) from None
-    if not isinstance(tree, CommentedMap):
-        kind = type(tree).__name__ if tree is not None else "nothing"
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(
+            [Problem(name, None, None, "", f"YAML error: {first}", "check the file's text")]
+        ) from None
+    except RecursionError:  # defensive: the builder itself never recurses deeply
+        raise _refuse(name, "YAML nesting is too deep", "flatten the document") from None
+    if builder.problems:
+        raise InputError(builder.problems)
+    if not isinstance(data, dict):
+        kind = {list: "a list", type(None): "nothing"}.get(type(data), f"a single value {data!r}")
         raise InputError(
             [
                 Problem(
@@ -112,122 +173,362 @@ def read_yaml(path: Path) -> Document:
                     1,
                     1,
                     "",
-                    f"the document must be a mapping of keys to values, found {kind}",
+                    f"the document must be a mapping of keys to values, found {kind}"[:200],
                     "the file starts with keys such as `name:`, `horizon:`, `places:`",
                 )
             ]
         )
-    where: dict[Path_, Location] = {(): (name, 1, 1)}
-    problems: list[Problem] = []
-    data = _plain(tree, (), name, where, problems, [0])
-    if problems:
-        raise InputError(problems)
-    return Document(name, data, where, hashlib.sha256(raw).hexdigest())
+    return Document(
+        name, data, builder.where, hashlib.sha256(raw).hexdigest(), keys=builder.key_where
+    )
 
 
 def _syntax_hint(what: str) -> str:
-    if "tab" in what:
+    if "tab" in what or "\\t" in what:
         return "indent with spaces, not tabs"
-    if "duplicate" in what:
-        return "remove or rename the repeated key"
     if "mapping values" in what:
         return "put a space after ':' and check the indentation"
+    if "another document" in what:
+        return "a model file holds one YAML document: remove the extra '---'"
     return "check indentation and quoting near this line"
 
 
-def _plain(
-    node: Any,
-    path: Path_,
-    file: str,
-    where: dict[Path_, Location],
-    problems: list[Problem],
-    count: list[int],
-) -> Any:
-    """Copy a ruamel tree to plain dict/list/scalars, recording locations; reject tags."""
-    count[0] += 1
-    if count[0] > MAX_NODES:
-        if count[0] == MAX_NODES + 1:
-            loc = where.get(path) or (file, None, None)
-            problems.append(
-                Problem(
-                    file,
-                    loc[1],
-                    loc[2],
-                    dotted(path),
-                    f"document expands to more than {MAX_NODES} nodes (alias bomb?)",
-                    "remove deeply nested YAML aliases (&anchor / *alias)",
-                )
-            )
-        return None
-    tag = getattr(getattr(node, "tag", None), "value", None)
-    if isinstance(node, TaggedScalar) or (tag and isinstance(node, CommentedMap | CommentedSeq)):
-        loc = where.get(path, (file, None, None))
-        problems.append(
-            Problem(
-                file,
-                loc[1],
-                loc[2],
-                dotted(path),
-                f"YAML tag '{tag}' is not allowed",
-                "remove the tag; rsoi reads plain YAML only",
-            )
+class _Abort(Exception):
+    """Stop building: the problem is already recorded."""
+
+
+@dataclass
+class _Frame:
+    """An open mapping or sequence while building."""
+
+    value: dict | list
+    path: Path_
+    anchor: str | None
+    size: int = 1
+    key: str | None = None  # mapping: key waiting for its value
+    key_line: int = 0
+    merges: list = field(default_factory=list)
+
+
+class _Builder:
+    """Plain data from YAML events: core-schema scalars only, bounded depth and aliases."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.where: dict[Path_, Location] = {(): (file, 1, 1)}
+        self.key_where: dict[Path_, Location] = {}
+        self.problems: list[Problem] = []
+        self.anchors: dict[str, tuple[Any, int]] = {}
+        self.open_anchors: set[str] = set()
+        self.nodes = 0
+        self.alias_nodes = 0
+
+    def fail(self, event: Any, path: Path_, message: str, hint: str) -> None:
+        mark = event.start_mark
+        self.problems.append(
+            Problem(self.file, mark.line + 1, mark.column + 1, dotted(path), message, hint)
         )
-        return None
-    if isinstance(node, CommentedMap):
-        out: dict[str, Any] = {}
-        for key, value in node.items():
-            line, col = node.lc.value(key) if key in node.lc.data else node.lc.key(key)
-            sub = (*path, str(key))
-            where[sub] = (file, line + 1, col + 1)
-            out[str(key)] = _plain(value, sub, file, where, problems, count)
-        return out
-    if isinstance(node, CommentedSeq):
-        items = []
-        for index, value in enumerate(node):
-            sub = (*path, index)
-            try:
-                line, col = node.lc.item(index)
-                where[sub] = (file, line + 1, col + 1)
-            except (KeyError, IndexError, TypeError):
-                pass
-            items.append(_plain(value, sub, file, where, problems, count))
-        return items
-    if isinstance(node, bool | int | str) or node is None:
-        return bool(node) if isinstance(node, bool) else node
-    if isinstance(node, float):
-        value = float(node)
-        if not math.isfinite(value):
-            loc = where.get(path, (file, None, None))
-            problems.append(
-                Problem(
-                    file,
-                    loc[1],
-                    loc[2],
-                    dotted(path),
-                    f"value {value} is not a finite number",
-                    "give a finite number",
+
+    def abort(self, event: Any, path: Path_, message: str, hint: str) -> _Abort:
+        self.fail(event, path, message, hint)
+        return _Abort()
+
+    def build(self, events: Iterable[Any]) -> Any:
+        stack: list[_Frame] = []
+        root: Any = None
+        documents = 0
+        for event in events:
+            if isinstance(event, DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    raise self.abort(
+                        event,
+                        (),
+                        "the file holds more than one YAML document",
+                        "a model file holds one YAML document: remove the extra '---'",
+                    )
+                continue
+            if isinstance(event, MappingEndEvent | SequenceEndEvent):
+                frame = stack.pop()
+                if frame.merges:
+                    self._merge(frame)
+                if frame.anchor:
+                    self.open_anchors.discard(frame.anchor)
+                    self.anchors[frame.anchor] = (frame.value, frame.size)
+                if stack:
+                    self._add(stack, frame.value, frame.size, event)
+                else:
+                    root = frame.value
+                continue
+            if not isinstance(event, ScalarEvent | AliasEvent | CollectionStartEvent):
+                continue  # stream and document boundaries
+            path = self._path(stack, event)
+            if stack and isinstance(stack[-1].value, dict) and stack[-1].key is None:
+                self._key(stack[-1], event)
+                continue
+            mark = event.start_mark
+            self.where[path] = (self.file, mark.line + 1, mark.column + 1)
+            if isinstance(event, AliasEvent):
+                value, size = self._alias(event, path)
+                if stack:
+                    self._add(stack, value, size, event)
+                else:
+                    root = value
+                continue
+            self.nodes += 1
+            if self.nodes > MAX_NODES:
+                raise self.abort(
+                    event, path, f"the document has more than {MAX_NODES} nodes", "split the model"
                 )
+            if isinstance(event, ScalarEvent):
+                value = self._scalar(event, path)
+                if event.anchor:
+                    self.anchors[event.anchor] = (value, 1)
+                if stack:
+                    self._add(stack, value, 1, event)
+                else:
+                    root = value
+                continue
+            # a mapping or sequence starts
+            if len(stack) >= MAX_DEPTH:
+                raise self.abort(
+                    event,
+                    path,
+                    f"YAML nesting deeper than {MAX_DEPTH} levels",
+                    "flatten the document; a model needs only a few levels",
+                )
+            tag = event.tag
+            is_map = isinstance(event, MappingStartEvent)
+            allowed = {None, "!", _CORE_TAG + ("map" if is_map else "seq")}
+            if tag not in allowed:
+                self.fail(event, path, f"YAML tag '{tag}' is not allowed", _TAG_HINT)
+            if event.anchor:
+                self.open_anchors.add(event.anchor)
+            stack.append(_Frame({} if is_map else [], path, event.anchor))
+        return root
+
+    def _path(self, stack: list[_Frame], event: Any) -> Path_:
+        if not stack:
+            return ()
+        top = stack[-1]
+        if isinstance(top.value, list):
+            return (*top.path, len(top.value))
+        if top.key is None:
+            return top.path
+        return (*top.path, top.key)
+
+    def _key(self, frame: _Frame, event: Any) -> None:
+        """The next event of a mapping is its key: a plain or quoted scalar."""
+        if not isinstance(event, ScalarEvent):
+            raise self.abort(
+                event,
+                frame.path,
+                "a mapping key must be a plain word, not a list, mapping or alias",
+                "write keys as `name: value`",
+            )
+        if event.tag not in (None, "!", _CORE_TAG + "str"):
+            self.fail(event, frame.path, f"YAML tag '{event.tag}' is not allowed", _TAG_HINT)
+        key = event.value
+        mark = event.start_mark
+        if key == "<<" and event.style is None:
+            frame.key = key
+            frame.key_line = mark.line + 1
+            return
+        sub = (*frame.path, key)
+        if key in frame.value:
+            first = self.key_where.get(sub, (self.file, 0, 0))[1]
+            self.fail(
+                event,
+                sub,
+                f"duplicate key '{key}' (first at line {first})",
+                "remove or rename the repeated key",
+            )
+        self.key_where[sub] = (self.file, mark.line + 1, mark.column + 1)
+        frame.key = key
+        frame.key_line = mark.line + 1
+
+    def _add(self, stack: list[_Frame], value: Any, size: int, event: Any) -> None:
+        top = stack[-1]
+        top.size += size
+        if isinstance(top.value, list):
+            top.value.append(value)
+            return
+        key, top.key = top.key, None
+        if key == "<<" and top.key_line:
+            top.merges.append((value, event))
+        else:
+            top.value[key] = value
+
+    def _merge(self, frame: _Frame) -> None:
+        """YAML merge keys (`<<: *defaults`): keys not given explicitly come from the sources."""
+        target = frame.value
+        assert isinstance(target, dict)
+        for value, event in frame.merges:
+            sources = value if isinstance(value, list) else [value]
+            for source in sources:
+                if not isinstance(source, dict):
+                    self.fail(
+                        event,
+                        frame.path,
+                        "a merge key `<<` needs a mapping or a list of mappings",
+                        "write `<<: *anchor` with an anchored mapping",
+                    )
+                    continue
+                for key, item in source.items():
+                    if key not in target:
+                        target[key] = copy.deepcopy(item)
+                        mark = event.start_mark
+                        self.where.setdefault(
+                            (*frame.path, key), (self.file, mark.line + 1, mark.column + 1)
+                        )
+
+    def _alias(self, event: AliasEvent, path: Path_) -> tuple[Any, int]:
+        name = event.anchor
+        if name in self.open_anchors:
+            raise self.abort(
+                event,
+                path,
+                f"alias '*{name}' refers to its own enclosing node (recursive alias)",
+                "remove the recursive alias",
+            )
+        if name not in self.anchors:
+            raise self.abort(
+                event,
+                path,
+                f"alias '*{name}' refers to no anchor defined before it",
+                f"define `&{name}` before using `*{name}`",
+            )
+        value, size = self.anchors[name]
+        self.alias_nodes += size
+        self.nodes += size
+        if self.alias_nodes > MAX_ALIAS_NODES or self.nodes > MAX_NODES:
+            raise self.abort(
+                event,
+                path,
+                f"aliases expand to more than {MAX_ALIAS_NODES} nodes (an alias bomb?)",
+                "remove nested YAML aliases (&anchor / *alias); write the values out",
+            )
+        return copy.deepcopy(value), size
+
+    def _scalar(self, event: ScalarEvent, path: Path_) -> Any:
+        """YAML 1.2 core schema: null, bool, int, float, str. Timestamps stay text."""
+        text = event.value
+        tag = event.tag
+        if tag in (None, "!") and event.style is None and event.implicit[0]:
+            kind = _resolve_plain(text)
+        elif tag in (None, "!"):
+            return text
+        elif tag.startswith(_CORE_TAG) and tag[len(_CORE_TAG) :] in _CORE_SCALARS:
+            kind = tag[len(_CORE_TAG) :]
+        else:
+            self.fail(event, path, f"YAML tag '{tag}' is not allowed", _TAG_HINT)
+            return None
+        try:
+            value = _convert(kind, text)
+        except ValueError:
+            self.fail(event, path, f"'{text[:40]}' is not a valid {kind}", f"give a {kind}")
+            return None
+        if isinstance(value, float) and not math.isfinite(value):
+            self.fail(event, path, f"value {text} is not a finite number", "give a finite number")
+        elif (
+            isinstance(value, int | float)
+            and not isinstance(value, bool)
+            and abs(value) > MAX_ABS_NUMBER
+        ):
+            self.fail(
+                event,
+                path,
+                f"number {text[:40]} is larger than {MAX_ABS_NUMBER:g} in magnitude",
+                "use a realistic value (check the units)",
             )
         return value
-    return str(node)
+
+
+_TAG_HINT = "remove the tag; rsoi reads plain YAML only (no tags that build objects)"
+_CORE_SCALARS = {"str", "int", "float", "bool", "null"}
+
+
+def _resolve_plain(text: str) -> str:
+    if _NULL.match(text):
+        return "null"
+    if _BOOL.match(text):
+        return "bool"
+    if _INT.match(text):
+        return "int"
+    if _FLOAT.match(text):
+        return "float"
+    return "str"
+
+
+def _convert(kind: str, text: str) -> Any:
+    if kind == "str":
+        return text
+    if kind == "null":
+        if not _NULL.match(text):
+            raise ValueError(text)
+        return None
+    if kind == "bool":
+        if not _BOOL.match(text):
+            raise ValueError(text)
+        return text.lower() == "true"
+    clean = text.replace("_", "")
+    if kind == "int":
+        if clean[:2] in ("0o", "0x"):
+            return int(clean, 0)
+        return int(clean, 10)
+    lowered = clean.lower()
+    if lowered.lstrip("+-") == ".inf":
+        return -math.inf if lowered.startswith("-") else math.inf
+    if lowered == ".nan":
+        return math.nan
+    return float(clean)
 
 
 # --- scenario overlay -------------------------------------------------------------
 
 
-def _expand_dotted(overrides: dict) -> dict:
-    """{'a.b': 1} -> {'a': {'b': 1}} (merging siblings)."""
+def _expand_dotted(overrides: dict, doc: Document, where: Path_, problems: list[Problem]) -> dict:
+    """{'a.b': 1} -> {'a': {'b': 1}} (merging siblings); conflicting keys are problems."""
     out: dict = {}
     for key, value in overrides.items():
         parts = str(key).split(".")
+        if any(not part for part in parts):
+            problems.append(
+                doc.problem(
+                    (*where, key),
+                    f"override key '{key}' has an empty part",
+                    "write dotted keys like `policies.troop_floor.troops`",
+                    at_key=True,
+                )
+            )
+            continue
         node = out
         for part in parts[:-1]:
             node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                break
         leaf = parts[-1]
-        if isinstance(value, dict) and isinstance(node.get(leaf), dict):
-            node[leaf].update(_expand_dotted(value))
+        if not isinstance(node, dict) or (
+            leaf in node and not (isinstance(value, dict) and isinstance(node[leaf], dict))
+        ):
+            problems.append(
+                doc.problem(
+                    (*where, key),
+                    f"override '{key}' conflicts with another override of the same setting",
+                    "give each setting once",
+                    at_key=True,
+                )
+            )
+            continue
+        expanded = (
+            _expand_dotted(value, doc, (*where, key), problems)
+            if isinstance(value, dict)
+            else value
+        )
+        if isinstance(expanded, dict) and isinstance(node.get(leaf), dict):
+            node[leaf].update(expanded)
         else:
-            node[leaf] = _expand_dotted(value) if isinstance(value, dict) else value
+            node[leaf] = expanded
     return out
 
 
@@ -254,7 +555,7 @@ def _overlay(
                         )
                     )
                     continue
-                out[key] = value
+                out[key] = copy.deepcopy(value)
                 _relocate(doc, (*patch_path, key), sub)
                 continue
             out[key] = _overlay(base[key], value, sub, (*patch_path, key), doc, problems)
@@ -268,7 +569,7 @@ def _overlay(
                     doc.problem(
                         (*patch_path, entity_id),
                         f"no entry with id '{entity_id}' in {dotted(path)}",
-                        did_you_mean(entity_id, [i for i in ids if i]),
+                        did_you_mean(entity_id, [i for i in ids if isinstance(i, str)]),
                     )
                 )
                 continue
@@ -294,23 +595,31 @@ def _relocate(doc: Document, source: Path_, target: Path_) -> None:
             doc.where[target + key[len(source) :]] = loc
 
 
+def _scenarios(doc: Document) -> dict:
+    scenarios = doc.data.get("scenarios") if isinstance(doc.data, dict) else None
+    return scenarios if isinstance(scenarios, dict) else {}
+
+
 def scenario_chain(doc: Document, name: str) -> list[str]:
     """Scenario names from the root ancestor down to `name`; errors on unknown ids and cycles."""
-    scenarios = doc.data.get("scenarios") or {}
-    if not isinstance(scenarios, dict):
-        return []
+    scenarios = _scenarios(doc)
     chain: list[str] = []
-    current: str | None = name
+    current: Any = name
     while current is not None:
+        where = ("scenarios", chain[-1], "inherits") if chain else ("scenarios",)
+        if not isinstance(current, str):
+            raise InputError(
+                [doc.problem(where, "a scenario name must be text", "write `inherits: <name>`")]
+            )
         if current not in scenarios:
-            where = ("scenarios", chain[-1], "inherits") if chain else ("scenarios",)
             raise InputError(
                 [
                     doc.problem(
                         where,
                         f"unknown scenario '{current}'",
-                        did_you_mean(current, scenarios)
-                        + " (list them with `python -m rsoi scenarios`)",
+                        (
+                            did_you_mean(current, scenarios) + " (list them with `rsoi scenarios`)"
+                        ).strip(),
                     )
                 ]
             )
@@ -349,37 +658,64 @@ class LoadedModel:
         return hashlib.sha256(f"{self.document.sha256}:{self.scenario}".encode()).hexdigest()
 
 
+@contextlib.contextmanager
+def outside_paths_allowed(allowed: bool = True) -> Iterator[None]:
+    """Within the block, model paths may leave the model's tree (`--allow-outside-paths`)."""
+    token = _ALLOW_OUTSIDE.set(allowed)
+    try:
+        yield
+    finally:
+        _ALLOW_OUTSIDE.reset(token)
+
+
 def load_model(
-    path: str | Path, scenario: str | None = None, use_default: bool = True
+    path: str | Path,
+    scenario: str | None = None,
+    use_default: bool = True,
+    allow_outside_paths: bool | None = None,
+    document: Document | None = None,
 ) -> LoadedModel:
-    """Read, overlay `scenario` (or the default scenario), and validate a model file."""
+    """Read, overlay `scenario` (or the default scenario), and validate a model file.
+
+    `document` reuses an already parsed file (validating many scenarios parses once);
+    `allow_outside_paths` None follows `outside_paths_allowed()` (default: refuse).
+    """
     path = Path(path)
-    doc = read_yaml(path)
+    doc = (document or read_yaml(path)).copy()
     data = doc.data
     if scenario is None and use_default:
-        scenario = data.get("default_scenario") if isinstance(data, dict) else None
+        scenario = data.get("default_scenario")
+        if scenario is not None and not isinstance(scenario, str):
+            raise InputError(
+                [doc.problem(("default_scenario",), "must be a scenario name", "give a name")]
+            )
     if scenario is not None:
         problems: list[Problem] = []
         for step in scenario_chain(doc, scenario):
             entry = data["scenarios"][step]
             overrides = entry.get("overrides") if isinstance(entry, dict) else None
-            if overrides:
-                if not isinstance(overrides, dict):
-                    problems.append(
-                        doc.problem(
-                            ("scenarios", step, "overrides"),
-                            "overrides must be a mapping",
-                            "write `overrides: {key: value}`",
-                        )
-                    )
-                    continue
-                patch = _expand_dotted(overrides)
-                _mirror_dotted(doc, ("scenarios", step, "overrides"), overrides)
-                data = _overlay(data, patch, (), ("scenarios", step, "overrides"), doc, problems)
+            if not overrides:
+                continue
+            where = ("scenarios", step, "overrides")
+            if not isinstance(overrides, dict):
+                problems.append(
+                    doc.problem(where, "overrides must be a mapping", "write `overrides: {k: v}`")
+                )
+                continue
+            patch = _expand_dotted(overrides, doc, where, problems)
+            _mirror_dotted(doc, where, overrides)
+            data = _overlay(data, patch, (), where, doc, problems)
         if problems:
             raise InputError(problems)
-    spec = validate_data(doc, data)
+    try:
+        spec = validate_data(doc, data)
+    except InputError as exc:  # add id problems, so a typo is not hidden behind a type error
+        fields = {p.field for p in exc.problems}
+        extra = check_ids(data, doc) if isinstance(data, dict) else []
+        raise InputError(exc.problems + [p for p in extra if p.field not in fields]) from None
     problems = check_references(spec, doc)
+    allow = _ALLOW_OUTSIDE.get() if allow_outside_paths is None else allow_outside_paths
+    problems += check_data_files(spec, doc, path, allow)
     if problems:
         raise InputError(problems)
     return LoadedModel(spec, doc, scenario, path)
@@ -399,6 +735,106 @@ def _mirror_dotted(doc: Document, base: Path_, overrides: dict) -> None:
                         doc.where[(*base, *parts, *sub[len(base) + 1 :])] = sub_loc
 
 
+# --- files named by the model -----------------------------------------------------
+
+
+def model_root(model_path: Path) -> Path:
+    """The tree a model's paths may point into.
+
+    The nearest ancestor of the model file holding `pyproject.toml` or `.git` (the project
+    root, so the shipped `models/x.yaml` may use `../geodata/`), else the model's own folder.
+    """
+    folder = Path(model_path).resolve().parent
+    for candidate in (folder, *folder.parents):
+        if any((candidate / marker).exists() for marker in ROOT_MARKERS):
+            return candidate
+    return folder
+
+
+def check_data_files(
+    spec: ModelSpec, doc: Document, model_path: Path, allow_outside: bool = False
+) -> list[Problem]:
+    """Files named by the model exist, are GeoJSON, and stay inside the model's tree."""
+    problems: list[Problem] = []
+    root = model_root(model_path)
+    for name in PATH_FIELDS:
+        relative = getattr(spec, name)
+        if relative is None:
+            continue
+        target = (Path(model_path).parent / relative).resolve()
+        if not allow_outside and not target.is_relative_to(root):
+            problems.append(
+                doc.problem(
+                    (name,),
+                    f"path '{relative}' leads outside the model's folder tree ({root})",
+                    "move the file inside the project, or pass --allow-outside-paths",
+                )
+            )
+            continue
+        if not target.is_file():
+            problems.append(
+                doc.problem(
+                    (name,),
+                    f"file not found: {target}",
+                    "fix the path (relative to the model file)",
+                )
+            )
+            continue
+        message = _geojson_problem(target, name)
+        if message:
+            problems.append(doc.problem((name,), message, "regenerate or fix the GeoJSON file"))
+    return problems
+
+
+def _geojson_problem(path: Path, kind: str) -> str:
+    """Why `path` is not a usable places / sea-lanes GeoJSON file ('' if it is)."""
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        return f"{path.name} is not readable: {exc.strerror or exc}"
+    return _geojson_problem_cached(path, kind, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=32)
+def _geojson_problem_cached(path: Path, kind: str, _mtime_ns: int, _size: int) -> str:
+    """`_geojson_problem` for one version of a file (validating scenarios reads it once)."""
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            return f"{path.name} is larger than {MAX_FILE_BYTES} bytes"
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+        return f"{path.name} is not readable JSON: {str(exc)[:120]}"
+    features = data.get("features") if isinstance(data, dict) else None
+    if not isinstance(features, list):
+        return f"{path.name} is not a GeoJSON FeatureCollection"
+    for i, feature in enumerate(features):
+        props = feature.get("properties") if isinstance(feature, dict) else None
+        if not isinstance(props, dict):
+            return f"{path.name}: features[{i}] has no properties"
+        is_point = kind == "geodata" or props.get("feature") == "waypoint"
+        if kind == "geodata" and not isinstance(props.get("id"), str):
+            return f"{path.name}: features[{i}] needs a text properties.id"
+        role = props.get("feature") if kind == "sea_lanes" else None
+        if role == "edge" and not all(isinstance(props.get(k), str) for k in ("from", "to")):
+            return f"{path.name}: features[{i}] (edge) needs text 'from' and 'to'"
+        if role == "waypoint" and not isinstance(props.get("id"), str):
+            return f"{path.name}: features[{i}] (waypoint) needs a text id"
+        if is_point and not _point(feature.get("geometry")):
+            return f"{path.name}: features[{i}] needs Point coordinates [lon, lat]"
+    return ""
+
+
+def _point(geometry: Any) -> bool:
+    coords = geometry.get("coordinates") if isinstance(geometry, dict) else None
+    return (
+        isinstance(coords, list)
+        and len(coords) >= 2
+        and all(isinstance(c, int | float) and math.isfinite(c) for c in coords[:2])
+        and -180 <= coords[0] <= 180
+        and -90 <= coords[1] <= 90
+    )
+
+
 def validate_data(doc: Document, data: Any) -> ModelSpec:
     """Pydantic validation with every error mapped to file, line and field."""
     try:
@@ -415,24 +851,42 @@ def _problem_from_pydantic(doc: Document, loc: Path_, err: dict) -> Problem:
     kind = err["type"]
     message = err["msg"]
     hint = ""
+    at_key = False
+    if loc and loc[-1] == "[key]":  # a dict key (e.g. a task name under `capability`)
+        loc = loc[:-1]
+        message = f"key '{loc[-1]}': {message}"
+        at_key = True
     if kind == "extra_forbidden":
         known = _known_fields(loc[:-1])
         hint = did_you_mean(str(loc[-1]), known) or "remove the key"
         message = f"unknown key '{loc[-1]}'"
+        at_key = True
     elif kind == "missing":
         hint = f"add `{loc[-1]}:`"
     elif kind in {"enum", "literal_error"}:
         expected = err.get("ctx", {}).get("expected", "")
-        hint = f"use one of {expected}"
+        got = err.get("input")
+        close = did_you_mean(got, _enum_words(expected)) if isinstance(got, str) else ""
+        hint = close or f"use one of {expected}"
     elif kind == "string_pattern_mismatch":
         hint = "use lower-case letters, digits, '_' or '-'"
-    elif kind in {"greater_than_equal", "greater_than", "less_than_equal"}:
+    elif kind in {"greater_than_equal", "greater_than", "less_than_equal", "less_than"}:
         hint = "give a value in range"
-    elif kind in {"float_parsing", "int_parsing", "float_type", "int_type"}:
+    elif kind in {"float_parsing", "int_parsing", "float_type", "int_type", "int_from_float"}:
         hint = "give a number"
     elif kind == "finite_number":
         hint = "give a finite number"
-    return doc.problem(loc, message, hint)
+    elif kind in {"model_type", "model_attributes_type", "dict_type"}:
+        hint = "give a mapping of keys to values (`key: value`)"
+    elif kind == "list_type":
+        hint = "give a list (`- item` lines or `[a, b]`)"
+    elif kind in {"string_type", "bool_type", "bool_parsing"}:
+        hint = "check the value's type"
+    return doc.problem(loc, message, hint, at_key=at_key)
+
+
+def _enum_words(expected: str) -> list[str]:
+    return re.findall(r"'([^']*)'", expected)
 
 
 def _known_fields(path: Path_) -> list[str]:
@@ -467,43 +921,131 @@ def _inner_model(annotation: Any) -> Any:
 # --- references -------------------------------------------------------------------
 
 
-def check_references(spec: ModelSpec, doc: Document) -> list[Problem]:
-    """Duplicate ids, unknown references and periods outside the horizon."""
-    problems: list[Problem] = []
-    horizon = spec.horizon.periods
+REFERENCES: list[tuple[Path_, str, str]] = [
+    (("theaters",), "anchor", "place"),
+    (("places",), "theater", "theater"),
+    (("routes",), "origin", "place"),
+    (("routes",), "destination", "place"),
+    (("routes",), "lanes", "lane"),
+    (("routes",), "theater", "theater"),
+    (("lanes",), "escort_place", "place"),
+    (("stocks",), "place", "place"),
+    (("stocks",), "commodity", "commodity"),
+    (("production",), "place", "place"),
+    (("production",), "commodity", "commodity"),
+    (("demands",), "place", "place"),
+    (("demands",), "commodity", "commodity"),
+    (("demands",), "priority", "priority class"),
+    (("requirements",), "place", "place"),
+    (("requirements",), "theater", "theater"),
+    (("requirements",), "priority", "priority class"),
+    (("requirements",), "task", "task"),
+    (("providers",), "home", "place"),
+    (("providers",), "capability", "task"),
+    (("providers",), "serves", "place or country"),
+    (("forces",), "home", "place"),
+    (("forces",), "theaters", "theater"),
+    (("combat_requirements",), "theater", "theater"),
+    (("combat_requirements",), "priority", "priority class"),
+    (("events", "attacks"), "target", "place or route"),
+]
+"""(list, field, kind of id it names): every reference the model may make."""
+UNIQUE = [
+    ("places",),
+    ("routes",),
+    ("commodities",),
+    ("theaters",),
+    ("lanes",),
+    ("demands",),
+    ("requirements",),
+    ("providers",),
+    ("forces",),
+    ("tasks",),
+    ("settings", "priority_classes"),
+]
+"""Lists whose entries carry an `id` that must be unique."""
+_HINT_SUFFIX = {"task": " (define it under `tasks`)"}
 
-    def unique(section: str, items: list) -> set[str]:
+
+def _entries(data: Any, path: Path_) -> list:
+    node = data
+    for part in path:
+        node = node.get(part) if isinstance(node, dict) else None
+    return node if isinstance(node, list) else []
+
+
+def check_ids(data: dict, doc: Document) -> list[Problem]:
+    """Duplicate ids and references to unknown ids, on plain (possibly invalid) model data.
+
+    Works before schema validation succeeds, so a typo in an id is reported together with
+    schema errors; values of the wrong type are skipped (the schema reports them).
+    """
+    problems: list[Problem] = []
+    known: dict[str, set[str]] = {}
+    for path in UNIQUE:
         seen: dict[str, int] = {}
-        for index, item in enumerate(items):
-            if item.id in seen:
+        for index, item in enumerate(_entries(data, path)):
+            entity_id = item.get("id") if isinstance(item, dict) else None
+            if not isinstance(entity_id, str):
+                continue
+            if entity_id in seen:
                 problems.append(
                     doc.problem(
-                        (section, index, "id"),
-                        f"duplicate id '{item.id}' (first at {section}[{seen[item.id]}])",
+                        (*path, index, "id"),
+                        f"duplicate id '{entity_id}' (first at {dotted((*path, seen[entity_id]))})",
                         "give each entry its own id",
                     )
                 )
             else:
-                seen[item.id] = index
-        return set(seen)
+                seen[entity_id] = index
+        known[path[-1]] = set(seen)
+    countries = {
+        p["country"]
+        for p in _entries(data, ("places",))
+        if isinstance(p, dict) and p.get("country")
+    }
+    targets = {
+        "place": known["places"],
+        "theater": known["theaters"],
+        "commodity": known["commodities"],
+        "lane": known["lanes"],
+        "priority class": known["priority_classes"],
+        "task": known["tasks"],
+        "place or route": known["places"] | known["routes"],
+        "place or country": known["places"] | {c for c in countries if isinstance(c, str)},
+    }
 
-    places = unique("places", spec.places)
-    routes = unique("routes", spec.routes)
-    commodities = unique("commodities", spec.commodities)
-    theaters = unique("theaters", spec.theaters)
-    lanes = unique("lanes", spec.lanes)
-    unique("demands", spec.demands)
-    unique("requirements", spec.requirements)
-    unique("providers", spec.providers)
-    unique("forces", spec.forces)
-    classes = {c.id for c in spec.settings.priority_classes}
-    tasks = {t.id for t in spec.tasks}
-
-    def ref(path: Path_, value: str, known: set[str], what: str) -> None:
-        if value not in known:
+    def ref(path: Path_, value: Any, what: str) -> None:
+        if isinstance(value, str) and value not in targets[what]:
             problems.append(
-                doc.problem(path, f"unknown {what} '{value}'", did_you_mean(value, known))
+                doc.problem(
+                    path,
+                    f"unknown {what} '{value}'",
+                    (did_you_mean(value, targets[what]) or f"no {what} is defined")
+                    + _HINT_SUFFIX.get(what, ""),
+                )
             )
+
+    for section, name, what in REFERENCES:
+        for i, item in enumerate(_entries(data, section)):
+            value = item.get(name) if isinstance(item, dict) else None
+            if isinstance(value, list | dict):
+                for j, sub in enumerate(value):
+                    ref((*section, i, name, sub if isinstance(value, dict) else j), sub, what)
+            else:
+                ref((*section, i, name), value, what)
+    policies = data.get("policies")
+    for name in ("deterrence_floor", "troop_floor"):
+        policy = policies.get(name) if isinstance(policies, dict) else None
+        if isinstance(policy, dict):
+            ref(("policies", name, "priority"), policy.get("priority"), "priority class")
+    return problems
+
+
+def check_references(spec: ModelSpec, doc: Document) -> list[Problem]:
+    """Duplicate ids, unknown references, periods outside the horizon, windows, calendar."""
+    problems = check_ids(spec.model_dump(mode="json"), doc)
+    horizon = spec.horizon.periods
 
     def period(path: Path_, value: int | None) -> None:
         if value is not None and value > horizon:
@@ -515,81 +1057,40 @@ def check_references(spec: ModelSpec, doc: Document) -> list[Problem]:
                 )
             )
 
-    for i, t in enumerate(spec.theaters):
-        ref(("theaters", i, "anchor"), t.anchor, places, "place")
-    for i, p in enumerate(spec.places):
-        ref(("places", i, "theater"), p.theater, theaters, "theater")
     for i, r in enumerate(spec.routes):
-        ref(("routes", i, "origin"), r.origin, places, "place")
-        ref(("routes", i, "destination"), r.destination, places, "place")
         if r.origin == r.destination:
             problems.append(
                 doc.problem(
-                    ("routes", i, "destination"), "route starts and ends at the same place", ""
+                    ("routes", i, "destination"),
+                    "route starts and ends at the same place",
+                    "give a different destination",
                 )
             )
         if r.mode not in spec.modes:
             problems.append(
                 doc.problem(
                     ("routes", i, "mode"),
-                    f"mode '{r.mode}' has no entry in `modes`",
-                    f"add `modes: {{{r.mode}: ...}}`",
+                    f"mode '{r.mode.value}' has no entry in `modes`",
+                    f"add `modes: {{{r.mode.value}: ...}}`",
                 )
             )
-        for j, lane in enumerate(r.lanes):
-            ref(("routes", i, "lanes", j), lane, lanes, "lane")
-        if r.theater:
-            ref(("routes", i, "theater"), r.theater, theaters, "theater")
-    for i, lane in enumerate(spec.lanes):
-        ref(("lanes", i, "escort_place"), lane.escort_place, places, "place")
-    for section, items in (("stocks", spec.stocks), ("production", spec.production)):
-        for i, s in enumerate(items):
-            ref((section, i, "place"), s.place, places, "place")
-            ref((section, i, "commodity"), s.commodity, commodities, "commodity")
     for i, p in enumerate(spec.production):
-        period((("production"), i, "from_period"), p.from_period)
+        period(("production", i, "from_period"), p.from_period)
         period(("production", i, "to_period"), p.to_period)
     for i, d in enumerate(spec.demands):
-        ref(("demands", i, "place"), d.place, places, "place")
-        ref(("demands", i, "commodity"), d.commodity, commodities, "commodity")
-        ref(("demands", i, "priority"), d.priority, classes, "priority class")
         period(("demands", i, "ead"), d.ead)
         period(("demands", i, "lad"), d.lad)
     for i, q in enumerate(spec.requirements):
-        ref(("requirements", i, "place"), q.place, places, "place")
-        ref(("requirements", i, "theater"), q.theater, theaters, "theater")
-        ref(("requirements", i, "priority"), q.priority, classes, "priority class")
-        ref(("requirements", i, "task"), q.task, tasks, "task (define it under `tasks`)")
         period(("requirements", i, "from_period"), q.from_period)
         period(("requirements", i, "to_period"), q.to_period)
     for i, u in enumerate(spec.providers):
-        ref(("providers", i, "home"), u.home, places, "place")
-        for task in u.capability:
-            ref(("providers", i, "capability", task), task, tasks, "task (define it under `tasks`)")
-        countries = {p.country for p in spec.places if p.country}
-        for j, target in enumerate(u.serves):
-            ref(("providers", i, "serves", j), target, places | countries, "place or country")
         period(("providers", i, "available_from"), u.available_from)
         period(("providers", i, "available_to"), u.available_to)
     for i, f in enumerate(spec.forces):
-        ref(("forces", i, "home"), f.home, places, "place")
-        for j, t in enumerate(f.theaters):
-            ref(("forces", i, "theaters", j), t, theaters, "theater")
         period(("forces", i, "ready_period"), f.ready_period)
-    for i, c in enumerate(spec.combat_requirements):
-        ref(("combat_requirements", i, "theater"), c.theater, theaters, "theater")
-        ref(("combat_requirements", i, "priority"), c.priority, classes, "priority class")
-    for name in ("deterrence_floor", "troop_floor"):
-        ref(
-            ("policies", name, "priority"),
-            getattr(spec.policies, name).priority,
-            classes,
-            "priority class",
-        )
     for i, a in enumerate(spec.events.attacks):
-        ref(("events", "attacks", i, "target"), a.target, places | routes, "place or route")
         period(("events", "attacks", i, "from_period"), a.from_period)
-    if "korea" not in theaters:
+    if "korea" not in {t.id for t in spec.theaters}:
         problems.append(
             doc.problem(
                 ("theaters",),
@@ -605,15 +1106,97 @@ def check_references(spec: ModelSpec, doc: Document) -> list[Problem]:
                 did_you_mean(spec.default_scenario, spec.scenarios),
             )
         )
-    if len({c.id for c in spec.settings.priority_classes}) != len(spec.settings.priority_classes):
+    _check_windows(spec, doc, problems)
+    _check_calendar(spec, doc, problems)
+    _check_scenario_links(spec, doc, problems)
+    return problems
+
+
+def _check_windows(spec: ModelSpec, doc: Document, problems: list[Problem]) -> None:
+    """Period windows run forwards; force theaters are listed once."""
+    windows = [
+        ("production", i, "from_period", x.from_period, "to_period", x.to_period)
+        for i, x in enumerate(spec.production)
+    ]
+    windows += [
+        ("requirements", i, "from_period", x.from_period, "to_period", x.to_period)
+        for i, x in enumerate(spec.requirements)
+    ]
+    windows += [
+        ("providers", i, "available_from", x.available_from, "available_to", x.available_to)
+        for i, x in enumerate(spec.providers)
+    ]
+    for section, i, first_name, first, last_name, last in windows:
+        if last is not None and last < first:
+            problems.append(
+                doc.problem(
+                    (section, i, last_name),
+                    f"{last_name} ({last}) is before {first_name} ({first})",
+                    f"set {last_name} >= {first_name}",
+                )
+            )
+    for i, f in enumerate(spec.forces):
+        for j, theater in enumerate(f.theaters):
+            if theater in f.theaters[:j]:
+                problems.append(
+                    doc.problem(
+                        ("forces", i, "theaters", j),
+                        f"theater '{theater}' is listed twice",
+                        "list each theater once",
+                    )
+                )
+
+
+def _check_calendar(spec: ModelSpec, doc: Document, problems: list[Problem]) -> None:
+    """C-day is an ISO date and the horizon ends before the year 10000."""
+    try:
+        c_day = dt.date.fromisoformat(spec.horizon.c_day)
+    except ValueError:
         problems.append(
             doc.problem(
-                ("settings", "priority_classes"),
-                "duplicate priority class id",
-                "give each class its own id",
+                ("horizon", "c_day"),
+                f"'{spec.horizon.c_day}' is not a date",
+                'write an ISO 8601 date such as "2030-01-01"',
             )
         )
-    return problems
+        return
+    try:
+        c_day + dt.timedelta(days=spec.horizon.periods * spec.horizon.period_days)
+    except OverflowError:
+        problems.append(
+            doc.problem(
+                ("horizon", "period_days"),
+                "the horizon runs past the year 9999",
+                "shorten horizon.periods or horizon.period_days",
+            )
+        )
+
+
+def _check_scenario_links(spec: ModelSpec, doc: Document, problems: list[Problem]) -> None:
+    """Every `inherits` names a scenario and no chain loops."""
+    for name, scenario in spec.scenarios.items():
+        parent = scenario.inherits
+        if parent is not None and parent not in spec.scenarios:
+            problems.append(
+                doc.problem(
+                    ("scenarios", name, "inherits"),
+                    f"unknown scenario '{parent}'",
+                    did_you_mean(parent, spec.scenarios),
+                )
+            )
+    for name in spec.scenarios:
+        chain, current = [name], spec.scenarios[name].inherits
+        while current in spec.scenarios and current not in chain:
+            chain.append(current)
+            current = spec.scenarios[current].inherits
+        if current == name:
+            problems.append(
+                doc.problem(
+                    ("scenarios", name, "inherits"),
+                    "scenario inheritance cycle: " + " -> ".join([*chain, name]),
+                    "remove one `inherits` link",
+                )
+            )
 
 
 def model_summary_json(spec: ModelSpec) -> str:

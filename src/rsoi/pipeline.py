@@ -73,14 +73,25 @@ def run_model(
     scenario: str | None = None,
     time_limit: float | None = None,
     progress: Progress | None = None,
+    on_warning: Progress | None = None,
 ) -> Run:
-    """Load, build and solve; raises InputError / InfeasibleError / SolverError."""
+    """Load, build and solve; raises InputError / InfeasibleError / SolverError.
+
+    Warnings about the input (extreme coefficient ranges, closed routes) go to `on_warning`
+    as soon as they are known, before the solve, and into the run's summary.
+    """
+    from rsoi.numerics import scan
+
     say = progress or (lambda _msg: None)
     timings: dict[str, float] = {}
     t = time.perf_counter()
     say("loading model")
     model = load_model(path, scenario)
     prep = prepare(model)
+    prep.warnings.extend(scan(prep.spec, {r.id: r.distance_km for r in prep.routes}))
+    for warning in prep.warnings:
+        if on_warning is not None:
+            on_warning(warning)
     timings["load"] = time.perf_counter() - t
     t = time.perf_counter()
     say("building LP")

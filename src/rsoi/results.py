@@ -352,7 +352,7 @@ def _duals(lp: LinearProgram, sol: Solution) -> pd.DataFrame:
 # --- run folders ------------------------------------------------------------------------
 
 
-class RunExists(Exception):
+class RunExists(FileExistsError):
     """The chosen run folder exists and `force` was not given."""
 
 
@@ -382,11 +382,15 @@ def atomic_run_dir(target: Path, force: bool = False) -> Iterator[Path]:
     def on_term(signum, frame):
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, on_term) if _main_thread() else None
+    # keep a handler the caller installed (the CLI maps SIGTERM to its own exit code)
+    own_handler = _main_thread() and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+    previous = signal.signal(signal.SIGTERM, on_term) if own_handler else None
     try:
         yield tmp
         _fsync_tree(tmp)
-        if target.exists():  # only with force: move the old run aside, then swap
+        if target.exists():  # appeared meanwhile, or --force: never replace without force
+            if not force:
+                raise RunExists(str(target))
             trash = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
             os.replace(target, trash / "run")
             os.replace(tmp, target)

@@ -1,0 +1,182 @@
+"""Run folders: atomic, never half-written or overwritten, deterministic; solver faults."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import signal
+import sys
+import time
+from pathlib import Path
+
+import pyogrio
+import pytest
+
+import rsoi.pipeline
+from rsoi.errors import SolverError
+from rsoi.pipeline import run_model, write_run
+from tests.helpers import leftovers, run_cli, shipped_project, small_model, spawn_cli, write_model
+
+RUN_FILES = {
+    "allocations.csv",
+    "apportionment.csv",
+    "deliveries.csv",
+    "duals.csv",
+    "flows.csv",
+    "inventory.csv",
+    "production.csv",
+    "shortfalls.csv",
+    "summary.json",
+}
+
+
+@pytest.fixture
+def small(tmp_path: Path) -> Path:
+    return write_model(tmp_path / "project", small_model())
+
+
+def test_run_is_built_in_a_hidden_sibling_and_renamed(small: Path, tmp_path: Path) -> None:
+    target = tmp_path / "runs" / "r1"
+    seen: list[Path] = []
+
+    def extra(run, folder: Path) -> None:
+        seen.append(folder)
+        assert folder.parent == target.parent and folder.name.startswith(".r1.tmp-")
+        assert not target.exists() and (folder / "flows.csv").is_file()
+
+    write_run(run_model(small), target, extra=extra)
+    assert seen and not seen[0].exists()
+    assert {p.name for p in target.iterdir()} >= RUN_FILES
+    assert leftovers(target.parent, "r1") == [target]
+
+
+def test_failure_while_writing_leaves_nothing(small: Path, tmp_path: Path) -> None:
+    def extra(run, folder: Path) -> None:
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError):
+        write_run(run_model(small), tmp_path / "r1", extra=extra)
+    assert leftovers(tmp_path, "r1") == []
+
+
+def test_folder_appearing_during_the_write_is_not_overwritten(small: Path, tmp_path: Path) -> None:
+    target = tmp_path / "r1"
+
+    def extra(run, folder: Path) -> None:  # another process claims the name meanwhile
+        target.mkdir()
+        (target / "theirs.txt").write_text("keep me")
+
+    with pytest.raises(OSError):
+        write_run(run_model(small), target, extra=extra)
+    assert [p.name for p in target.iterdir()] == ["theirs.txt"]
+    assert leftovers(tmp_path, "r1") == [target]
+
+
+def test_existing_run_folder_needs_force(small: Path, tmp_path: Path) -> None:
+    target = tmp_path / "r1"
+    target.mkdir()
+    (target / "old.txt").write_text("previous run")
+    code, _, stderr = run_cli("solve", small, "--out", target, "--quiet")
+    assert code == 2 and "already exists" in stderr and "--force" in stderr
+    assert (target / "old.txt").read_text() == "previous run"
+    code, stdout, _ = run_cli("solve", small, "--out", target, "--quiet", "--force")
+    assert code == 0 and stdout.strip() == str(target)
+    assert not (target / "old.txt").exists() and (target / "summary.json").is_file()
+    assert leftovers(tmp_path, "r1") == [target]
+
+
+@pytest.mark.parametrize(
+    ("signum", "codes"),
+    [(signal.SIGINT, {130}), (signal.SIGTERM, {130, 143})],
+    ids=["SIGINT", "SIGTERM"],
+)
+def test_interrupted_run_leaves_no_folder(small: Path, tmp_path: Path, signum, codes) -> None:
+    """Interrupt while the temporary run folder is half-built (test-only pause in cli.py).
+
+    SIGTERM exits 143, or 130 while results.atomic_run_dir's own handler is installed.
+    """
+    proc = spawn_cli(
+        "solve", small, "--out", tmp_path / "r1", cwd=tmp_path,
+        env={"RSOI_TEST_PAUSE_IN_WRITE": "60"},
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        line = ""
+        while "pausing in" not in line and time.monotonic() < deadline:
+            line = proc.stderr.readline()
+            assert line or proc.poll() is None, "solve ended before pausing"
+        assert leftovers(tmp_path, "r1"), "the temporary folder should exist while paused"
+        proc.send_signal(signum)
+        assert proc.wait(timeout=30) in codes
+    finally:
+        proc.kill() if proc.poll() is None else None
+    assert "no run folder written" in proc.stderr.read()
+    assert leftovers(tmp_path, "r1") == []
+
+
+def test_same_model_twice_gives_identical_files(tmp_path: Path) -> None:
+    model = shipped_project(tmp_path / "project", basemap=True)
+    folders = [tmp_path / "run1", tmp_path / "run2"]
+    for folder in folders:
+        code, _, stderr = run_cli("solve", model, "--out", folder, "--quiet")
+        assert code == 0, stderr
+    one, two = folders
+    csvs = sorted(p.name for p in one.glob("*.csv"))
+    assert len(csvs) == 8
+    for name in csvs:
+        assert (one / name).read_bytes() == (two / name).read_bytes(), name
+    summaries = [json.loads((f / "summary.json").read_text()) for f in folders]
+    for s in summaries:
+        s.pop("timings_seconds")
+    assert summaries[0] == summaries[1]
+    if (one / "plan.gpkg").exists() or "rsoi.gis" in sys.modules:  # GeoPackage (rsoi.gis)
+        layers = [name for name, _ in pyogrio.list_layers(one / "plan.gpkg")]
+        assert layers
+        for layer in layers:
+            a = pyogrio.read_dataframe(one / "plan.gpkg", layer=layer)
+            b = pyogrio.read_dataframe(two / "plan.gpkg", layer=layer)
+            assert a.drop(columns="geometry", errors="ignore").equals(
+                b.drop(columns="geometry", errors="ignore")
+            ), layer
+            if "geometry" in a:
+                assert list(a.geometry.to_wkb()) == list(b.geometry.to_wkb()), layer
+
+
+def test_time_limit_without_solution_is_exit_4(small: Path, tmp_path: Path) -> None:
+    with pytest.raises(SolverError, match="no usable solution"):
+        run_model(small, time_limit=0.0)
+    code, _, stderr = run_cli("solve", small, "--out", tmp_path / "r1", "--time-limit", "0")
+    assert code == 4 and "no usable solution" in stderr and "--time-limit" in stderr
+    assert leftovers(tmp_path, "r1") == []
+
+
+def test_time_limit_with_feasible_solution_is_reported(
+    small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """HiGHS's stop at the time limit with an incumbent (simulated: timing is machine-bound)."""
+    real = rsoi.pipeline.solve
+
+    def stopped_early(*args, **kwargs):
+        return dataclasses.replace(real(*args, **kwargs), status="time_limit_feasible")
+
+    monkeypatch.setattr(rsoi.pipeline, "solve", stopped_early)
+    code, _, stderr = run_cli("solve", small, "--out", tmp_path / "r1", "--quiet")
+    assert code == 0 and "time_limit_feasible" in stderr and "may not be optimal" in stderr
+    summary = json.loads((tmp_path / "r1" / "summary.json").read_text())
+    assert summary["status"] == "time_limit_feasible"
+    assert run_cli("check", tmp_path / "r1")[0] == 0
+
+
+def test_extreme_coefficients_warn_by_name(tmp_path: Path) -> None:
+    model = small_model()
+    model["routes"][0]["capacity_t_per_day"] = 1e14
+    model["modes"]["road"]["cost_per_t_km"] = 1e-12
+    model["settings"]["transport_cost_weight"] = 1.0
+    path = write_model(tmp_path / "project", model)
+    code, _, stderr = run_cli("solve", path, "--out", tmp_path / "r1", "--quiet")
+    assert code == 0
+    assert "numerics: capacities and quantities span" in stderr
+    assert "routes[a-b].capacity_t_per_day" in stderr and "routes[a-b] transport cost" in stderr
+    warnings = json.loads((tmp_path / "r1" / "summary.json").read_text())["warnings"]
+    assert any(w.startswith("numerics:") for w in warnings)
+    assert any("WARNING" in w for w in warnings)  # HiGHS's own numerics warnings
