@@ -682,7 +682,8 @@ def load_model(
     """
     path = Path(path)
     doc = (document or read_yaml(path)).copy()
-    data = doc.data
+    allow = _ALLOW_OUTSIDE.get() if allow_outside_paths is None else allow_outside_paths
+    data = _with_csv_tables(doc, path, allow)
     if scenario is None and use_default:
         scenario = data.get("default_scenario")
         if scenario is not None and not isinstance(scenario, str):
@@ -714,11 +715,48 @@ def load_model(
         extra = check_ids(data, doc) if isinstance(data, dict) else []
         raise InputError(exc.problems + [p for p in extra if p.field not in fields]) from None
     problems = check_references(spec, doc)
-    allow = _ALLOW_OUTSIDE.get() if allow_outside_paths is None else allow_outside_paths
     problems += check_data_files(spec, doc, path, allow)
     if problems:
         raise InputError(problems)
     return LoadedModel(spec, doc, scenario, path)
+
+
+def _with_csv_tables(doc: Document, model_path: Path, allow_outside: bool) -> Any:
+    """The document's data with `section: {csv: file}` sections read in (rsoi.tables).
+
+    The CSV files' contents are folded into the document hash, so the run's input hash
+    changes when a table changes.
+    """
+    from rsoi.tables import expand_csv_sections
+
+    if not isinstance(doc.data, dict):
+        return doc.data
+    data = dict(doc.data)  # the parsed document may be shared between scenarios
+    root = model_root(model_path)
+    read: list[Path] = []
+
+    def resolve(relative: str, where: Path_) -> Path:
+        target = (model_path.parent / relative).resolve()
+        if not allow_outside and not target.is_relative_to(root):
+            raise InputError(
+                [
+                    doc.problem(
+                        where,
+                        f"path '{relative}' leads outside the model's folder tree ({root})",
+                        "move the file inside the project, or pass --allow-outside-paths",
+                    )
+                ]
+            )
+        read.append(target)
+        return target
+
+    expand_csv_sections(data, doc.where, resolve)
+    if read:
+        digest = hashlib.sha256(doc.sha256.encode())
+        for table in read:
+            digest.update(table.read_bytes())
+        doc.sha256 = digest.hexdigest()
+    return data
 
 
 def _mirror_dotted(doc: Document, base: Path_, overrides: dict) -> None:
