@@ -45,3 +45,29 @@ def test_resilience_ranks_node_losses(tmp_path):
     assert list(table["objective_increase"]) == sorted(table["objective_increase"], reverse=True)
     assert table.loc[table["node"] == "busan", "objective_increase"].item() > 0
     assert (tmp_path / "res" / "resilience.csv").exists()
+
+
+def test_cli_sweep_and_bad_names(tmp_path):
+    from tests.helpers import run_cli
+
+    code, stdout, _ = run_cli(
+        "sweep", MODEL, "--scenarios", "gray_zone", "--workers", "1", "--out", tmp_path / "s"
+    )
+    assert code == 0 and "gray_zone" in stdout
+    assert (tmp_path / "s" / "gray_zone" / "flows.csv").exists()
+    code, _, stderr = run_cli("sweep", MODEL, "--scenarios", "gray_zon", "--out", tmp_path / "t")
+    assert code == 2 and "gray_zone" in stderr  # did-you-mean, before any worker starts
+    code, _, stderr = run_cli("resilience", MODEL, "--nodes", "busann", "--out", tmp_path / "u")
+    assert code == 2 and "busan" in stderr
+    assert not (tmp_path / "t").exists() and not (tmp_path / "u").exists()
+
+
+def test_input_error_survives_pickling():
+    """Dask ships a worker's exception to the client by pickling it."""
+    import pickle
+
+    from rsoi.errors import InputError, Problem
+
+    error = InputError([Problem("m.yaml", 3, 5, "routes[0].mode", "bad mode", "use sea")])
+    again = pickle.loads(pickle.dumps(error))
+    assert again.problems == error.problems

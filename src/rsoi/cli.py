@@ -22,7 +22,14 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from rsoi.errors import CheckError, InfeasibleError, InputError, Problem, SolverError
+from rsoi.errors import (
+    CheckError,
+    InfeasibleError,
+    InputError,
+    Problem,
+    SolverError,
+    did_you_mean,
+)
 
 DEFAULT_MODEL = Path("models/korea_taiwan.yaml")
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_SOLVER = 0, 1, 2, 3, 4
@@ -83,6 +90,30 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("model", nargs="?", default=str(DEFAULT_MODEL))
     c.add_argument("--json", action="store_true", help="machine-readable output")
     sub.add_parser("schema", help="print the JSON Schema of the model YAML")
+    dask_args = argparse.ArgumentParser(add_help=False)
+    dask_args.add_argument("--scheduler", help="Dask scheduler address (default: a local cluster)")
+    dask_args.add_argument(
+        "--workers", type=int, help="local cluster workers (default: cores, max 4)"
+    )
+    dask_args.add_argument(
+        "--out", help="output folder (default: runs/<model>-<analysis>-<UTC time>/)"
+    )
+    w = sub.add_parser(
+        "sweep", help="solve many scenarios in parallel on Dask", parents=[outside, dask_args]
+    )
+    w.add_argument("model", nargs="?", default=str(DEFAULT_MODEL))
+    w.add_argument("--scenarios", default="all", help="comma-separated names, or 'all'")
+    r = sub.add_parser(
+        "resilience",
+        help="rank friendly logistics nodes by the cost of losing each one (Dask)",
+        parents=[outside, dask_args],
+    )
+    r.add_argument("model", nargs="?", default=str(DEFAULT_MODEL))
+    r.add_argument("--scenario", help="scenario (default: the model's default_scenario)")
+    r.add_argument(
+        "--nodes", help="comma-separated place ids (default: Korean ports and airfields)"
+    )
+    r.add_argument("--from-period", type=int, default=1, help="first period without the node")
     return p
 
 
@@ -93,6 +124,8 @@ COMMANDS = {
     "map": "cmd_map",
     "scenarios": "cmd_scenarios",
     "schema": "cmd_schema",
+    "sweep": "cmd_sweep",
+    "resilience": "cmd_resilience",
 }
 
 
@@ -297,6 +330,84 @@ def _export_maps(folder: Path, geojson: bool) -> str | None:
         reason = "; ".join(f"{p.field}: {p.message}" for p in exc.problems)
         return f"maps not written: {reason}"
     return None
+
+
+def _analysis_target(args: argparse.Namespace, model: str, analysis: str) -> Path:
+    from rsoi.loader import load_model
+    from rsoi.results import default_run_dir
+
+    if args.out:
+        target = Path(args.out)
+        if target.exists():
+            raise _run_exists(target)
+        return target
+    name = load_model(model, use_default=False).spec.name
+    return default_run_dir(Path("runs"), name, analysis)
+
+
+def _print_frame(frame, columns: list[str], title: str) -> None:
+    t = Table(title=title, show_edge=False)
+    for col in columns:
+        t.add_column(col, justify="right" if frame[col].dtype.kind in "fi" else "left")
+    for row in frame[columns].itertuples(index=False):
+        t.add_row(*(f"{v:,.2f}" if isinstance(v, float) else escape(str(v)) for v in row))
+    out.print(t)
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from rsoi.analyses import sweep
+    from rsoi.loader import load_model, read_yaml
+
+    doc = read_yaml(Path(args.model))
+    if args.scenarios == "all":
+        names = list(doc.data.get("scenarios") or {})
+    else:
+        names = [n.strip() for n in args.scenarios.split(",")]
+    for name in names:  # fail fast, with file and line, before any worker starts
+        load_model(args.model, name, use_default=False, document=doc)
+    target = _analysis_target(args, args.model, "sweep")
+    with err.status(f"solving {len(names)} scenarios on Dask…"):
+        table = sweep(args.model, names, target, scheduler=args.scheduler, workers=args.workers)
+    _print_frame(table, ["scenario", "status", "objective"], "scenario sweep")
+    out.print(f"sweep folder: [bold]{escape(str(target))}[/]")
+    return EXIT_OK
+
+
+def cmd_resilience(args: argparse.Namespace) -> int:
+    from rsoi.analyses import resilience
+    from rsoi.loader import load_model
+
+    model = load_model(args.model, args.scenario)
+    nodes = [n.strip() for n in args.nodes.split(",")] if args.nodes else None
+    known = {p.id for p in model.spec.places}
+    unknown = [n for n in nodes or [] if n not in known]
+    if unknown:
+        raise InputError(
+            [
+                Problem(
+                    "--nodes",
+                    None,
+                    None,
+                    "--nodes",
+                    f"unknown place '{unknown[0]}'",
+                    did_you_mean(unknown[0], known),
+                )
+            ]
+        )
+    target = _analysis_target(args, args.model, "resilience")
+    with err.status("solving node-loss variants on Dask…"):
+        table = resilience(
+            args.model,
+            model.scenario,
+            target,
+            nodes=nodes,
+            from_period=args.from_period,
+            scheduler=args.scheduler,
+            workers=args.workers,
+        )
+    _print_frame(table, ["node", "objective_increase", "objective"], "loss of one node")
+    out.print(f"resilience folder: [bold]{escape(str(target))}[/]")
+    return EXIT_OK
 
 
 def cmd_solve(args: argparse.Namespace) -> int:

@@ -38,6 +38,9 @@ class InputError(Exception):
         self.problems = list(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
 
+    def __reduce__(self):  # survives pickling (Dask workers raise it in the client)
+        return (type(self), (self.problems,))
+
 
 class InfeasibleError(Exception):
     """Hard constraints conflict (exit code 3)."""
@@ -45,6 +48,9 @@ class InfeasibleError(Exception):
     def __init__(self, message: str, conflicting: list[str]):
         self.conflicting = conflicting
         super().__init__(message)
+
+    def __reduce__(self):
+        return (type(self), (str(self), self.conflicting))
 
 
 class SolverError(Exception):
