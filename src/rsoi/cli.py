@@ -516,20 +516,20 @@ def print_summary(run, target: Path) -> None:
     duals = run.tables.duals
     binding = duals[duals["binding"]].copy()
     binding["abs"] = binding["shadow_price"].abs()
-    policy = binding[binding["family"].str.startswith("policy_")].sort_values(
-        ["abs", "constraint"], ascending=[False, True]
+    # the hardest-binding row of each family: policies first, then capacities and the rest
+    hardest = (
+        binding.sort_values(["abs", "constraint"], ascending=[False, True])
+        .groupby("family", sort=False)
+        .head(1)
     )
-    other = binding[~binding["family"].str.startswith("policy_")].sort_values(
-        ["abs", "constraint"], ascending=[False, True]
-    )
-    t = Table(title="binding constraints (hardest first)", show_edge=False)
-    for col in ("constraint", "shadow price", "source"):
-        t.add_column(col, justify="right" if col == "shadow price" else "left", overflow="fold")
-    for frame in (policy.head(5), other.head(8)):
+    is_policy = hardest["family"].str.startswith("policy_")
+    t = Table(title="binding constraints (hardest row per family)", show_edge=False)
+    t.add_column("constraint", no_wrap=True, overflow="ellipsis")
+    t.add_column("shadow price", justify="right", no_wrap=True, min_width=13)
+    t.add_column("source", no_wrap=True, overflow="ellipsis", max_width=34)
+    for frame in (hardest[is_policy], hardest[~is_policy].head(8)):
         for row in frame.itertuples(index=False):
-            source = str(row.source)
-            source = source if len(source) <= 60 else source[:59] + "…"
-            t.add_row(escape(row.constraint), f"{row.shadow_price:,.3f}", escape(source))
+            t.add_row(escape(row.constraint), f"{row.shadow_price:,.3f}", escape(str(row.source)))
     out.print(t)
     for w in s["warnings"]:
         out.print(f"[yellow]warning:[/] {escape(w)}")
