@@ -1,4 +1,4 @@
-"""Tiny models for hand-solved LP tests: two places, one commodity, a few periods.
+"""Tiny models for hand-solved LP tests: two places, one commodity, three periods.
 
 `tiny()` returns a minimal valid model dict with every policy switched off, no transport cost
 and 1-day periods, so each test adds just the feature it checks and works the optimum out
@@ -10,108 +10,34 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
-from ruamel.yaml import YAML
-
 from rsoi.pipeline import Run, run_model
+from tests.helpers import small_model, write_yaml
 
-TASKS = [
-    ("port_access", "rear_area"),
-    ("airfield_access", "rear_area"),
-    ("base_security", "rear_area"),
-    ("onward_transport", "rear_area"),
-    ("maintenance", "rear_area"),
-    ("isr", "rear_area_isr_escort"),
-    ("air_maritime_protection", "rear_area_isr_escort"),
-    ("sea_lane_escort", "rear_area_isr_escort"),
-]
-
-BASE: dict = {
-    "name": "tiny",
-    "description": "hand-solved test model",
-    "horizon": {"periods": 3, "period_days": 1},
-    "settings": {
-        "priority_classes": [
-            {"id": "korea_defense", "weight": 1000},
-            {"id": "taiwan_support", "weight": 100},
-            {"id": "sustainment", "weight": 10},
-        ],
-        "lateness_weight": 1.0,
-        "transport_cost_weight": 0.0,
-    },
-    "theaters": [
-        {"id": "korea", "name": "Korea", "anchor": "a"},
-        {"id": "taiwan", "name": "Taiwan", "anchor": "b"},
+# SMALL (tests/helpers.py) with: 3 periods, a and b ~1,440 km apart (so lags can be worked
+# out), a 1000 t/day road with a 1-period lag, 100 t at a, no demand, ROK level rear_area.
+BASE: dict = small_model(
+    horizon={"periods": 3, "period_days": 1},
+    places=[
+        {"id": "a", "kind": "depot", "country": "KR", "theater": "korea", "lon": 127.0, "lat": 36.0,
+         "source": "test"},
+        {"id": "b", "kind": "seaport", "country": "TW", "theater": "taiwan", "lon": 121.0, "lat": 24.0,
+         "source": "test"},
     ],
-    "modes": {
-        "road": {"speed_km_per_day": 1000},
-        "sea": {"speed_km_per_day": 1000},
-        "air": {
-            "speed_km_per_day": 1000,
-            "payload_t_per_sortie": 10,
-            "sorties_per_slot_per_day": 2,
-        },
-    },
-    "places": [
-        {
-            "id": "a",
-            "kind": "depot",
-            "country": "KR",
-            "theater": "korea",
-            "lon": 127.0,
-            "lat": 36.0,
-            "source": "test",
-        },
-        {
-            "id": "b",
-            "kind": "seaport",
-            "country": "TW",
-            "theater": "taiwan",
-            "lon": 121.0,
-            "lat": 24.0,
-            "source": "test",
-        },
+    routes=[
+        {"id": "ab", "origin": "a", "destination": "b", "mode": "road", "capacity_t_per_day": 1000,
+         "transit_periods": 1, "distance_km": 100, "source": "test"},
     ],
-    "routes": [
-        {
-            "id": "ab",
-            "origin": "a",
-            "destination": "b",
-            "mode": "road",
-            "capacity_t_per_day": 1000,
-            "transit_periods": 1,
-            "distance_km": 100,
-            "source": "test",
-        },
+    commodities=[
+        {"id": "ammo", "name": "Ammunition", "unit": "short tons", "short_tons_per_unit": 1,
+         "source": "test"},
     ],
-    "commodities": [
-        {
-            "id": "ammo",
-            "name": "Ammunition",
-            "unit": "short tons",
-            "short_tons_per_unit": 1,
-            "source": "test",
-        },
-    ],
-    "stocks": [{"place": "a", "commodity": "ammo", "quantity": 100, "source": "test"}],
-    "tasks": [
-        {"id": t, "name": t, "unit": "units", "min_rok_level": level, "source": "test"}
-        for t, level in TASKS
-    ],
-    "policies": {
-        "deterrence_floor": {
-            "enabled": False,
-            "combat_power": 0,
-            "opportunistic_combat_power": 0,
-            "source": "test",
-        },
-        "troop_floor": {"enabled": False, "troops": 0, "source": "test"},
-        "usfk_ground_stays": {"enabled": False, "source": "test"},
-        "usfk_air_share": {"enabled": False, "max_share": 1.0, "source": "test"},
-        "rok_support": {"level": "rear_area", "source": "test"},
-        "strategic_flexibility": {"allowed": True, "source": "test"},
-    },
-    "events": {"china_action": "invasion"},
-}
+    stocks=[{"place": "a", "commodity": "ammo", "quantity": 100, "source": "test"}],
+    demands=[],
+    events={"china_action": "invasion"},
+)  # fmt: skip
+BASE["modes"]["air"].update(speed_km_per_day=1000, sorties_per_slot_per_day=2)
+BASE["policies"]["rok_support"]["level"] = "rear_area"
+BASE["policies"]["troop_floor"].update(troops=0)
 
 
 def tiny(**sections) -> dict:
@@ -160,12 +86,7 @@ def force(id: str, **fields) -> dict:
 
 
 def write_model(data: dict, folder: Path, name: str = "model.yaml") -> Path:
-    path = folder / name
-    yaml = YAML(typ="safe")
-    yaml.default_flow_style = False
-    with open(path, "w", encoding="utf-8") as fh:
-        yaml.dump(data, fh)
-    return path
+    return write_yaml(folder / name, data)
 
 
 def solve_dict(data: dict, folder: Path, scenario: str | None = None) -> Run:

@@ -18,10 +18,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from rsoi.prepare import Prepared
-from rsoi.schema import Assignment, Branch, ConstraintMode, Mode, PlaceKind, TaskKind
-
-SEA_KINDS = {PlaceKind.seaport, PlaceKind.naval_base}
+from rsoi.prepare import Prepared, support_slots
+from rsoi.schema import Assignment, Branch, ConstraintMode, Mode, TaskKind
 
 
 def _quiet() -> None:
@@ -54,29 +52,6 @@ def _unstack_pk(expr: Any, places: pd.Index, comms: pd.Index) -> Any:
     return expr.unstack("group").reindex(place=places, commodity=comms)
 
 
-def _support_slots(prep: Prepared) -> list[tuple[str, str, str]]:
-    spec = prep.spec
-    slots: set[tuple[str, str, str]] = set()
-    lanes = {lane.id: lane for lane in spec.lanes}
-    for q in prep.requirements:
-        slots.add((q.task.value, q.place, q.theater))
-    for r in prep.routes:
-        for p in (r.origin, r.destination):
-            place = prep.place_by_id[p]
-            if not place.access_support_required:
-                continue
-            if r.mode == Mode.sea and place.kind in SEA_KINDS:
-                slots.add((TaskKind.port_access.value, p, r.theater))
-            if r.mode == Mode.air and place.mog is not None:
-                slots.add((TaskKind.airfield_access.value, p, r.theater))
-        if r.onward:
-            slots.add((TaskKind.onward_transport.value, r.origin, r.theater))
-        for lane_id in r.lanes:
-            if lanes[lane_id].contested:
-                raise NotImplementedError("sea_lane_escort is not in the linopy formulation")
-    return sorted(slots)
-
-
 def _check_supported(prep: Prepared) -> None:
     spec = prep.spec
     pol = spec.policies
@@ -86,6 +61,8 @@ def _check_supported(prep: Prepared) -> None:
         raise NotImplementedError("maintenance_capacity is not in the linopy formulation")
     if pol.rok_support.level.value != "joint_operations" or not pol.strategic_flexibility.allowed:
         raise NotImplementedError("ROK support level / strategic flexibility policies")
+    if any(lane.contested for lane in spec.lanes):
+        raise NotImplementedError("sea_lane_escort is not in the linopy formulation")
 
 
 def build_linopy(prep: Prepared) -> Any:
@@ -234,7 +211,7 @@ def build_linopy(prep: Prepared) -> Any:
         m.add_constraints((tons * s.sel(place=store)).sum("commodity") <= limit, name="storage")
 
     # support allocation a[assign, period] over (provider, slot) pairs
-    slots = _support_slots(prep)
+    slots = support_slots(prep)
     pairs, caps_a = [], []
     first_a, last_a = [], []
     for up in spec.providers:

@@ -24,8 +24,8 @@ import numpy as np
 import pandas as pd
 
 from rsoi.lp import LinearProgram, VarBlock
-from rsoi.prepare import Prepared
-from rsoi.schema import Assignment, Branch, ConstraintMode, Mode, PlaceKind, TaskKind
+from rsoi.prepare import Prepared, support_slots
+from rsoi.schema import Assignment, Branch, ConstraintMode, Mode, TaskKind
 
 SOURCE_PAPER = "000_5467993c79f30f39.txt"
 
@@ -444,34 +444,6 @@ def define_storage(ctx: Context) -> None:
 # --- rear-area support tasks ----------------------------------------------------------
 
 
-SEA_KINDS = {PlaceKind.seaport, PlaceKind.naval_base}
-
-
-def _support_slots(ctx: Context) -> list[tuple[str, str, str]]:
-    """Every (task, place, theater) that a requirement or an enabling constraint needs."""
-    prep = ctx.prep
-    slots: set[tuple[str, str, str]] = set()
-    lanes = {lane.id: lane for lane in ctx.spec.lanes}
-    for q in prep.requirements:
-        slots.add((q.task.value, q.place, q.theater))
-    for r in prep.routes:
-        for p in (r.origin, r.destination):
-            place = prep.place_by_id[p]
-            if not place.access_support_required:
-                continue
-            if r.mode == Mode.sea and place.kind in SEA_KINDS:
-                slots.add((TaskKind.port_access.value, p, r.theater))
-            if r.mode == Mode.air and place.mog is not None:
-                slots.add((TaskKind.airfield_access.value, p, r.theater))
-        if r.onward:
-            slots.add((TaskKind.onward_transport.value, r.origin, r.theater))
-        for lane_id in r.lanes:
-            lane = lanes[lane_id]
-            if lane.contested:
-                slots.add((TaskKind.sea_lane_escort.value, lane.escort_place, r.theater))
-    return sorted(slots)
-
-
 def define_support_allocation(ctx: Context) -> None:
     r"""Provider allocation and availability (family ``provider_availability[provider,period]``).
 
@@ -481,7 +453,7 @@ def define_support_allocation(ctx: Context) -> None:
     $$ \sum_{\sigma} a_{u\sigma t} \le N_u $$
     """
     prep, lp = ctx.prep, ctx.lp
-    ctx.slots = _support_slots(ctx)
+    ctx.slots = support_slots(prep)
     ctx.slot_pos = {s: i for i, s in enumerate(ctx.slots)}
     rows = []
     for u in ctx.spec.providers:

@@ -9,7 +9,6 @@ import json
 import math
 from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
 
 import numpy as np
 
@@ -22,6 +21,8 @@ from rsoi.schema import (
     KoreaTiming,
     Mode,
     ModelSpec,
+    PlaceKind,
+    TaskKind,
 )
 
 
@@ -334,6 +335,32 @@ def prepare(model: LoadedModel) -> Prepared:
     )
 
 
-def resolve_path(model_path: Path, relative: str) -> Path:
-    """A path named in a model, relative to the model file."""
-    return (model_path.parent / relative).resolve()
+SEA_KINDS = {PlaceKind.seaport, PlaceKind.naval_base}
+
+
+def support_slots(prep: Prepared) -> list[tuple[str, str, str]]:
+    """Every (task, place, theater) that a requirement or an enabling constraint needs.
+
+    Requirements name their slot; port and airfield access are needed where sea or air cargo
+    of a theater touches a place with `access_support_required`; onward transport at the
+    origin of an onward route; escort at the escort place of each contested lane a route uses.
+    """
+    slots: set[tuple[str, str, str]] = set()
+    lanes = {lane.id: lane for lane in prep.spec.lanes}
+    for q in prep.requirements:
+        slots.add((q.task.value, q.place, q.theater))
+    for r in prep.routes:
+        for p in (r.origin, r.destination):
+            place = prep.place_by_id[p]
+            if not place.access_support_required:
+                continue
+            if r.mode == Mode.sea and place.kind in SEA_KINDS:
+                slots.add((TaskKind.port_access.value, p, r.theater))
+            if r.mode == Mode.air and place.mog is not None:
+                slots.add((TaskKind.airfield_access.value, p, r.theater))
+        if r.onward:
+            slots.add((TaskKind.onward_transport.value, r.origin, r.theater))
+        for lane_id in r.lanes:
+            if lanes[lane_id].contested:
+                slots.add((TaskKind.sea_lane_escort.value, lanes[lane_id].escort_place, r.theater))
+    return sorted(slots)
