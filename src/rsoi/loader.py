@@ -911,7 +911,9 @@ def _problem_from_pydantic(doc: Document, loc: Path_, err: dict) -> Problem:
     elif kind in {"greater_than_equal", "greater_than", "less_than_equal", "less_than"}:
         ctx = err.get("ctx", {})
         bounds = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<"}
-        hint = "give a value " + " and ".join(f"{op} {ctx[k]}" for k, op in bounds.items() if k in ctx)
+        hint = "give a value " + " and ".join(
+            f"{op} {ctx[k]}" for k, op in bounds.items() if k in ctx
+        )
     elif kind in {"float_parsing", "int_parsing", "float_type", "int_type", "int_from_float"}:
         hint = "give a number"
     elif kind == "finite_number":
