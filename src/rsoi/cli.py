@@ -318,12 +318,8 @@ def _export_maps(folder: Path, geojson: bool) -> str | None:
     Returns a warning instead of failing the run when the maps cannot be drawn from the
     model's data (e.g. no base map beside its geodata): the checked tables are still valid.
     """
-    try:
-        from rsoi.gis import export_run
-    except ModuleNotFoundError as exc:  # TODO: remove this guard once rsoi.gis has landed
-        if exc.name != "rsoi.gis":
-            raise
-        return "maps not written: rsoi.gis is not available" if geojson else None
+    from rsoi.gis import export_run
+
     try:
         export_run(folder, geojson=geojson)
     except InputError as exc:
