@@ -20,7 +20,8 @@ def test_route_capacity_bottleneck(tmp_path):
     """100 t at a; 80 t due at b in [2, 3]; route 30 t/day, lag 1, T = 3.
 
     Flows may leave in periods 1 and 2 only (arrive by 3): at most 60 t arrive, so 20 t
-    short at 100 each = 2000. One more ton of capacity in period 1 or 2 saves 100.
+    short at 100 each = 2000. One more ton of capacity in period 1 or 2 saves 100, and keeps
+    saving 100 per ton from 0 up to 50 t in period 1 (then the 20 t shortfall is gone).
     """
     data = tiny(demands=[demand(80, ead=2, lad=3)])
     data["routes"][0]["capacity_t_per_day"] = 30
@@ -30,6 +31,8 @@ def test_route_capacity_bottleneck(tmp_path):
     assert value(run, "flow", period=1) == pytest.approx(30.0)
     assert dual(run, "route_capacity[ab,1]") == pytest.approx(-TAIWAN)
     assert dual(run, "route_capacity[ab,2]") == pytest.approx(-TAIWAN)
+    row = run.tables.duals.set_index("constraint").loc["route_capacity[ab,1]"]
+    assert (row["range_from"], row["range_to"]) == pytest.approx((0.0, 50.0))
 
 
 def test_flow_balance_stock_limits_delivery(tmp_path):

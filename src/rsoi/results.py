@@ -338,12 +338,17 @@ def _duals(lp: LinearProgram, sol: Solution) -> pd.DataFrame:
                 "lower": block.lower,
                 "upper": block.upper,
                 "shadow_price": _clean(sol.row_dual[sl]),
+                "range_from": _clean(sol.row_range[0][sl]) if sol.row_range else np.nan,
+                "range_to": _clean(sol.row_range[1][sl]) if sol.row_range else np.nan,
                 "source": block.source,
             }
         )
         frames.append(frame)
     duals = pd.concat(frames, ignore_index=True)
     duals["binding"] = np.abs(duals["shadow_price"].to_numpy()) > 1e-9
+    # the range is the bound interval over which the shadow price holds: binding rows only
+    for col in ("range_from", "range_to"):
+        duals[col] = duals[col].where(duals["binding"], np.nan)
     duals["lower"] = duals["lower"].replace(-np.inf, np.nan)
     duals["upper"] = duals["upper"].replace(np.inf, np.nan)
     return duals

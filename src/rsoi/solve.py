@@ -37,6 +37,26 @@ class Solution:
     mip: bool
     stages: list[dict] = field(default_factory=list)
     solver_messages: list[str] = field(default_factory=list)
+    row_range: tuple[np.ndarray, np.ndarray] | None = None
+    """Bound values between which each row's shadow price holds (HiGHS ranging), or None."""
+
+
+RANGING_MAX_ROWS = 200_000
+"""Ranging needs extra basis solves per row; above this size it is skipped."""
+
+
+def _row_ranging(h: highspy.Highs, n_rows: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """HiGHS's right-hand-side ranging for the model's own rows (LPs with a basis only)."""
+    if n_rows == 0 or n_rows > RANGING_MAX_ROWS:
+        return None
+    status, ranging = h.getRanging()
+    if status != highspy.HighsStatus.kOk or not ranging.valid:
+        return None
+    down = np.asarray(ranging.row_bound_dn.value_, dtype=float)[:n_rows]
+    up = np.asarray(ranging.row_bound_up.value_, dtype=float)[:n_rows]
+    return np.where(np.abs(down) >= HIGHS_INF, -np.inf, down), np.where(
+        np.abs(up) >= HIGHS_INF, np.inf, up
+    )
 
 
 def _numpy_inf(a: np.ndarray) -> np.ndarray:
@@ -147,6 +167,9 @@ def solve(
     col_dual = (
         np.asarray(sol.col_dual, dtype=float) if sol.dual_valid else np.full(lp.n_cols, np.nan)
     )
+    ranging = None
+    if state == "optimal" and not mip and objective != "lexicographic" and sol.dual_valid:
+        ranging = _row_ranging(h, n)
     return Solution(
         status=state,
         model_status=name,
@@ -163,6 +186,7 @@ def solve(
         mip=mip,
         stages=stages,
         solver_messages=messages,
+        row_range=ranging,
     )
 
 
