@@ -25,7 +25,7 @@ import pandas as pd
 
 from rsoi.lp import LinearProgram, VarBlock
 from rsoi.prepare import Prepared, support_slots
-from rsoi.schema import Assignment, Branch, ConstraintMode, Mode, TaskKind
+from rsoi.schema import Assignment, Branch, ConstraintMode, Mode, SupportLevel, TaskKind
 
 SOURCE_PAPER = "000_5467993c79f30f39.txt"
 
@@ -63,7 +63,6 @@ class Context:
     alloc_cap: np.ndarray = field(default_factory=lambda: np.zeros(0))
     alloc_nation: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
     slots: list[tuple[str, str, str]] = field(default_factory=list)  # (task, place, theater)
-    slot_pos: dict[tuple[str, str, str], int] = field(default_factory=dict)
 
     @property
     def spec(self):
@@ -90,7 +89,7 @@ def define_flows(ctx: Context) -> None:
     """
     prep, lp = ctx.prep, ctx.lp
     K, T = len(ctx.commodity_ids), ctx.T
-    lags = np.array([r.transit_periods for r in prep.routes], dtype=np.int64)
+    lags = ctx.r_lag
     n_t = np.maximum(T - lags, 0)  # departure periods 1..T-lag
     per_route = n_t * K
     f_route = np.repeat(np.arange(len(lags)), per_route)
@@ -454,7 +453,6 @@ def define_support_allocation(ctx: Context) -> None:
     """
     prep, lp = ctx.prep, ctx.lp
     ctx.slots = support_slots(prep)
-    ctx.slot_pos = {s: i for i, s in enumerate(ctx.slots)}
     rows = []
     for u in ctx.spec.providers:
         home_country = prep.place_by_id[u.home].country
@@ -1180,8 +1178,6 @@ def define_strategic_flexibility(ctx: Context) -> None:
             pol.source,
             define_strategic_flexibility.__doc__ or "",
         )
-    from rsoi.schema import SupportLevel
-
     if not ctx.prep.rok_level_allows(SupportLevel.joint_operations):
         forces = [f.id for f in ctx.spec.forces if f.nation == "ROK"]
         _force_off_theater(
