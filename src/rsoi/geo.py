@@ -9,8 +9,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import geopandas as gpd
-import pyogrio
 import pyproj
 import shapely
 
@@ -193,6 +191,8 @@ class SeaLaneGraph:
         return SeaPath(ids, tuple(straits), dist[dst], line)
 
 
-def load_basemap(path: str | Path) -> dict[str, gpd.GeoDataFrame]:
-    """Read the ``countries`` and ``land`` layers of the basemap GeoPackage."""
+def load_basemap(path: str | Path) -> dict:
+    """Read the ``countries`` and ``land`` layers of the basemap GeoPackage (GeoDataFrames)."""
+    import pyogrio  # here, not at the top: the LP path needs no geopandas
+
     return {layer: pyogrio.read_dataframe(path, layer=layer) for layer in BASEMAP_LAYERS}
