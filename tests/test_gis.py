@@ -200,3 +200,15 @@ def test_export_is_deterministic(run_dir: Path, tmp_path: Path) -> None:
         fa = pyogrio.read_dataframe(a / "plan.gpkg", layer=layer)
         fb = pyogrio.read_dataframe(b / "plan.gpkg", layer=layer)
         pd.testing.assert_frame_equal(pd.DataFrame(fa), pd.DataFrame(fb), check_exact=True)
+
+
+def test_export_from_memory_equals_export_from_disk(tmp_path):
+    """`solve` passes its prepared model to export_run instead of re-reading the model: the
+    outputs must be the same as an export that reloads the model from summary.json."""
+    run = run_model(MODEL)
+    a = write_run(run, tmp_path / "a")
+    b = write_run(run, tmp_path / "b")
+    export_run(a)
+    export_run(b, prep=run.prep)
+    assert (a / "report.html").read_bytes() == (b / "report.html").read_bytes()
+    assert (a / "map.svg").read_bytes() == (b / "map.svg").read_bytes()

@@ -100,8 +100,12 @@ def _problem(folder: Path, field: str, message: str, hint: str) -> InputError:
     return InputError([Problem(str(folder), None, None, field, message, hint)])
 
 
-def load_run(folder: Path) -> RunData:
-    """Read a run folder and re-load its model and scenario; InputError if something is missing."""
+def load_run(folder: Path, prep: Prepared | None = None) -> RunData:
+    """Read a run folder and re-load its model and scenario; InputError if something is missing.
+
+    `prep` is the run's own prepared model when the caller has it in memory (during `solve`):
+    then the model is not read again.
+    """
     from rsoi.loader import load_model
     from rsoi.prepare import prepare
 
@@ -132,6 +136,8 @@ def load_run(folder: Path) -> RunData:
             "run from the folder the run was solved in, or set `model_file` in summary.json "
             "to the model's path",
         )
+    if prep is not None:
+        return RunData(folder, summary, tables, prep, model_path, False)
     scenario = summary.get("scenario")
     model = load_model(model_path, scenario, use_default=False)
     changed = bool(summary.get("input_hash")) and summary["input_hash"] != model.input_hash
@@ -561,17 +567,18 @@ def write_text(path: Path, text: str) -> Path:
     return write_bytes(path, text.encode("utf-8"))
 
 
-def export_run(folder: Path, geojson: bool = False) -> list[Path]:
+def export_run(folder: Path, geojson: bool = False, prep: Prepared | None = None) -> list[Path]:
     """Write plan.gpkg, map.png, map.svg, report.html (and geojson/) into a finished run folder.
 
     The model is re-loaded from ``summary.json``'s ``model_file`` (relative to the current
-    directory) with the run's scenario. Returns the paths written.
+    directory) with the run's scenario, unless the run's `prep` is passed. Returns the paths
+    written.
     """
     from rsoi.mapping import render_map
     from rsoi.report import render_report
 
     folder = Path(folder)
-    run = load_run(folder)
+    run = load_run(folder, prep)
     layers = build_layers(run)
     images = render_map(layers, title=map_title(run))
     written = [
