@@ -520,3 +520,23 @@ def test_integer_units(tmp_path):
     run = solve_dict(data, tmp_path)
     assert run.solution.mip
     assert run.solution.objective == pytest.approx(500.0)
+
+
+def test_apportionment_stability(tmp_path):
+    """One force (power 10) at a; Taiwan needs 10 in every period (weight 100), Korea 10 from
+    period 3 on (North Korea attacks 2 periods later, weight 1000); T = 4, Taiwan reachable from 2.
+
+    Period 1: Taiwan short (1000). Period 2: the force in Taiwan. Periods 3-4: back in Korea,
+    Taiwan short (2000). With beta = 1 per unit of share change, the cheapest path changes the
+    Taiwan share once (1 -> 0) and the Korea share once (0 -> 1): 3000 + 2.
+    """
+    data = tiny(forces=[force("f")], combat_requirements=_combat(korea_conflict=True))
+    data["horizon"]["periods"] = 4
+    data["events"]["korea_conflict"] = {"timing": "sequential", "delay_periods": 2}
+    data["settings"]["apportionment_stability_weight"] = 1.0
+    run = solve_dict(data, tmp_path)
+    assert run.solution.objective == pytest.approx(3002.0)
+    assert run.solution.objective_parts["stability"] == pytest.approx(2.0)
+    assert value(run, "share", theater="taiwan", period=2) == pytest.approx(1.0)
+    assert value(run, "share", theater="korea", period=1) == pytest.approx(0.0)
+    assert value(run, "share_change") == pytest.approx(2.0)

@@ -906,6 +906,57 @@ def define_apportionment(ctx: Context) -> None:
     )
 
 
+def define_apportionment_stability(ctx: Context) -> None:
+    r"""Stable apportionment (family ``share_change[force,theater,period,direction]``).
+
+    With $\beta$ = ``settings.apportionment_stability_weight`` $> 0$, for consecutive periods
+    in which $z_{f\theta t}$ exists:
+
+    $$ c_{f\theta t} \ge z_{f\theta t} - z_{f\theta,t-1}, \qquad
+       c_{f\theta t} \ge z_{f\theta,t-1} - z_{f\theta t}, \qquad c_{f\theta t} \ge 0 $$
+
+    and the objective part ``stability`` adds $\beta \sum c_{f\theta t}$ (so $c = |\Delta z|$ at
+    the optimum). It only breaks ties between equally good plans when $\beta$ is small.
+    """
+    beta = ctx.spec.settings.apportionment_stability_weight
+    if beta <= 0 or ctx.share is None or ctx.share.size == 0:
+        return
+    idx = ctx.share.index
+    # the block is ordered force, theater, period: a row follows its previous period directly
+    same = (
+        (idx["force"].to_numpy()[1:] == idx["force"].to_numpy()[:-1])
+        & (idx["theater"].to_numpy()[1:] == idx["theater"].to_numpy()[:-1])
+        & (idx["period"].to_numpy()[1:] == idx["period"].to_numpy()[:-1] + 1)
+    )
+    now = np.flatnonzero(same) + 1
+    if not len(now):
+        return
+    keys = idx.iloc[now][["force", "theater", "period"]].reset_index(drop=True)
+    change = ctx.lp.add_variables(
+        "share_change", keys, doc="change of a share since the last period"
+    )
+    n = len(now)
+    index = pd.concat(
+        [keys.assign(direction="up"), keys.assign(direction="down")], ignore_index=True
+    )
+    rows = np.concatenate([np.arange(n)] * 3 + [np.arange(n, 2 * n)] * 3)
+    cols = np.concatenate([change.ids, ctx.share.ids[now], ctx.share.ids[now - 1]] * 2)
+    ones = np.ones(n)
+    coefs = np.concatenate([ones, -ones, ones, ones, ones, -ones])
+    ctx.lp.add_constraints(
+        "share_change",
+        index,
+        rows,
+        cols,
+        coefs,
+        lower=0.0,
+        source="settings.apportionment_stability_weight (tie-breaking; notional)",
+        entity="force",
+        doc=define_apportionment_stability.__doc__ or "",
+    )
+    ctx.lp.add_objective("stability", change.ids, beta)
+
+
 def _force_attr(ctx: Context, attr: str) -> np.ndarray:
     values = {f.id: getattr(f, attr) for f in ctx.spec.forces}
     return ctx.share.index["force"].map(values).to_numpy()
@@ -1207,6 +1258,7 @@ FAMILIES: list[Callable[[Context], None]] = [
     define_sea_lane_escort,
     define_rok_support_level,
     define_apportionment,
+    define_apportionment_stability,
     define_combat_power,
     define_deterrence_floor,
     define_troop_floor,

@@ -533,7 +533,21 @@ class _Checker:
             parts["lateness"] = float(
                 settings.lateness_weight * np.sum(late * w * d["quantity"].to_numpy(float))
             )
+        beta = settings.apportionment_stability_weight
+        if beta > 0:
+            parts["stability"] = beta * self.share_changes()
         return dict(parts)
+
+    def share_changes(self) -> float:
+        """Sum over forces and theaters of |share(t) - share(t-1)| (apportionment.csv)."""
+        a = self.t["apportionment"].sort_values(["force", "theater", "period"])
+        total = 0.0
+        for _, group in a.groupby(["force", "theater"], sort=True):
+            period = group["period"].to_numpy(int)
+            share = group["share"].to_numpy(float)
+            consecutive = period[1:] == period[:-1] + 1
+            total += float(np.abs(np.diff(share))[consecutive].sum())
+        return total
 
     def check_objective(self, parts: dict[str, float]) -> float:
         self.checked.append("objective recomputed from the tables")

@@ -550,6 +550,10 @@ class Settings(Strict):
     """Objective weight per short ton per period delivered after LAD."""
     transport_cost_weight: NonNeg = 1.0
     """Multiplier on transport cost (mode cost per ton-km)."""
+    apportionment_stability_weight: NonNeg = 0.0
+    """Objective weight per unit change of a force's share in a theater from one period to the
+    next; a small value keeps plans from moving forces back and forth between equally good
+    periods (degenerate optima). 0 switches the term off."""
     solver: Literal["simplex", "ipm", "choose"] = "choose"
     """HiGHS algorithm."""
 
