@@ -63,6 +63,10 @@ def _check_supported(prep: Prepared) -> None:
         raise NotImplementedError("ROK support level / strategic flexibility policies")
     if any(lane.contested for lane in spec.lanes):
         raise NotImplementedError("sea_lane_escort is not in the linopy formulation")
+    if spec.settings.apportionment_stability_weight > 0:
+        raise NotImplementedError(
+            "share_change (apportionment stability) is not in the linopy formulation"
+        )
 
 
 def build_linopy(prep: Prepared) -> Any:
