@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from rsoi.results import FLOAT_FORMAT, atomic_run_dir
+from rsoi.results import atomic_run_dir, write_csv
 
 
 def _row(summary: dict) -> dict:
@@ -132,7 +132,7 @@ def sweep(
         )
         rows = client.gather(futures)
         table = pd.DataFrame(rows).sort_values("scenario").reset_index(drop=True)
-        table.to_csv(tmp / "sweep.csv", index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+        write_csv(tmp / "sweep.csv", table)
     return table
 
 
@@ -164,7 +164,5 @@ def resilience(
         table = table.sort_values(
             ["objective_increase", "node"], ascending=[False, True]
         ).reset_index(drop=True)
-        table.to_csv(
-            tmp / "resilience.csv", index=False, float_format=FLOAT_FORMAT, lineterminator="\n"
-        )
+        write_csv(tmp / "resilience.csv", table)
     return table

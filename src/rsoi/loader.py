@@ -1239,8 +1239,3 @@ def _check_scenario_links(spec: ModelSpec, doc: Document, problems: list[Problem
                     "remove one `inherits` link",
                 )
             )
-
-
-def model_summary_json(spec: ModelSpec) -> str:
-    """Canonical JSON of a validated model (for hashing and tests)."""
-    return json.dumps(spec.model_dump(mode="json"), sort_keys=True)

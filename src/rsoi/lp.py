@@ -168,9 +168,6 @@ class LinearProgram:
                 np.add.at(c, cols, coefs)
         return c
 
-    def part_vector(self, part: str) -> np.ndarray:
-        return self.cost([part])
-
     def matrix_csc(self) -> sp.csc_matrix:
         if self._coo:
             rows = np.concatenate([r for r, _, _ in self._coo])
@@ -226,12 +223,6 @@ class LinearProgram:
             if block.start <= row < block.start + block.size:
                 return block, row - block.start
         raise IndexError(row)
-
-    def col_block(self, col: int) -> tuple[VarBlock, int]:
-        for block in self.variables.values():
-            if block.start <= col < block.start + block.size:
-                return block, col - block.start
-        raise IndexError(col)
 
 
 def _names(family: str, index: pd.DataFrame) -> list[str]:

@@ -26,7 +26,6 @@ from rsoi.lp import LinearProgram
 from rsoi.solve import Solution
 
 ZERO = 1e-9
-FLOAT_FORMAT = "%.9g"
 
 
 @dataclass
@@ -422,16 +421,19 @@ def _fsync_tree(folder: Path) -> None:
                 os.fsync(fh.fileno())
 
 
+def write_csv(path: Path, frame: pd.DataFrame) -> None:
+    """One CSV with floats as `%.9g` text (formatted up front: 2-3x faster than pandas' own)."""
+    out = frame.copy(deep=False)
+    for col in out.columns:
+        if out[col].dtype.kind == "f":
+            out[col] = [format(v, ".9g") if v == v else "" for v in out[col].to_numpy().tolist()]
+    out.to_csv(path, index=False, lineterminator="\n")
+
+
 def write_tables(folder: Path, tables: Tables) -> None:
-    """One CSV per table; floats as `%.9g` text (formatted up front: 2-3x faster than pandas)."""
+    """One CSV per result table."""
     for name, frame in tables.items():
-        out = frame.copy(deep=False)
-        for col in out.columns:
-            if out[col].dtype.kind == "f":
-                out[col] = [
-                    format(v, ".9g") if v == v else "" for v in out[col].to_numpy().tolist()
-                ]
-        out.to_csv(folder / f"{name}.csv", index=False, lineterminator="\n")
+        write_csv(folder / f"{name}.csv", frame)
 
 
 def write_json(path: Path, data: dict) -> None:
