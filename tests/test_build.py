@@ -382,8 +382,12 @@ def test_dual_apportioned_force_korea_first(tmp_path):
 def test_lexicographic_order_beats_weights(tmp_path):
     """Weights favour Taiwan (Korea's class weighs 1, Taiwan's 100), but lexicographic mode
     minimises Korea's class first: the force stays in Korea although the weighted optimum
-    sends it to Taiwan (in periods 2 and 3, after its one-period lag)."""
-    data = tiny(forces=[force("f")], combat_requirements=_combat(korea_conflict=True))
+    sends it to Taiwan (in periods 2 and 3, after its one-period lag: ~1,440 km at
+    2,000 km/day is 0.72 of a period, rounded to 1 by contract C1)."""
+    data = tiny(
+        forces=[force("f", speed_km_per_day=2000)],
+        combat_requirements=_combat(korea_conflict=True),
+    )
     data["events"]["korea_conflict"] = {"timing": "simultaneous"}
     data["settings"]["priority_classes"][0]["weight"] = 1
     weighted = solve_dict(data, tmp_path)

@@ -67,7 +67,7 @@ def test_binding_troop_floor(tmp_path: Path) -> None:
     """One U.S. force (20,000 troops, combat power 10) at a; Taiwan needs 10 every period.
 
     A hard floor of 15,000 troops keeps 75 % in Korea, so Taiwan gets 2.5 from period 2 (the
-    arrival lag is one period): shortfall 10 + 3 x 7.5 = 32.5 at weight 100 -> 3250.
+    arrival lag is one period: a -> b, ~44 km at 60 km/day, is 0.74 of a period, rounded to 1): shortfall 10 + 3 x 7.5 = 32.5 at weight 100 -> 3250.
     Relaxing the floor by one troop frees 1/20,000 of the force: 10/20,000 x 100 = 0.05.
     """
     model = small_model(
@@ -75,7 +75,7 @@ def test_binding_troop_floor(tmp_path: Path) -> None:
         forces=[
             {"id": "f1", "name": "wing", "nation": "US", "branch": "air",
              "assignment": "follow_on", "home": "a", "theaters": ["korea", "taiwan"],
-             "troops": 20_000, "combat_power": 10, "source": "test"},
+             "troops": 20_000, "combat_power": 10, "speed_km_per_day": 60, "source": "test"},
         ],
         combat_requirements=[
             {"theater": "taiwan", "amount_by_ladder": {"gray_zone": 10},

@@ -79,7 +79,7 @@ def test_default_run_apportions_forces_to_both_theaters_over_time(default_run):
 
 def test_default_run_moves_cargo_onward_to_taiwan(default_run):
     flows = default_run.tables.flows
-    places = {p.id: p for p in default_run.model.spec.places}
+    places = {p.id: p for p in default_run.prep.spec.places}  # countries filled from geodata
     onward = flows[
         (flows["theater"] == "taiwan") & flows["origin"].map(lambda p: places[p].country == "KR")
     ]

@@ -78,7 +78,7 @@ def force(id: str, **fields) -> dict:
         "home": "a",
         "theaters": ["korea", "taiwan"],
         "combat_power": 10,
-        "speed_km_per_day": 100000,
+        "speed_km_per_day": 2000,  # a -> b (~1,440 km) is 0.72 period: lag 1 under rule C1
         "source": "test",
     }
     base.update(fields)

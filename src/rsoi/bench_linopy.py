@@ -159,7 +159,7 @@ def build_linopy(prep: Prepared) -> Any:
         objective.append((w * dtons * u).sum())
         lad = xr.DataArray([d.lad for d in demands], coords=[D])
         late = np.maximum(per - lad, 0)
-        objective.append((spec.settings.lateness_weight * late * dtons * y).sum())
+        objective.append((spec.settings.lateness_weight * days * late * dtons * y).sum())
     stock = xr.zeros_like(xr.DataArray(0.0, coords=[places, comms, periods]))
     for st in spec.stocks:
         stock.loc[st.place, st.commodity, 1] += st.quantity
@@ -300,7 +300,9 @@ def build_linopy(prep: Prepared) -> Any:
                 lhs = lhs + ca.sel(assign=A[sel]).groupby(grouper).sum().reindex(rslot=rs)
         m.add_constraints(lhs >= need.reindex(rslot=rs), name="task_requirement", mask=need > 0)
         penalty = {t.id.value: t.penalty_weight for t in spec.tasks}
-        wq = xr.DataArray([weight[q.priority] * penalty[q.task.value] for q in reqs], coords=[Q])
+        wq = xr.DataArray(
+            [weight[q.priority] * penalty[q.task.value] * days for q in reqs], coords=[Q]
+        )
         objective.append((wq * v).sum())
 
     # enabling constraints: flow tons at a slot <= days * assigned capability
@@ -371,7 +373,7 @@ def build_linopy(prep: Prepared) -> Any:
             lhs = (power * z).sum("force") + e.to_linexpr().groupby(cth).sum().reindex(theater=TH)
             m.add_constraints(lhs >= need, name="combat_power", mask=need > 0)
             wc = xr.DataArray(
-                [weight[c.priority] * c.penalty_weight for c in spec.combat_requirements],
+                [weight[c.priority] * c.penalty_weight * days for c in spec.combat_requirements],
                 coords=[CL],
             )
             objective.append((wc * e).sum())
@@ -392,7 +394,7 @@ def build_linopy(prep: Prepared) -> Any:
                     lower=0, upper=value, coords=[periods], name=f"{name}_shortfall"
                 )
                 lhs = lhs + short
-                objective.append((weight[priority] * penalty * short).sum())
+                objective.append((weight[priority] * penalty * days * short).sum())
             m.add_constraints(lhs >= value, name=name)
 
         dfl = pol.deterrence_floor

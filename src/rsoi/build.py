@@ -10,8 +10,17 @@ Notation (used by every docstring; docs/model.md is generated from them):
 - $a_{u\sigma t}$ units of provider $u$ allocated to slot $\sigma=(\tau, p, \theta)$ (task, place, theater).
 - $z_{f\theta t}$ share of force $f$ apportioned to theater $\theta$ in period $t$.
 
+Units of time: every rate in the input is per day (``capacity_t_per_day``,
+``quantity_per_day``, ``cargo_t_per_day``, provider ``capability``, requirement ``amount``,
+``maintenance_capacity``, sorties per slot per day) and so is every penalty on a level that is
+short (task, combat-power and floor shortfalls, lateness per day late); the LP multiplies them by
+$\Delta$ = ``horizon.period_days`` where a period total is needed. Quantities without a time unit
+(demand ``quantity``, stocks, ``storage_t``, shares, transport cost per ton-km) are not scaled.
+
 Every requirement is elastic (a shortfall variable with a penalty), so any scenario solves;
-only policy constraints in ``mode: hard`` can make the model infeasible.
+only policy constraints in ``mode: hard`` can make the model infeasible. Inputs that no plan
+could satisfy whatever the policies (e.g. a C-day stock above the place's ``storage_t``) are
+refused at validation.
 """
 
 from __future__ import annotations
@@ -228,8 +237,10 @@ def define_demand(ctx: Context) -> None:
 
     $$ \sum_{t \ge \mathrm{EAD}_d} y_{dt} + u_d = q_d $$
 
-    Objective parts: ``shortfall:<class>`` adds $W_{c(d)} w_{k(d)} u_d$; ``lateness`` adds
-    $\lambda \sum_{t > \mathrm{LAD}_d} (t - \mathrm{LAD}_d)\, w_{k(d)}\, y_{dt}$.
+    Objective parts: ``shortfall:<class>`` adds $W_{c(d)} w_{k(d)} u_d$ (per short ton never
+    delivered); ``lateness`` adds $\lambda \sum_{t > \mathrm{LAD}_d} (t - \mathrm{LAD}_d)\,\Delta\,
+    w_{k(d)}\, y_{dt}$ ($\lambda$ per short ton per day late; days late = periods late times
+    $\Delta$).
     """
     lp, prep = ctx.lp, ctx.prep
     demands = prep.demands
@@ -268,7 +279,7 @@ def define_demand(ctx: Context) -> None:
         lp.add_objective(
             "lateness",
             ctx.delivery.ids[mask],
-            prep.spec.settings.lateness_weight * late[mask] * w[mask],
+            prep.spec.settings.lateness_weight * ctx.days * late[mask] * w[mask],
         )
 
 
@@ -512,8 +523,10 @@ def define_task_requirements(ctx: Context) -> None:
     $$ \sum_u \kappa_{u\tau}\, a_{u\sigma t} + \sum_{q \in Q_{\sigma}} v_{qt} \ge \sum_{q \in Q_{\sigma t}} b_q,
        \qquad 0 \le v_{qt} \le b_q $$
 
-    $\kappa_{u\tau}$ capability per unit per day, $b_q$ the requirement per day; shortfall
-    $v_{qt}$ costs $W_{c(q)} \rho_\tau$ (``tasks[].penalty_weight``).
+    $\kappa_{u\tau}$ capability per unit per day and $b_q$ the capability needed on each day of
+    the period (both task units per day, so no $\Delta$ in the row); the shortfall $v_{qt}$ (task
+    units per day) costs $W_{c(q)} \rho_\tau \Delta$ (``tasks[].penalty_weight`` is per unit per
+    day short).
     Source: 000_5467993c79f30f39.txt, "U.S. Expectations of South Korea During a Taiwan Crisis".
     """
     prep, lp = ctx.prep, ctx.lp
@@ -583,7 +596,7 @@ def define_task_requirements(ctx: Context) -> None:
         lp.add_objective(
             f"shortfall:{cls}",
             short.ids[sel],
-            ctx.class_weight(cls) * frame.loc[sel, "task"].map(penalty).to_numpy(),
+            ctx.class_weight(cls) * ctx.days * frame.loc[sel, "task"].map(penalty).to_numpy(),
         )
 
 
@@ -697,7 +710,8 @@ def _slot_flow_rows(
 def define_port_access(ctx: Context) -> None:
     r"""Port access (family ``port_access[place,theater,period]``).
 
-    At a place with ``access_support_required``, sea cargo of theater $\theta$ handled in $t$
+    At every place with ``access_support_required`` that a sea route touches (the place handles
+    sea cargo; its optional ``kind`` plays no part), sea cargo of theater $\theta$ handled in $t$
     is capped by the port-operations capacity assigned to it:
 
     $$ \sum_{r \in \mathrm{sea}(\theta): d_r=p} \sum_k w_k x_{rk,t-\ell_r}
@@ -725,7 +739,8 @@ def define_port_access(ctx: Context) -> None:
 def define_airfield_access(ctx: Context) -> None:
     r"""Airfield access (family ``airfield_access[place,theater,period]``).
 
-    Same form as port access for air cargo at airfields with ``access_support_required``:
+    Same form as port access, for air cargo at every place with ``access_support_required``
+    that an air route touches (whatever its ``kind``):
 
     $$ \text{air tons of } \theta \text{ at } p \text{ in } t \le \Delta \sum_u \kappa_{u,\mathrm{afld}}\, a_{u(\mathrm{afld},p,\theta)t} $$
 
@@ -779,9 +794,12 @@ def define_onward_transport(ctx: Context) -> None:
 def define_sea_lane_escort(ctx: Context) -> None:
     r"""Sea-lane escort in a blockade (family ``sea_lane_escort[place,theater,period]``).
 
-    For a contested lane $\ell$ (escort capacity allocated at its ``escort_place`` $p_\ell$):
+    One row per escort place $p$ (not per lane): the escort capacity allocated at $p$ covers
+    every contested lane $\ell$ whose ``escort_place`` is $p$, so lanes escorted from one place
+    share one pool. With $L_p$ those lanes, a route is counted once however many of them it
+    passes:
 
-    $$ \sum_{r \ni \ell,\ r \in \theta} \sum_k w_k x_{rkt} \le \Delta \sum_u \kappa_{u,\mathrm{esc}}\, a_{u(\mathrm{esc},p_\ell,\theta)t} $$
+    $$ \sum_{r \in \theta:\ r \cap L_p \ne \emptyset} \sum_k w_k x_{rkt} \le \Delta \sum_u \kappa_{u,\mathrm{esc}}\, a_{u(\mathrm{esc},p,\theta)t} $$
 
     i.e. escort capacity in proportion to the sea flow through contested lanes.
     Source: 000_5467993c79f30f39.txt, "escort and protect ships transiting the Taiwan Strait".
@@ -969,7 +987,9 @@ def define_combat_power(ctx: Context) -> None:
        \qquad 0 \le e_{ct} \le E_{ct} $$
 
     $E_{ct}$ = ``amount_by_ladder[china_action]`` plus ``korea_conflict_amount`` once the Korean
-    conflict has started. Shortfall $e$ costs $W_c$ per unit of combat power.
+    conflict has started (a level of combat power in each period, no time unit). Shortfall $e$
+    costs $W_c \rho_c \Delta$: ``penalty_weight`` $\rho_c$ is per unit of combat power short per
+    day.
     """
     prep, lp = ctx.prep, ctx.lp
     action = ctx.spec.events.china_action
@@ -1030,7 +1050,9 @@ def define_combat_power(ctx: Context) -> None:
             lambda i: ctx.spec.combat_requirements[i].penalty_weight
         )
         lp.add_objective(
-            f"shortfall:{cls}", short.ids[sel], ctx.class_weight(cls) * weight.to_numpy(float)
+            f"shortfall:{cls}",
+            short.ids[sel],
+            ctx.class_weight(cls) * ctx.days * weight.to_numpy(float),
         )
 
 
@@ -1063,7 +1085,7 @@ def _korea_floor(
         cols = np.concatenate([cols, short.ids])
         vals = np.concatenate([vals, np.ones(T)])
         ctx.lp.add_objective(
-            f"shortfall:{priority}", short.ids, ctx.class_weight(priority) * penalty
+            f"shortfall:{priority}", short.ids, ctx.class_weight(priority) * penalty * ctx.days
         )
     ctx.lp.add_constraints(
         name,
@@ -1084,7 +1106,8 @@ def define_deterrence_floor(ctx: Context) -> None:
     $$ \sum_f P_f\, z_{f,\mathrm{korea},t} \;(+\, e_t) \ge F $$
 
     $F$ is ``opportunistic_combat_power`` when North Korea is opportunistic, else ``combat_power``;
-    $e_t$ exists only in ``mode: elastic``. Source: 000_5467993c79f30f39.txt, "defending
+    $e_t$ exists only in ``mode: elastic`` and costs $W \rho \Delta$ (``penalty_weight`` per unit
+    short per day). Source: 000_5467993c79f30f39.txt, "defending
     [South Korea] has to be the first task"; "We are still going to have to deter North Korea".
     """
     pol = ctx.spec.policies.deterrence_floor
@@ -1111,8 +1134,9 @@ def define_troop_floor(ctx: Context) -> None:
 
     $$ \sum_{f \in \mathrm{US}} N_f\, z_{f,\mathrm{korea},t} \;(+\, e_t) \ge 28{,}500 $$
 
-    Source: 000_5467993c79f30f39.txt, "pledged to maintain U.S. forces at the existing 28,500
-    troop level".
+    In ``mode: elastic`` the shortfall costs $W \rho \Delta$ (``penalty_per_troop`` per troop short
+    per day). Source: 000_5467993c79f30f39.txt, "pledged to maintain U.S. forces at the existing
+    28,500 troop level".
     """
     pol = ctx.spec.policies.troop_floor
     if not pol.enabled or ctx.share is None:

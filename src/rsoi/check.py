@@ -1,10 +1,14 @@
 r"""Independent solution checker: re-read a run folder and verify the plan against the model.
 
-This module deliberately does not import ``rsoi.build``, ``rsoi.lp``, ``rsoi.solve``,
-``rsoi.results`` or ``rsoi.pipeline``: it re-derives every constraint and the objective from
-the model data (``rsoi.loader`` / ``rsoi.prepare``) and the CSV tables with its own code,
-following the math in the ``define_*`` docstrings of ``rsoi.build``. A bug in the LP builder
-therefore shows up here as a named violation instead of a silently wrong plan.
+This module deliberately does not import ``rsoi.prepare``, ``rsoi.build``, ``rsoi.lp``,
+``rsoi.solve``, ``rsoi.results`` or ``rsoi.pipeline``: from the validated model (``rsoi.loader``)
+and the geometry files it derives, in its own plain loops (``derive``), the capacities after
+attacks, the routes' distances, sea lanes (own Dijkstra on the sea-lane graph) and transit lags,
+the force arrival periods (contract C1, ``force_arrival``), the active demand and requirement
+lines and the access caps that apply (``access_task``); then it re-checks every constraint and
+the objective against the CSV tables, following the math in the ``define_*`` docstrings of
+``rsoi.build``. A bug in the preparation or the LP builder therefore shows up here as a named
+violation instead of a silently wrong plan.
 
 Tables omit zero rows (flows, inventory, allocations, deliveries, production); values carry
 9 significant digits, so comparisons use a relative tolerance (``REL_TOL``).
@@ -12,6 +16,8 @@ Tables omit zero rows (flows, inventory, allocations, deliveries, production); v
 
 from __future__ import annotations
 
+import datetime as dt
+import heapq
 import json
 import math
 from collections import defaultdict
@@ -24,15 +30,20 @@ import numpy as np
 import pandas as pd
 
 from rsoi.errors import CheckError, InputError, Problem
+from rsoi.geo import geodesic_km
 from rsoi.loader import LoadedModel, load_model
-from rsoi.prepare import Prepared, prepare
 from rsoi.schema import (
+    LADDER_ORDER,
     SUPPORT_LEVEL_ORDER,
     Assignment,
     Branch,
     ConstraintMode,
+    Demand,
+    KoreaTiming,
     Mode,
-    PlaceKind,
+    ModelSpec,
+    Place,
+    Requirement,
     SupportLevel,
     TaskKind,
 )
@@ -43,24 +54,30 @@ MAX_PER_FAMILY = 20
 """Violations listed per family; the rest are counted."""
 
 TABLES: dict[str, list[str]] = {
-    "flows": ["route", "commodity", "period", "arrival_period", "quantity", "short_tons"],
-    "inventory": ["place", "commodity", "period", "quantity"],
+    "flows": [
+        "route", "origin", "destination", "mode", "theater", "commodity", "period",
+        "period_start", "arrival_period", "quantity", "unit", "short_tons",
+    ],
+    "inventory": ["place", "commodity", "period", "quantity", "unit", "short_tons"],
     "deliveries": ["demand", "place", "commodity", "period", "quantity", "periods_late"],
     "production": ["line", "place", "commodity", "period", "quantity"],
     "allocations": [
-        "provider",
-        "nation",
-        "task",
-        "place",
-        "theater",
-        "period",
-        "units_allocated",
-        "capability_per_day",
+        "provider", "nation", "task", "place", "theater", "period", "period_start",
+        "units_allocated", "capability_per_day", "capability_unit",
     ],
-    "apportionment": ["force", "theater", "period", "share", "combat_power", "troops"],
-    "shortfalls": ["family", "requirement", "period", "required", "delivered", "shortfall"],
-    "duals": ["constraint", "family", "entity", "period", "activity", "lower", "upper"],
-}
+    "apportionment": [
+        "force", "nation", "branch", "assignment", "theater", "period", "period_start", "share",
+        "combat_power", "troops",
+    ],
+    "shortfalls": [
+        "family", "requirement", "item", "place", "theater", "period", "unit", "required",
+        "delivered", "delivered_late", "shortfall", "priority",
+    ],
+    "duals": [
+        "constraint", "family", "entity_kind", "entity", "period", "activity", "lower", "upper",
+        "shadow_price", "range_from", "range_to", "source", "binding",
+    ],
+}  # fmt: skip
 """Tables the checker reads and the columns it needs."""
 NUMERIC = {
     "period",
@@ -81,11 +98,49 @@ NUMERIC = {
     "lower",
     "upper",
     "shadow_price",
+    "range_from",
+    "range_to",
+    "delivered_late",
 }
+EMPTY_OK = {"lower", "upper", "shadow_price", "range_from", "range_to"}
+"""Number columns where an empty cell means 'none' (no bound, no price, no range)."""
 INTEGER_COLUMNS = {"period", "arrival_period", "line", "periods_late"}
-SEA_KINDS = {PlaceKind.seaport, PlaceKind.naval_base}
 ACTIVITY_FAMILIES = ("route_capacity", "storage_capacity", "provider_availability")
 """Families whose reported activity in duals.csv is recomputed from the tables."""
+DERIVED_FAMILIES = (
+    "flow_balance",
+    "demand",
+    "route_capacity",
+    "place_throughput",
+    "airfield_mog",
+    "storage_capacity",
+    "task_requirement",
+    "port_access",
+    "airfield_access",
+    "onward_transport",
+    "sea_lane_escort",
+)
+"""Families whose full row set and bounds the checker derives (missing or extra rows fail)."""
+KNOWN_FAMILIES = (
+    *DERIVED_FAMILIES,
+    "provider_availability",
+    "maintenance_capacity",
+    "policy_rok_support_level",
+    "force_share_total",
+    "share_change",
+    "combat_power",
+    "policy_deterrence_floor",
+    "policy_troop_floor",
+    "policy_usfk_ground_stays",
+    "policy_usfk_air_share",
+    "policy_strategic_flexibility",
+    "policy_rok_joint_operations",
+)
+"""Every constraint family the LP may have (duals.csv rows of other families fail)."""
+PRICE_TOL = 1e-6
+"""A shadow price beyond this magnitude needs its row at the matching bound."""
+INJECTION_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+"""A text cell starting with one of these may be written with a leading ' (CSV injection)."""
 
 
 @dataclass
@@ -104,6 +159,8 @@ class CheckReport:
 
 def _tol(*scales: Any) -> Any:
     """Absolute tolerance for quantities of the given magnitudes."""
+    if not any(isinstance(s, np.ndarray) for s in scales):  # scalars: no numpy overhead
+        return REL_TOL * max(1.0, *(abs(float(s)) for s in scales))
     scale = np.ones_like(np.asarray(scales[0], dtype=float))
     for s in scales:
         scale = np.maximum(scale, np.abs(np.asarray(s, dtype=float)))
@@ -114,11 +171,325 @@ def _fmt(value: float) -> str:
     return f"{value:,.6g}"
 
 
+# --- the checker's own view of the model (no rsoi.prepare: derived here, in plain loops) ------
+
+
+@dataclass(frozen=True)
+class CheckRoute:
+    """A route as the checker derives it from the model and the geometry files."""
+
+    id: str
+    origin: str
+    destination: str
+    mode: Mode
+    theater: str
+    onward: bool
+    lanes: tuple[str, ...]
+    distance_km: float
+    transit_periods: int
+    capacity_t_per_period: np.ndarray  # index t-1, after attacks and closed lanes
+
+
+@dataclass
+class Derived:
+    """What the checker needs from a validated model, derived without rsoi.prepare/build."""
+
+    spec: ModelSpec
+    T: int
+    places: dict[str, Place]  # display attributes (country) filled from geodata, on copies
+    coords: dict[str, tuple[float, float]]
+    factor: dict[str, np.ndarray]  # attack factor per target and period (index t-1)
+    routes: dict[str, CheckRoute]
+    korea_start: int | None
+    demands: list[Demand]  # active lines, EAD/LAD in absolute periods
+    requirements: list[Requirement]  # active lines, from/to in absolute periods
+    force_arrival: dict[tuple[str, str], int]  # (force, theater) -> first period present
+
+    @property
+    def theater_ids(self) -> list[str]:
+        return [t.id for t in self.spec.theaters]
+
+
+def _read_geojson(path: Path, what: str) -> list[dict]:
+    try:
+        return list(json.loads(path.read_text(encoding="utf-8"))["features"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise InputError(
+            [Problem(str(path), None, None, what, f"unreadable: {exc}", "fix the file")]
+        ) from None
+
+
+def _place_geodata(model: LoadedModel) -> dict[str, tuple[float, float, dict]]:
+    """Place id -> (lon, lat, properties) from the model's geodata file (own parse)."""
+    if not model.spec.geodata:
+        return {}
+    out: dict[str, tuple[float, float, dict]] = {}
+    for feature in _read_geojson(model.path.parent / model.spec.geodata, "geodata"):
+        props = feature.get("properties") or {}
+        lon, lat = feature["geometry"]["coordinates"][:2]
+        out[str(props["id"])] = (float(lon), float(lat), props)
+    return out
+
+
+def attack_factors(spec: ModelSpec, T: int) -> dict[str, np.ndarray]:
+    """Remaining capacity share per target and period: the lowest factor of the attacks begun."""
+    out: dict[str, np.ndarray] = {}
+    for attack in spec.events.attacks:
+        f = out.setdefault(attack.target, np.ones(T))
+        for t in range(attack.from_period, T + 1):
+            f[t - 1] = min(f[t - 1], attack.capacity_factor)
+    return out
+
+
+class _SeaGraph:
+    """The sea-lane waypoint graph, read independently of rsoi.geo (plain Dijkstra)."""
+
+    def __init__(self, path: Path, coords: dict[str, tuple[float, float]]) -> None:
+        features = _read_geojson(path, "sea_lanes")
+        nodes: dict[str, tuple[float, float]] = {}
+        raw: list[tuple[str, str, str | None]] = []
+        for feature in features:
+            props = feature.get("properties") or {}
+            if props.get("feature") == "waypoint":
+                lon, lat = feature["geometry"]["coordinates"][:2]
+                nodes[props["id"]] = (float(lon), float(lat))
+            elif props.get("feature") == "edge":
+                raw.append((props["from"], props["to"], props.get("strait")))
+        self.adj: dict[str, list[tuple[str, float, str | None]]] = defaultdict(list)
+        for a, b, strait in raw:
+            for n in (a, b):
+                if n not in nodes and n in coords:
+                    nodes[n] = coords[n]
+            if a in nodes and b in nodes:
+                km = _geodesic_km(nodes[a], nodes[b])
+                self.adj[a].append((b, km, strait))
+                self.adj[b].append((a, km, strait))
+        self.nodes = nodes
+
+    def path(self, a: str, b: str, closed: frozenset[str]) -> tuple[float, list[str]] | None:
+        """(length km, straits passed in order) of a shortest path avoiding closed straits."""
+        if a not in self.nodes or b not in self.nodes:
+            raise KeyError(a if a not in self.nodes else b)
+        best = {a: 0.0}
+        back: dict[str, tuple[str, str | None]] = {}
+        heap = [(0.0, a)]
+        done: set[str] = set()
+        while heap:
+            d, u = heapq.heappop(heap)
+            if u in done:
+                continue
+            done.add(u)
+            if u == b:
+                break
+            for v, km, strait in self.adj[u]:
+                if strait is not None and strait in closed:
+                    continue
+                if d + km < best.get(v, math.inf) - 1e-9:
+                    best[v] = d + km
+                    back[v] = (u, strait)
+                    heapq.heappush(heap, (d + km, v))
+        if b not in done:
+            return None
+        straits: list[str] = []
+        node = b
+        while node != a:
+            node, strait = back[node]
+            if strait and strait not in straits:
+                straits.insert(0, strait)
+        return best[b], straits
+
+
+def rok_level_in_force(spec: ModelSpec) -> SupportLevel:
+    """The ROK support level in force (contract C4's `effective_rok_level` where it exists)."""
+    import rsoi.schema
+
+    effective = getattr(rsoi.schema, "effective_rok_level", None)
+    return effective(spec) if effective else spec.policies.rok_support.level
+
+
+def _korea_only(spec: ModelSpec) -> bool:
+    """Below `national_resources_min_level` (where the schema has it) Korean routes serve
+    Korea only (issue 9 §4)."""
+    floor = getattr(spec.policies.rok_support, "national_resources_min_level", None)
+    if floor is None:
+        return False
+    level = rok_level_in_force(spec)
+    return SUPPORT_LEVEL_ORDER.index(level) < SUPPORT_LEVEL_ORDER.index(floor)
+
+
+def _geodesic_km(p: tuple[float, float], q: tuple[float, float]) -> float:
+    return geodesic_km(p[0], p[1], q[0], q[1])
+
+
+def derive_routes(
+    model: LoadedModel, coords: dict[str, tuple[float, float]], factor: dict[str, np.ndarray]
+) -> dict[str, CheckRoute]:
+    """Distances, lags, lanes and capacities per period of every route (own derivation)."""
+    spec = model.spec
+    T, days = spec.horizon.periods, spec.horizon.period_days
+    lanes = {lane.id: lane for lane in spec.lanes}
+    closed = frozenset(lane.id for lane in spec.lanes if lane.closed)
+    graph = _SeaGraph(model.path.parent / spec.sea_lanes, coords) if spec.sea_lanes else None
+    theater_of = {p.id: p.theater for p in spec.places}
+    korea_only_level = _korea_only(spec)
+    out: dict[str, CheckRoute] = {}
+    for r in spec.routes:
+        mode = spec.modes[r.mode]
+        route_lanes = list(r.lanes)
+        distance = r.distance_km
+        open_path = True
+        if r.mode == Mode.sea and graph is not None:
+            try:
+                found = graph.path(r.origin, r.destination, closed)
+            except KeyError:  # not on the graph: prepare refuses such a model
+                found = None
+                open_path = True
+            if found is None and r.origin in graph.nodes and r.destination in graph.nodes:
+                open_path = False
+                found = graph.path(r.origin, r.destination, frozenset())
+            if found is not None:
+                route_lanes += [s for s in found[1] if s in lanes and s not in route_lanes]
+                if distance is None:
+                    distance = found[0]
+        if distance is None:
+            distance = _geodesic_km(coords[r.origin], coords[r.destination]) * mode.circuity
+        lag = r.transit_periods
+        if lag is None:
+            lag = math.ceil(distance / (mode.speed_km_per_day * days) - 1e-9)
+        cap = np.array(
+            [r.capacity_t_per_day * days * (factor[r.id][t] if r.id in factor else 1.0)
+             for t in range(T)]
+        )  # fmt: skip
+        theater = r.theater or theater_of[r.destination]
+        touches_korea = "korea" in (theater_of[r.origin], theater_of[r.destination])
+        korea_only = korea_only_level and theater != "korea" and touches_korea
+        if not open_path or korea_only or any(lanes[x].closed for x in route_lanes):
+            cap = np.zeros(T)
+        out[r.id] = CheckRoute(
+            id=r.id,
+            origin=r.origin,
+            destination=r.destination,
+            mode=r.mode,
+            theater=theater,
+            onward=r.onward,
+            lanes=tuple(route_lanes),
+            distance_km=float(distance),
+            transit_periods=int(lag),
+            capacity_t_per_period=cap,
+        )
+    return out
+
+
+def force_arrival(
+    spec: ModelSpec, coords: dict[str, tuple[float, float]]
+) -> dict[tuple[str, str], int]:
+    """First period each force counts in each of its theaters (contract C1).
+
+    lag = floor(geodesic_km(home, anchor) / (speed_km_per_day * period_days) + 0.5) for every
+    force and theater, home inside the theater or not; `arrival_lag_periods[theater]` overrides
+    it; first period = ready_period + lag.
+    """
+    anchor = {t.id: t.anchor for t in spec.theaters}
+    days = spec.horizon.period_days
+    out: dict[tuple[str, str], int] = {}
+    for f in spec.forces:
+        override = getattr(f, "arrival_lag_periods", None) or {}
+        for theater in f.theaters:
+            if theater in override:
+                lag = int(override[theater])
+            else:
+                km = _geodesic_km(coords[f.home], coords[anchor[theater]])
+                lag = math.floor(km / (f.speed_km_per_day * days) + 0.5)
+            out[(f.id, theater)] = f.ready_period + lag
+    return out
+
+
+def derive(model: LoadedModel) -> Derived:
+    """The checker's own derivation of everything it compares the tables against."""
+    spec = model.spec
+    T = spec.horizon.periods
+    geodata = _place_geodata(model)
+    coords: dict[str, tuple[float, float]] = {}
+    places: dict[str, Place] = {}
+    for p in spec.places:
+        props: dict = {}
+        if p.id in geodata:
+            props = geodata[p.id][2]
+        if p.lon is not None and p.lat is not None:
+            coords[p.id] = (p.lon, p.lat)
+        elif p.id in geodata:
+            coords[p.id] = geodata[p.id][:2]
+        else:
+            raise InputError(
+                [model.document.problem(("places",), f"place '{p.id}' has no coordinates")]
+            )
+        country = p.country if p.country is not None else props.get("country")
+        places[p.id] = p.model_copy(update={"country": country})
+    factor = attack_factors(spec, T)
+    events = spec.events
+    rank = LADDER_ORDER.index(events.china_action)
+    korea_start = {
+        KoreaTiming.none: None,
+        KoreaTiming.simultaneous: 1,
+        KoreaTiming.sequential: 1 + events.korea_conflict.delay_periods,
+    }[events.korea_conflict.timing]
+    if korea_start is not None and korea_start > T:
+        korea_start = None
+
+    def window(first: int, last: int | None, relative_to: str) -> tuple[int, int] | None:
+        last = T if last is None else last
+        if relative_to == "korea_conflict":
+            if korea_start is None:
+                return None
+            first, last = first + korea_start - 1, last + korea_start - 1
+        return None if first > T else (first, min(last, T))
+
+    demands = []
+    for d in spec.demands:
+        w = window(d.ead, d.lad, d.relative_to)
+        if w and rank >= LADDER_ORDER.index(d.min_ladder) and d.quantity > 0:
+            demands.append(d.model_copy(update={"ead": w[0], "lad": w[1]}))
+    requirements = []
+    for q in spec.requirements:
+        w = window(q.from_period, q.to_period, q.relative_to)
+        if w and rank >= LADDER_ORDER.index(q.min_ladder) and q.amount > 0:
+            requirements.append(q.model_copy(update={"from_period": w[0], "to_period": w[1]}))
+    return Derived(
+        spec=spec,
+        T=T,
+        places=places,
+        coords=coords,
+        factor=factor,
+        routes=derive_routes(model, coords, factor),
+        korea_start=korea_start,
+        demands=demands,
+        requirements=requirements,
+        force_arrival=force_arrival(spec, coords),
+    )
+
+
+def access_task(route: CheckRoute, place: Place) -> str | None:
+    """The access task capping `route`'s cargo at `place`: by what the place handles (sea or
+    air cargo) wherever `access_support_required` is set; never by the place's `kind`."""
+    if not place.access_support_required:
+        return None
+    return {Mode.sea: TaskKind.port_access.value, Mode.air: TaskKind.airfield_access.value}.get(
+        route.mode
+    )
+
+
 class _Checker:
     """Holds the model, the tables and the violations found so far."""
 
-    def __init__(self, prep: Prepared, tables: dict[str, pd.DataFrame], summary: dict) -> None:
-        self.prep = prep
+    def __init__(
+        self,
+        prep: Derived,
+        tables: dict[str, pd.DataFrame],
+        summary: dict,
+        folder: Path = Path("."),
+    ) -> None:
+        self.folder = folder
+        self.prep = prep  # the checker's own derivation (see `derive`), not rsoi.prepare's
         self.spec = prep.spec
         self.t = tables
         self.summary = summary
@@ -128,12 +499,12 @@ class _Checker:
         self.checked: list[str] = []
         self._count: dict[str, int] = defaultdict(int)
         self.tons = {c.id: c.short_tons_per_unit for c in self.spec.commodities}
-        self.places = {p.id: p for p in self.spec.places}
-        self.routes = {r.id: r for r in prep.routes}
+        self.places = prep.places
+        self.routes = prep.routes
         self.forces = {f.id: f for f in self.spec.forces}
         self.providers = {u.id: u for u in self.spec.providers}
         self.class_weight = {c.id: c.weight for c in self.spec.settings.priority_classes}
-        self.factor = self._attack_factors()
+        self.factor = prep.factor
 
     # --- reporting ---------------------------------------------------------------------
 
@@ -155,22 +526,12 @@ class _Checker:
 
     # --- derived model data (own code) ---------------------------------------------------
 
-    def _attack_factors(self) -> dict[str, np.ndarray]:
-        """Remaining capacity share per place/route and period (index t-1)."""
-        out: dict[str, np.ndarray] = {}
-        for attack in self.spec.events.attacks:
-            f = out.setdefault(attack.target, np.ones(self.T))
-            f[attack.from_period - 1 :] = np.minimum(
-                f[attack.from_period - 1 :], attack.capacity_factor
-            )
-        return out
-
     def phi(self, target: str, t: int) -> float:
         f = self.factor.get(target)
         return 1.0 if f is None else float(f[t - 1])
 
     def rok_allows(self, level: SupportLevel) -> bool:
-        current = self.spec.policies.rok_support.level
+        current = rok_level_in_force(self.spec)
         return SUPPORT_LEVEL_ORDER.index(current) >= SUPPORT_LEVEL_ORDER.index(level)
 
     # --- table sanity ----------------------------------------------------------------------
@@ -180,11 +541,7 @@ class _Checker:
         frame = self.t[name]
         bad = np.zeros(len(frame), bool)
         for col, known in ids.items():
-            known = set(known)
-            miss = ~frame[col].isin(known).to_numpy()
-            for value in frame.loc[miss, col].unique():
-                self.fail(name, f"{name}.csv: unknown {col} '{value}'")
-            bad |= miss
+            unknown_ids(self.folder, frame, name, col, known)  # InputError: a malformed table
         if "period" in frame:
             p = frame["period"].to_numpy(float)
             out = ~((p >= 1) & (p <= self.T) & (p == np.round(p)))
@@ -246,15 +603,9 @@ class _Checker:
 
     def check_route_capacity(self, f: pd.DataFrame) -> dict[tuple[str, int], float]:
         self.checked.append("route capacity per period (attacks, closed lanes)")
-        closed = {lane.id for lane in self.spec.lanes if lane.closed}
-        spec_routes = {r.id: r for r in self.spec.routes}
         load = f.groupby(["route", "period"])["tons"].sum()
         for (route, t), tons in load.items():
-            r = self.routes[route]
-            own = spec_routes[route].capacity_t_per_day * self.days * self.phi(route, t)
-            if closed & set(r.lanes):
-                own = 0.0
-            cap = min(own, float(r.capacity_t_per_period[t - 1]))
+            cap = float(self.routes[route].capacity_t_per_period[t - 1])
             self.leq("route_capacity", f"route_capacity[{route},{t}]", tons, cap, "short tons")
         return {k: float(v) for k, v in load.items()}
 
@@ -386,7 +737,8 @@ class _Checker:
             self.leq("production", item, row.quantity, line.quantity_per_day * self.days, "output")
         for row in g[g.duplicated(["line", "period"])].itertuples():
             self.fail("production", f"production.csv: duplicate row {row.line},{row.period}")
-        return g.loc[keep]
+        self.production = g.loc[keep]
+        return self.production
 
     def check_deliveries(self) -> pd.DataFrame:
         demands = {d.id: d for d in self.prep.demands}
@@ -416,7 +768,7 @@ class _Checker:
         penalty = {t.id: t.penalty_weight for t in spec.tasks}
         for q in prep.requirements:
             for t in range(q.from_period, q.to_period + 1):
-                weight = self.class_weight[q.priority] * penalty[q.task]
+                weight = self.class_weight[q.priority] * penalty[q.task] * self.days
                 out[("task", q.id, t)] = (q.amount, weight, q.priority)
         action = spec.events.china_action
         for i, c in enumerate(spec.combat_requirements):
@@ -428,7 +780,7 @@ class _Checker:
                     key = ("combat_power", f"combat_power:{c.theater}:{i}", t)
                     out[key] = (
                         amount,
-                        self.class_weight[c.priority] * c.penalty_weight,
+                        self.class_weight[c.priority] * c.penalty_weight * self.days,
                         c.priority,
                     )
         pol = spec.policies
@@ -451,7 +803,7 @@ class _Checker:
         for name, p, floor, penalty_w in floors:
             if p.enabled and p.mode == ConstraintMode.elastic:
                 for t in range(1, self.T + 1):
-                    weight = self.class_weight[p.priority] * penalty_w
+                    weight = self.class_weight[p.priority] * penalty_w * self.days
                     out[("policy", f"policy_{name}", t)] = (floor, weight, p.priority)
         return out
 
@@ -464,7 +816,13 @@ class _Checker:
             for i in np.flatnonzero(bad):
                 self.fail("shortfalls", f"shortfalls.csv row {i + 2}: {col} is not a number")
         expected = self.expected_requirements()
+        described = self.expected_shortfall_text()
         delivered = deliveries.groupby("demand")["quantity"].sum().to_dict()
+        lad = {x.id: x.lad for x in self.prep.demands}
+        late_rows = deliveries[
+            deliveries["period"].to_numpy(int) > deliveries["demand"].map(lad).to_numpy(int)
+        ]
+        delivered_late = late_rows.groupby("demand")["quantity"].sum().to_dict()
         seen: set[tuple[str, str, int]] = set()
         parts: dict[str, float] = defaultdict(float)
         self.short: dict[tuple[str, str, int], float] = {}
@@ -480,6 +838,10 @@ class _Checker:
             seen.add(key)
             required, weight, cls = expected[key]
             self.equal("shortfalls", item, row.required, required, "required")
+            for column, value in described.get(key, {}).items():
+                self.text("shortfalls", item, column, getattr(row, column), value)
+            late = delivered_late.get(key[1], 0.0) if key[0] == "demand" else 0.0
+            self.equal("shortfalls", item, row.delivered_late, late, "delivered_late", required)
             self.equal(
                 "shortfalls",
                 item,
@@ -531,7 +893,9 @@ class _Checker:
             late = np.maximum(d["period"].to_numpy(int) - d["demand"].map(lad).to_numpy(int), 0)
             w = d["commodity"].map(self.tons).to_numpy(float)
             parts["lateness"] = float(
-                settings.lateness_weight * np.sum(late * w * d["quantity"].to_numpy(float))
+                settings.lateness_weight
+                * self.days
+                * np.sum(late * w * d["quantity"].to_numpy(float))
             )
         beta = settings.apportionment_stability_weight
         if beta > 0:
@@ -691,13 +1055,9 @@ class _Checker:
             r = self.routes[row.route]
             ends = ((r.destination, row.arrive), (r.origin, row.period))
             for place, t in ends:
-                p = self.places[place]
-                if not p.access_support_required:
-                    continue
-                if r.mode == Mode.sea and p.kind in SEA_KINDS:
-                    need[(TaskKind.port_access.value, place, r.theater, t)] += row.tons
-                if r.mode == Mode.air and p.mog is not None:
-                    need[(TaskKind.airfield_access.value, place, r.theater, t)] += row.tons
+                task = access_task(r, self.places[place])
+                if task is not None:
+                    need[(task, place, r.theater, t)] += row.tons
             if r.onward:
                 need[(TaskKind.onward_transport.value, r.origin, r.theater, row.period)] += row.tons
             for area in sorted({contested[x] for x in r.lanes if x in contested}):
@@ -858,51 +1218,446 @@ class _Checker:
                         "aircraft outside Korea",
                     )
 
+    # --- text columns -------------------------------------------------------------------------
+
+    def period_start(self, t: int) -> str:
+        """ISO date period t starts on: C-day plus (t - 1) period lengths (whole days)."""
+        c_day = dt.date.fromisoformat(self.spec.horizon.c_day)
+        return (c_day + dt.timedelta(days=(t - 1) * self.days)).isoformat()
+
+    def text(self, table: str, item: str, column: str, written: Any, expected: str) -> None:
+        """Fail unless a text cell is `expected` (or its CSV-injection-neutralised form)."""
+        got = str(written)
+        if got == expected or (expected[:1] in INJECTION_PREFIXES and got == "'" + expected):
+            return
+        self.fail(f"{table}:{column}", f"{item}: {column} '{got}' != '{expected}'")
+
+    def check_text_columns(self, f: pd.DataFrame) -> None:
+        """Every descriptive column of the tables, recomputed from the model."""
+        self.checked.append("text columns: period_start, units, nations, branches, route ends")
+        units = {c.id: c.unit for c in self.spec.commodities}
+        for row in f.itertuples():
+            item = f"flow[{row.route},{row.commodity},{row.period}]"
+            self.text("flows", item, "unit", row.unit, units[row.commodity])
+            self.text(
+                "flows", item, "period_start", row.period_start, self.period_start(row.period)
+            )
+        inv = self.t["inventory"]
+        for row in inv.itertuples():
+            if row.commodity not in units:
+                continue
+            item = f"inventory[{row.place},{row.commodity},{row.period}]"
+            self.text("inventory", item, "unit", row.unit, units[row.commodity])
+            self.equal(
+                "inventory", item, row.short_tons, row.quantity * self.tons[row.commodity],
+                "short_tons",
+            )  # fmt: skip
+        task_unit = {t.id.value: t.unit for t in self.spec.tasks}
+        for row in self.t["allocations"].itertuples():
+            if row.task not in task_unit or not 1 <= row.period <= self.T:
+                continue
+            item = f"allocation[{row.provider},{row.task},{row.place},{row.theater},{row.period}]"
+            self.text("allocations", item, "capability_unit", row.capability_unit,
+                      task_unit[row.task])  # fmt: skip
+            self.text("allocations", item, "period_start", row.period_start,
+                      self.period_start(int(row.period)))  # fmt: skip
+        for row in self.t["apportionment"].itertuples():
+            force = self.forces.get(row.force)
+            if force is None or not 1 <= row.period <= self.T:
+                continue
+            item = f"share[{row.force},{row.theater},{int(row.period)}]"
+            self.text("apportionment", item, "nation", row.nation, force.nation)
+            self.text("apportionment", item, "branch", row.branch, force.branch.value)
+            self.text("apportionment", item, "assignment", row.assignment, force.assignment.value)
+            self.text("apportionment", item, "period_start", row.period_start,
+                      self.period_start(int(row.period)))  # fmt: skip
+
+    def expected_shortfall_text(self) -> dict[tuple[str, str, int], dict[str, str]]:
+        """(family, requirement, period) -> the descriptive columns of its shortfalls.csv row."""
+        spec = self.spec
+        units = {c.id: c.unit for c in spec.commodities}
+        task_unit = {t.id.value: t.unit for t in spec.tasks}
+        out: dict[tuple[str, str, int], dict[str, str]] = {}
+        for d in self.prep.demands:
+            out[("demand", d.id, d.lad)] = {
+                "item": d.commodity,
+                "place": d.place,
+                "theater": self.places[d.place].theater,
+                "unit": units[d.commodity],
+                "priority": d.priority,
+            }
+        for q in self.prep.requirements:
+            for t in range(q.from_period, q.to_period + 1):
+                out[("task", q.id, t)] = {
+                    "item": q.task.value,
+                    "place": q.place,
+                    "theater": q.theater,
+                    "unit": task_unit[q.task.value],
+                    "priority": q.priority,
+                }
+        for key in self.expected_requirements():
+            if key[0] == "combat_power":
+                _, theater, line = key[1].split(":")
+                out[key] = {
+                    "item": "combat_power",
+                    "place": "",
+                    "theater": theater,
+                    "unit": "combat power",
+                    "priority": spec.combat_requirements[int(line)].priority,
+                }
+            elif key[0] == "policy":
+                name = key[1].removeprefix("policy_")
+                out[key] = {
+                    "item": name,
+                    "place": "",
+                    "theater": "korea",
+                    "unit": "troops" if "troop" in name else "combat power",
+                    "priority": getattr(spec.policies, name).priority,
+                }
+        return out
+
     # --- duals table ------------------------------------------------------------------------
+
+    def expected_rows(self) -> dict[str, tuple[str, float, float, str | None]]:
+        """Constraint name -> (family, lower, upper, source) for the families in DERIVED_FAMILIES.
+
+        Derived from the model alone: a row the LP lacks (e.g. a dropped access cap) or has in
+        excess shows up as a missing or unknown row of duals.csv.
+        """
+        spec, T, days = self.spec, self.T, self.days
+        inf = math.inf
+        out: dict[str, tuple[str, float, float, str | None]] = {}
+        stock: dict[tuple[str, str], float] = defaultdict(float)
+        for s in spec.stocks:
+            stock[(s.place, s.commodity)] += s.quantity
+        for p in self.places:
+            for k in self.tons:
+                for t in range(1, T + 1):
+                    rhs = stock.get((p, k), 0.0) if t == 1 else 0.0
+                    out[f"flow_balance[{p},{k},{t}]"] = ("flow_balance", rhs, rhs, None)
+        for d in self.prep.demands:
+            out[f"demand[{d.id}]"] = ("demand", d.quantity, d.quantity, d.source)
+        source_of = {r.id: r.source for r in spec.routes}
+        for r in self.routes.values():
+            for t in range(1, T - r.transit_periods + 1):
+                out[f"route_capacity[{r.id},{t}]"] = (
+                    "route_capacity", -inf, float(r.capacity_t_per_period[t - 1]),
+                    source_of[r.id],
+                )  # fmt: skip
+        air = spec.modes.get(Mode.air)
+        for p in self.places.values():
+            for t in range(1, T + 1):
+                phi = self.phi(p.id, t)
+                if p.cargo_t_per_day is not None:
+                    cap = p.cargo_t_per_day * days * phi
+                    out[f"place_throughput[{p.id},{t}]"] = ("place_throughput", -inf, cap, p.source)
+                if p.mog is not None and air is not None and air.payload_t_per_sortie is not None:
+                    cap = p.mog * air.sorties_per_slot_per_day * days * phi
+                    out[f"airfield_mog[{p.id},{t}]"] = ("airfield_mog", -inf, cap, p.source)
+                if p.storage_t is not None:
+                    out[f"storage_capacity[{p.id},{t}]"] = (
+                        "storage_capacity", -inf, p.storage_t, p.source,
+                    )  # fmt: skip
+        need: dict[str, list] = {}
+        for q in self.prep.requirements:
+            for t in range(q.from_period, q.to_period + 1):
+                name = f"task_requirement[{q.task.value},{q.place},{q.theater},{t}]"
+                entry = need.setdefault(name, [0.0, q.source])
+                entry[0] += q.amount
+        for name, (amount, source) in need.items():
+            out[name] = ("task_requirement", amount, inf, source)
+        for task, place, theater in self.enabling_slots():
+            for t in range(1, T + 1):
+                out[f"{task}[{place},{theater},{t}]"] = (task, -inf, 0.0, None)
+        return out
+
+    def enabling_slots(self) -> set[tuple[str, str, str]]:
+        """(task, place, theater) of every access, onward and escort cap the model implies."""
+        contested = {lane.id: lane.escort_place for lane in self.spec.lanes if lane.contested}
+        slots: set[tuple[str, str, str]] = set()
+        has_flows = any(r.transit_periods < self.T for r in self.routes.values())
+        for r in self.routes.values():
+            for place in (r.origin, r.destination):
+                task = access_task(r, self.places[place])
+                if task is not None:
+                    slots.add((task, place, r.theater))
+            if r.onward:
+                slots.add((TaskKind.onward_transport.value, r.origin, r.theater))
+            if has_flows:
+                for lane in r.lanes:
+                    if lane in contested:
+                        slots.add((TaskKind.sea_lane_escort.value, contested[lane], r.theater))
+        return slots
 
     def check_duals(self, route_load: dict, stored: dict) -> None:
         self.checked.append(
-            "duals.csv: activities within bounds, complementary slackness, recomputed activities"
+            "duals.csv: every row present once, bounds, activities, sign and complementary "
+            "slackness of shadow prices, binding flags, ranging intervals"
         )
         d = self.t["duals"]
+        names = d["constraint"].astype(str).to_numpy()
+        fam = d["family"].astype(str).to_numpy()
         act = d["activity"].to_numpy(float)
         lo = d["lower"].to_numpy(float)
         up = d["upper"].to_numpy(float)
-        names = d["constraint"].astype(str).to_numpy()
+        price = d["shadow_price"].to_numpy(float)
+        dup = pd.Series(names).duplicated().to_numpy()
+        for i in np.flatnonzero(dup):
+            self.fail("duals", f"duals.csv: {names[i]} listed twice")
+        for i in range(len(names)):
+            if fam[i] not in KNOWN_FAMILIES:
+                self.fail("duals", f"duals.csv: {names[i]}: unknown family '{fam[i]}'")
+            elif not names[i].startswith(fam[i] + "[") and names[i] != fam[i]:
+                self.fail("duals", f"duals.csv: {names[i]}: name does not match family {fam[i]}")
+        expected = self.expected_rows()
+        row_of = {n: i for i, n in enumerate(names)}
+        for name in sorted(expected.keys() - row_of.keys()):
+            self.fail("duals", f"{name}: missing from duals.csv")
+        for i in np.flatnonzero(np.isin(fam, DERIVED_FAMILIES)):
+            if names[i] not in expected:
+                self.fail("duals", f"{names[i]}: not a constraint of this model (duals.csv)")
+        src = d["source"].astype(str).to_numpy()
+        exp_names = list(expected)
+        rows = np.array([row_of.get(n, -1) for n in exp_names], dtype=np.int64)
+        exp = np.array([expected[n][1:3] for n in exp_names], dtype=float).reshape(-1, 2)
+        exp_family = np.array([expected[n][0] for n in exp_names], dtype=object)
+        found = rows >= 0
+        found[found] &= fam[rows[found]] == exp_family[found]
+        for col, (what, theirs_all) in enumerate((("lower", lo), ("upper", up))):
+            mine = exp[found, col]
+            theirs = theirs_all[rows[found]]
+            same_inf = np.isinf(mine) & np.isnan(theirs)
+            close = np.abs(np.nan_to_num(theirs, nan=np.inf) - mine) <= _tol(
+                np.where(np.isinf(mine), 0.0, mine)
+            )
+            for j in np.flatnonzero(~(same_inf | close)):
+                name = exp_names[np.flatnonzero(found)[j]]
+                self.fail(
+                    "duals",
+                    f"{name}: {what} bound {theirs[j]} differs from the model's "
+                    f"{'none' if math.isinf(mine[j]) else _fmt(mine[j])}",
+                )
+        for j in np.flatnonzero(found):
+            source = expected[exp_names[j]][3]
+            if source is not None and src[rows[j]] != source:
+                self.text("duals", exp_names[j], "source", src[rows[j]], source)
+        # activities within bounds; prices only on active bounds, with the right sign
         tol = _tol(act, np.nan_to_num(lo), np.nan_to_num(up))
         below = np.isfinite(lo) & (act < lo - tol)
         above = np.isfinite(up) & (act > up + tol)
         for i in np.flatnonzero(below | above):
             self.fail("duals", f"{names[i]}: activity {_fmt(act[i])} outside [{lo[i]}, {up[i]}]")
-        if "shadow_price" in d:
-            price = d["shadow_price"].to_numpy(float)
-            at_bound = (np.isfinite(lo) & (np.abs(act - lo) <= tol)) | (
-                np.isfinite(up) & (np.abs(act - up) <= tol)
+        at_lo = np.isfinite(lo) & (np.abs(act - lo) <= tol)
+        at_up = np.isfinite(up) & (np.abs(act - up) <= tol)
+        known = np.isfinite(price)
+        pos = known & (price > PRICE_TOL)
+        neg = known & (price < -PRICE_TOL)
+        for i in np.flatnonzero((pos & ~at_lo) | (neg & ~at_up)):
+            side = "lower" if price[i] > 0 else "upper"
+            self.fail(
+                "duals",
+                f"{names[i]}: shadow price {_fmt(price[i])} needs the row at its {side} bound "
+                "(wrong sign, or not binding: complementary slackness)",
             )
-            slack = np.isfinite(price) & (np.abs(price) > 1e-6) & ~at_bound
-            for i in np.flatnonzero(slack):
+        binding = np.abs(np.nan_to_num(price)) > 1e-9
+        flag = d["binding"].astype(str).str.lower().to_numpy()
+        for i in np.flatnonzero(flag != np.where(binding, "true", "false")):
+            self.fail("duals", f"{names[i]}: binding flag '{flag[i]}' but shadow price {price[i]}")
+        r_from = d["range_from"].to_numpy(float)
+        r_to = d["range_to"].to_numpy(float)
+        has_range = np.isfinite(r_from) | np.isfinite(r_to)
+        for i in np.flatnonzero(has_range & ~binding):
+            self.fail("duals", f"{names[i]}: a ranging interval on a row that is not binding")
+        bound = np.where(at_up & ~(pos & at_lo), up, lo)
+        for i in np.flatnonzero(has_range & binding):
+            low = r_from[i] if np.isfinite(r_from[i]) else -math.inf
+            high = r_to[i] if np.isfinite(r_to[i]) else math.inf
+            slack = _tol(bound[i])
+            if not (low - slack <= bound[i] <= high + slack):
                 self.fail(
                     "duals",
-                    f"{names[i]}: shadow price {_fmt(price[i])} on a constraint that is not "
-                    "at its bound",
+                    f"{names[i]}: ranging interval [{r_from[i]}, {r_to[i]}] does not contain "
+                    f"the bound {bound[i]}",
                 )
-        expected = {
+        recomputed = {
             "route_capacity": route_load,
             "storage_capacity": stored,
             "provider_availability": {k: float(v) for k, v in self.provider_use.items()},
         }
-        fam = d["family"].astype(str).to_numpy()
         ent = d["entity"].astype(str).to_numpy()
         per = d["period"].to_numpy(float)
         for i in np.flatnonzero(np.isin(fam, ACTIVITY_FAMILIES)):
-            mine = expected[fam[i]].get((ent[i], int(per[i])), 0.0)
+            mine = recomputed[fam[i]].get((ent[i], int(per[i])), 0.0)
             self.equal("duals", names[i], act[i], mine, "reported activity vs recomputed")
+        unique = ~dup
+        self.price_series = pd.Series(np.nan_to_num(price[unique]), index=names[unique])
+        self.price = self.price_series.to_dict()
+
+    def _prices(self, names: np.ndarray) -> np.ndarray:
+        """Shadow prices of the named rows (0 for rows the LP does not have)."""
+        return self.price_series.reindex(names).fillna(0.0).to_numpy(float)
+
+    def _flow_reduced_costs(self, f: pd.DataFrame, judge_all) -> None:
+        """Reduced costs of every flow column, vectorised over (route, commodity, period)."""
+        spec, T = self.spec, self.T
+        gamma = spec.settings.transport_cost_weight
+        air = spec.modes.get(Mode.air)
+        per_sortie = 1.0 / air.payload_t_per_sortie if air and air.payload_t_per_sortie else None
+        contested = {lane.id: lane.escort_place for lane in spec.lanes if lane.contested}
+        items, keys, costs = [], [], []
+        term_col, term_coef, term_name = [], [], []  # one entry per (column, row) coefficient
+        n_cols = 0
+        for r in self.routes.values():
+            n = T - r.transit_periods
+            if n <= 0:
+                continue
+            mode_cost = spec.modes[r.mode].cost_per_t_km * r.distance_km
+            t = np.arange(1, n + 1)
+            ts, as_ = t.astype(str), (t + r.transit_periods).astype(str)
+            for k, w in self.tons.items():
+                terms: list[tuple[float, str, np.ndarray]] = [
+                    (1.0, f"flow_balance[{r.origin},{k},", ts),
+                    (-1.0, f"flow_balance[{r.destination},{k},", as_),
+                    (w, f"route_capacity[{r.id},", ts),
+                    (w, f"place_throughput[{r.origin},", ts),
+                    (w, f"place_throughput[{r.destination},", as_),
+                ]
+                if r.mode == Mode.air and per_sortie is not None:
+                    terms.append((w * per_sortie, f"airfield_mog[{r.origin},", ts))
+                    terms.append((w * per_sortie, f"airfield_mog[{r.destination},", as_))
+                for place, when in ((r.origin, ts), (r.destination, as_)):
+                    task = access_task(r, self.places[place])
+                    if task is not None:
+                        terms.append((w, f"{task}[{place},{r.theater},", when))
+                if r.onward:
+                    terms.append((w, f"onward_transport[{r.origin},{r.theater},", ts))
+                for area in sorted({contested[x] for x in r.lanes if x in contested}):
+                    terms.append((w, f"sea_lane_escort[{area},{r.theater},", ts))
+                col = np.arange(n_cols, n_cols + n)
+                for coef, prefix, when in terms:
+                    term_col.append(col)
+                    term_coef.append(np.full(n, coef))
+                    term_name.append(np.char.add(np.char.add(prefix, when), "]"))
+                items.append(np.char.add(np.char.add(f"flow[{r.id},{k},", ts), "]"))
+                keys.extend((r.id, k, int(x)) for x in t)
+                costs.append(np.full(n, gamma * mode_cost * w if gamma > 0 else 0.0))
+                n_cols += n
+        if not n_cols:
+            return
+        value = np.concatenate(term_coef) * self._prices(np.concatenate(term_name))
+        where = np.concatenate(term_col)
+        dual_sum = np.zeros(n_cols)
+        dual_abs = np.zeros(n_cols)
+        np.add.at(dual_sum, where, value)
+        np.maximum.at(dual_abs, where, np.abs(value))
+        flow_x = {(r.route, r.commodity, int(r.period)): float(r.quantity) for r in f.itertuples()}
+        x = np.array([flow_x.get(k, 0.0) for k in keys])
+        judge_all(
+            np.concatenate(items),
+            np.concatenate(costs),
+            dual_sum,
+            dual_abs,
+            x,
+            np.full(n_cols, math.inf),
+        )
+
+    def check_reduced_costs(self, f: pd.DataFrame) -> None:
+        """Dual feasibility of flow, delivery, shortfall, inventory and production columns.
+
+        Reduced cost d_j = c_j - sum_i a_ij y_i from the model's coefficients and the shadow
+        prices in duals.csv: d = 0 for a column strictly between its bounds, d >= 0 at its
+        lower bound, d <= 0 at its upper bound. A scaled or swapped shadow price breaks this
+        for the columns of its row. Only for optimal weighted LP runs (lexicographic and MIP
+        runs report the last stage's or the fixed LP's prices).
+        """
+        s = self.summary
+        if (
+            s.get("status") != "optimal"
+            or s.get("mip")
+            or s.get("objective_mode", "weighted") != "weighted"
+            or not np.isfinite(self.t["duals"]["shadow_price"].to_numpy(float)).all()
+        ):
+            return
+        self.checked.append("reduced costs of flows, deliveries, shortfalls, inventory, production")
+        y = self.price.get
+        spec, T, days = self.spec, self.T, self.days
+
+        def judge(item: str, cost: float, terms: list[float], x: float, upper: float) -> None:
+            red = cost - sum(terms)
+            tol = 1e-6 * max(1.0, abs(cost), *(abs(v) for v in terms))
+            if x > 1e-9 and (upper == math.inf or x < upper - _tol(upper)):
+                bad = abs(red) > tol
+            elif x > 1e-9:
+                bad = red > tol  # at its upper bound
+            else:
+                bad = red < -tol
+            if bad:
+                self.fail(
+                    "reduced_cost",
+                    f"{item}: reduced cost {_fmt(red)} at value {_fmt(x)} contradicts the "
+                    "shadow prices of its rows in duals.csv",
+                )
+
+        def judge_all(items, cost, dual_sum, dual_abs, x, upper) -> None:
+            red = cost - dual_sum
+            tol = 1e-6 * np.maximum(1.0, np.maximum(np.abs(cost), dual_abs))
+            inside = (x > 1e-9) & (x < upper - _tol(np.where(np.isinf(upper), 0.0, upper)))
+            at_upper = (x > 1e-9) & ~inside
+            bad = (inside & (np.abs(red) > tol)) | (at_upper & (red > tol))
+            bad |= (x <= 1e-9) & (red < -tol)
+            for i in np.flatnonzero(bad):
+                self.fail(
+                    "reduced_cost",
+                    f"{items[i]}: reduced cost {_fmt(red[i])} at value {_fmt(x[i])} contradicts "
+                    "the shadow prices of its rows in duals.csv",
+                )
+
+        self._flow_reduced_costs(f, judge_all)
+        deliv = self.deliveries
+        dx = {(r.demand, int(r.period)): float(r.quantity) for r in deliv.itertuples()}
+        lam = spec.settings.lateness_weight
+        for d in self.prep.demands:
+            w = self.tons[d.commodity]
+            for t in range(d.ead, T + 1):
+                cost = lam * days * (t - d.lad) * w if lam > 0 and t > d.lad else 0.0
+                terms = [
+                    y(f"flow_balance[{d.place},{d.commodity},{t}]", 0.0),
+                    y(f"demand[{d.id}]", 0.0),
+                ]
+                judge(f"delivery[{d.id},{t}]", cost, terms, dx.get((d.id, t), 0.0), math.inf)
+            short = self.short.get(("demand", d.id, d.lad), 0.0)
+            judge(
+                f"demand_shortfall[{d.id}]", self.class_weight[d.priority] * w,
+                [y(f"demand[{d.id}]", 0.0)], short, math.inf,
+            )  # fmt: skip
+        inv = self.t["inventory"]
+        ix = {(r.place, r.commodity, int(r.period)): float(r.quantity) for r in inv.itertuples()}
+        for p, place in self.places.items():
+            for k, w in self.tons.items():
+                for t in range(1, T + 1):
+                    terms = [y(f"flow_balance[{p},{k},{t}]", 0.0)]
+                    if t < T:
+                        terms.append(-y(f"flow_balance[{p},{k},{t + 1}]", 0.0))
+                    if place.storage_t is not None:
+                        terms.append(w * y(f"storage_capacity[{p},{t}]", 0.0))
+                    judge(f"inventory[{p},{k},{t}]", 0.0, terms, ix.get((p, k, t), 0.0), math.inf)
+        gx = {(int(r.line), int(r.period)): float(r.quantity) for r in self.production.itertuples()}
+        for j, line in enumerate(spec.production):
+            for t in range(line.from_period, min(line.to_period or T, T) + 1):
+                terms = [-y(f"flow_balance[{line.place},{line.commodity},{t}]", 0.0)]
+                cap = line.quantity_per_day * days
+                judge(f"production[{j},{t}]", 0.0, terms, gx.get((j, t), 0.0), cap)
 
 
 def read_tables(folder: Path) -> tuple[dict[str, pd.DataFrame], list[str]]:
-    """The CSV tables of a run folder with numeric columns parsed; problems as violations."""
+    """The CSV tables of a run folder with numeric columns parsed.
+
+    A missing table is a violation (the run folder is incomplete). A malformed one (a missing
+    column, text in a number column) is an InputError naming the table, line and column.
+    """
     tables: dict[str, pd.DataFrame] = {}
     problems: list[str] = []
+    bad: list[Problem] = []
     for name, columns in TABLES.items():
         path = folder / f"{name}.csv"
         try:
@@ -916,25 +1671,87 @@ def read_tables(folder: Path) -> tuple[dict[str, pd.DataFrame], list[str]]:
             UnicodeDecodeError,
             OSError,
         ) as exc:
-            problems.append(f"{name}.csv: unreadable ({str(exc).splitlines()[0][:120]})")
+            bad.append(
+                Problem(
+                    str(path),
+                    None,
+                    None,
+                    name,
+                    f"unreadable table ({str(exc).splitlines()[0][:120]})",
+                    "re-run the solve",
+                )
+            )
             continue
         missing = [c for c in columns if c not in frame.columns]
+        for col in missing:
+            bad.append(
+                Problem(str(path), 1, None, col, f"column '{col}' is missing", "re-run the solve")
+            )
         if missing:
-            problems.append(f"{name}.csv: missing columns {', '.join(missing)}")
             continue
         for col in frame.columns:
             if col in NUMERIC:
                 raw = frame[col]
                 num = pd.to_numeric(raw.replace("", np.nan), errors="coerce")
-                empty_ok = col in ("lower", "upper", "shadow_price")
-                bad = num.isna() & ((raw != "") | (not empty_ok))
-                for i in np.flatnonzero(bad.to_numpy())[:MAX_PER_FAMILY]:
-                    problems.append(
-                        f"{name}.csv row {i + 2}: {col} '{raw.iloc[i]}' is not a number"
+                empty_ok = col in EMPTY_OK
+                wrong = num.isna() & ((raw != "") | (not empty_ok))
+                for i in np.flatnonzero(wrong.to_numpy())[:MAX_PER_FAMILY]:
+                    bad.append(
+                        Problem(
+                            str(path),
+                            _csv_line(path, int(i)),
+                            columns.index(col) + 1 if col in columns else None,
+                            col,
+                            f"'{raw.iloc[i]}' is not a number",
+                            "re-run the solve (run folders are not meant to be edited)",
+                        )
                     )
                 frame[col] = num.astype(float)
         tables[name] = frame
+    if bad:
+        raise InputError(bad)
     return tables, problems
+
+
+def _csv_line(path: Path, row: int) -> int | None:
+    """File line (1-based) where data row `row` (0-based) starts, quoted newlines included."""
+    import csv
+
+    try:
+        with path.open(encoding="utf-8", newline="") as fh:
+            reader = csv.reader(fh)
+            next(reader, None)
+            start = reader.line_num + 1
+            for i, _ in enumerate(reader):
+                if i == row:
+                    return start
+                start = reader.line_num + 1
+    except (OSError, csv.Error, UnicodeDecodeError):
+        return None
+    return None
+
+
+def unknown_ids(folder: Path, frame: pd.DataFrame, name: str, col: str, known) -> None:
+    """InputError naming table, line and column when a table holds ids the model lacks."""
+    known = set(known)
+    miss = np.flatnonzero(~frame[col].isin(known).to_numpy())
+    if not len(miss):
+        return
+    path = folder / f"{name}.csv"
+    columns = list(frame.columns)
+    raise InputError(
+        [
+            Problem(
+                str(path),
+                _csv_line(path, int(i)) if path.exists() else int(i) + 2,
+                columns.index(col) + 1 if col in columns else None,
+                col,
+                f"unknown {col} '{frame[col].iloc[i]}' (not in the model)",
+                "check the run against its own model, or re-run the solve",
+            )
+            for i in miss[:MAX_PER_FAMILY]
+        ]
+    )
 
 
 def load_summary(folder: Path) -> dict:
@@ -998,15 +1815,22 @@ def check_run(
     summary: dict | None = None,
     model_path: str | Path | None = None,
     allow_outside_paths: bool | None = None,
+    model: LoadedModel | None = None,
 ) -> CheckReport:
     """Verify a run folder against its model; the report lists every violation found.
 
     `summary` defaults to the folder's summary.json (pass it while the run is being written);
-    `model_path` defaults to the `model_file` recorded in the summary.
+    `model_path` defaults to the `model_file` recorded in the summary. `model` is an already
+    loaded model (the pipeline passes the one it parsed, to spare a second YAML parse); the
+    checker still derives everything else from it itself. Its input hash must match the run's.
+    Malformed tables (unknown ids, text in a number column, a missing column) raise
+    InputError naming the table, line and column.
     """
     folder = Path(folder)
     summary = load_summary(folder) if summary is None else summary
     report = CheckReport(str(folder))
+    if model is not None:
+        return _check_loaded(folder, summary, model, report)
     path = Path(model_path or summary.get("model_file") or "")
     if not path.is_file():
         raise InputError(
@@ -1021,13 +1845,27 @@ def check_run(
                 )
             ]
         )
-    model: LoadedModel = load_model(
+    model = load_model(
         path, summary.get("scenario"), use_default=False, allow_outside_paths=allow_outside_paths
     )
-    if summary.get("input_hash") and summary["input_hash"] != model.input_hash:
+    return _check_loaded(folder, summary, model, report)
+
+
+def _check_loaded(
+    folder: Path, summary: dict, model: LoadedModel, report: CheckReport
+) -> CheckReport:
+    recorded = summary.get("input_hash")
+    if not recorded:
         report.violations.append(
-            f"input_hash: the model file {path} changed since the run (hash differs); "
+            "input_hash: missing from summary.json, so the run cannot be tied to its model; "
             "re-run the solve"
+        )
+        return report
+    if recorded != model.input_hash:
+        report.violations.append(
+            f"input_hash: the model file {model.path} changed since the run, or is not the "
+            f"run's model (scenario {summary.get('scenario')!r}; hash differs); check the run "
+            "against its own model, or re-run the solve"
         )
         return report
     status = summary.get("status")
@@ -1037,7 +1875,7 @@ def check_run(
     report.violations.extend(problems)
     if problems:
         return report
-    checker = _Checker(prepare(model), tables, summary)
+    checker = _Checker(derive(model), tables, summary, folder)
     flows = checker.check_flows()
     route_load = checker.check_route_capacity(flows)
     checker.check_places(flows)
@@ -1048,7 +1886,9 @@ def check_run(
     report.objective = checker.check_objective(parts)
     checker.check_allocations(flows)
     checker.check_apportionment()
+    checker.check_text_columns(flows)
     checker.check_duals(route_load, stored)
+    checker.check_reduced_costs(flows)
     report.violations.extend(checker.violations)
     report.checked = checker.checked
     return report

@@ -146,7 +146,8 @@ def main(argv: list[str] | None = None) -> int:
     except InfeasibleError as exc:
         err.print(f"[bold red]infeasible:[/] {escape(str(exc))}")
         if exc.conflicting:
-            err.print("conflicting constraints (irreducible infeasible subset):")
+            source = getattr(exc, "conflict_source", "irreducible infeasible subset")
+            err.print(f"conflicting constraints ({escape(source)}):")
             for name in exc.conflicting:
                 err.print(f"  - {escape(name)}")
         err.print("fix: relax one of them, or set its policy `mode: elastic`")
@@ -236,7 +237,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
             problems.extend(p for p in exc.problems if p not in problems)
             continue
         distance = {r.id: r.distance_km for r in prep.routes}
-        warnings.extend(w for w in scan(prep.spec, distance) if w not in warnings)
+        found = [*prep.warnings, *scan(prep.spec, distance)]
+        warnings.extend(w for w in found if w not in warnings)
     if problems:
         raise InputError(problems)
     for warning in warnings:
@@ -260,6 +262,9 @@ def cmd_map(args: argparse.Namespace) -> int:
     from rsoi.gis import export_run
 
     load_summary(Path(args.run_dir))  # InputError unless a run folder
+    from rsoi.check import verify_run
+
+    verify_run(Path(args.run_dir))  # never draw a plan that fails the check: CHECK FAILED, exit 1
     for path in export_run(Path(args.run_dir), geojson=args.geojson):
         out.print(str(path), markup=False)
     return EXIT_OK
@@ -439,7 +444,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
             from rsoi.check import verify_run
 
             t = time.perf_counter()
-            verify_run(folder, model_path=run.model.path)
+            verify_run(folder, model=run.model)  # the model parsed once; checker derives the rest
             run.timings["check"] = time.perf_counter() - t
         warning = _export_maps(folder, args.geojson, run.prep)
         if warning:  # printed with the others after the run

@@ -1149,9 +1149,39 @@ def check_references(spec: ModelSpec, doc: Document) -> list[Problem]:
             )
         )
     _check_windows(spec, doc, problems)
+    _check_satisfiable(spec, doc, problems)
     _check_calendar(spec, doc, problems)
     _check_scenario_links(spec, doc, problems)
     return problems
+
+
+def _check_satisfiable(spec: ModelSpec, doc: Document, problems: list[Problem]) -> None:
+    """Refuse input that no plan can satisfy whatever the policies ("only hard policies can
+    make a model infeasible"): the C-day stocks at a place must fit in its `storage_t`.
+
+    Every other family is satisfiable by construction: requirements are elastic, capacities
+    and bounds are upper limits on non-negative variables, and stocks may stay where they are.
+    """
+    tons = {c.id: c.short_tons_per_unit for c in spec.commodities}
+    place_index = {p.id: i for i, p in enumerate(spec.places)}
+    held: dict[str, float] = {}
+    first: dict[str, int] = {}
+    for i, stock in enumerate(spec.stocks):
+        if stock.commodity in tons and stock.place in place_index:
+            held[stock.place] = held.get(stock.place, 0.0) + stock.quantity * tons[stock.commodity]
+            first.setdefault(stock.place, i)
+    for place, total in held.items():
+        j = place_index[place]
+        cap = spec.places[j].storage_t
+        if cap is not None and total > cap * (1 + 1e-9):
+            problems.append(
+                doc.problem(
+                    ("stocks", first[place], "quantity"),
+                    f"the C-day stocks at '{place}' weigh {total:,.6g} short tons, above its "
+                    f"storage_t of {cap:,.6g}: no plan can hold them, whatever the policies",
+                    f"raise places[{j}].storage_t to at least {total:,.6g}, or lower the stocks",
+                )
+            )
 
 
 def _check_windows(spec: ModelSpec, doc: Document, problems: list[Problem]) -> None:

@@ -16,6 +16,11 @@ from rsoi.solve import Solution, solve
 
 Progress = Callable[[str], None]
 
+OBJECTIVE_REPORTED = (
+    "weighted sum of all objective_parts at the final plan (in lexicographic mode too; "
+    "each stage's own optimum is in lexicographic_stages)"
+)
+
 
 @dataclass
 class Run:
@@ -36,7 +41,7 @@ class Run:
         short = self.tables.shortfalls
         by_class = {
             cls: {
-                "penalty": round(sol.objective_parts.get(f"shortfall:{cls}", 0.0), 9),
+                "penalty": round(sol.objective_parts.get(f"shortfall:{cls}", 0.0), 9) + 0.0,
                 "lines_short": int((short.loc[short["priority"] == cls, "shortfall"] > 1e-6).sum()),
             }
             for cls in (c.id for c in spec.settings.priority_classes)
@@ -47,9 +52,10 @@ class Run:
             "scenario": self.model.scenario,
             "status": sol.status,
             "solver_model_status": sol.model_status,
-            "objective": round(sol.objective, 9),
-            "objective_parts": {k: round(v, 9) for k, v in sol.objective_parts.items()},
+            "objective": round(sol.objective, 9) + 0.0,  # + 0.0: never "-0"
+            "objective_parts": {k: round(v, 9) + 0.0 for k, v in sol.objective_parts.items()},
             "objective_mode": spec.settings.objective,
+            "objective_reported": OBJECTIVE_REPORTED,
             "lexicographic_stages": sol.stages,
             "solver": sol.solver,
             "solver_version": sol.solver_version,

@@ -14,6 +14,7 @@ import numpy as np
 
 from rsoi.errors import InputError, Problem
 from rsoi.loader import LoadedModel
+from rsoi.noops import noop_warnings
 from rsoi.schema import (
     LADDER_ORDER,
     SUPPORT_LEVEL_ORDER,
@@ -155,19 +156,14 @@ def prepare(model: LoadedModel) -> Prepared:
 
     geodata = _load_geodata(model)
     coords: dict[str, tuple[float, float]] = {}
+    filled = []
     for i, place in enumerate(spec.places):
+        props: dict = {}
         if place.lon is not None:
             coords[place.id] = (place.lon, place.lat)
         elif place.id in geodata:
             lon, lat, props = geodata[place.id]
             coords[place.id] = (lon, lat)
-            # Fill display attributes from geodata where the YAML is silent.
-            if place.name is None:
-                place.name = props.get("name", place.id)
-            if place.kind is None and props.get("kind"):
-                place.kind = props["kind"]
-            if place.country is None:
-                place.country = props.get("country")
         else:
             problems.append(
                 doc.problem(
@@ -176,10 +172,20 @@ def prepare(model: LoadedModel) -> Prepared:
                     "add it to the geodata file or give `lon` and `lat`",
                 )
             )
+        # Display attributes from geodata where the YAML is silent, on a copy: the loaded
+        # model stays as validated (the checker reads it independently). `kind` is display
+        # only: no constraint depends on it.
+        update = {}
         if place.name is None:
-            place.name = place.id
+            update["name"] = props.get("name", place.id)
+        if place.kind is None and props.get("kind") in PlaceKind.__members__:
+            update["kind"] = PlaceKind(props["kind"])
+        if place.country is None and props.get("country"):
+            update["country"] = props["country"]
+        filled.append(place.model_copy(update=update) if update else place)
     if problems:
         raise InputError(problems)
+    spec = spec.model_copy(update={"places": filled})
 
     # Scenario events.
     events = spec.events
@@ -306,19 +312,17 @@ def prepare(model: LoadedModel) -> Prepared:
 
     anchors = {t.id: t.anchor for t in spec.theaters}
     force_arrival: dict[tuple[str, str], int] = {}
+    # Contract C1 (stand-in until the fidelity branch's version merges: take theirs).
     for f in spec.forces:
         for theater in f.theaters:
-            (lon1, lat1), (lon2, lat2) = coords[f.home], coords[anchors[theater]]
-            km = geo.geodesic_km(lon1, lat1, lon2, lat2)
-            # a force already based in the theater is there from its ready period
-            same = place_theater[f.home] == theater
-            lag = (
-                0
-                if same
-                else math.ceil(km / (f.speed_km_per_day * spec.horizon.period_days) - 1e-9)
-            )
+            lag = (getattr(f, "arrival_lag_periods", None) or {}).get(theater)
+            if lag is None:
+                (lon1, lat1), (lon2, lat2) = coords[f.home], coords[anchors[theater]]
+                km = geo.geodesic_km(lon1, lat1, lon2, lat2)
+                lag = math.floor(km / (f.speed_km_per_day * spec.horizon.period_days) + 0.5)
             force_arrival[(f.id, theater)] = f.ready_period + lag
 
+    warnings.extend(noop_warnings(spec, routes))
     return Prepared(
         spec=spec,
         scenario=model.scenario,
@@ -335,29 +339,24 @@ def prepare(model: LoadedModel) -> Prepared:
     )
 
 
-SEA_KINDS = {PlaceKind.seaport, PlaceKind.naval_base}
-
-
 def support_slots(prep: Prepared) -> list[tuple[str, str, str]]:
     """Every (task, place, theater) that a requirement or an enabling constraint needs.
 
-    Requirements name their slot; port and airfield access are needed where sea or air cargo
-    of a theater touches a place with `access_support_required`; onward transport at the
-    origin of an onward route; escort at the escort place of each contested lane a route uses.
+    Requirements name their slot. Port access is needed at every place with
+    `access_support_required` that a sea route of a theater touches, airfield access at every
+    such place an air route touches (what the place handles decides, never its optional
+    `kind`); onward transport at the origin of an onward route; escort at the escort place of
+    each contested lane a route uses.
     """
     slots: set[tuple[str, str, str]] = set()
     lanes = {lane.id: lane for lane in prep.spec.lanes}
+    access_task = {Mode.sea: TaskKind.port_access.value, Mode.air: TaskKind.airfield_access.value}
     for q in prep.requirements:
         slots.add((q.task.value, q.place, q.theater))
     for r in prep.routes:
         for p in (r.origin, r.destination):
-            place = prep.place_by_id[p]
-            if not place.access_support_required:
-                continue
-            if r.mode == Mode.sea and place.kind in SEA_KINDS:
-                slots.add((TaskKind.port_access.value, p, r.theater))
-            if r.mode == Mode.air and place.mog is not None:
-                slots.add((TaskKind.airfield_access.value, p, r.theater))
+            if prep.place_by_id[p].access_support_required and r.mode in access_task:
+                slots.add((access_task[r.mode], p, r.theater))
         if r.onward:
             slots.add((TaskKind.onward_transport.value, r.origin, r.theater))
         for lane_id in r.lanes:

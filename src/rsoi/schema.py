@@ -125,7 +125,7 @@ class Horizon(Strict):
     periods: Annotated[int, Field(ge=1, le=10_000)]
     """Number of planning periods, counted from C-day (period 1 starts on C-day)."""
     period_days: Positive = 1.0
-    """Length of one period in days; per-day capacities are multiplied by it."""
+    """Length of one period in days; every per-day rate and per-day penalty is multiplied by it."""
     c_day: str = "2030-01-01"
     """Notional calendar date of C-day (ISO 8601), used for period start dates in outputs."""
     source: Source = "notional"
@@ -149,7 +149,7 @@ class Place(Strict):
     name: str | None = None
     """Display name (defaults to the geodata name)."""
     kind: PlaceKind | None = None
-    """Place kind (defaults to the geodata kind)."""
+    """Place kind for display (defaults to the geodata kind); no constraint depends on it."""
     country: str | None = None
     """ISO 3166-1 alpha-2 country code (defaults to the geodata country)."""
     theater: Id
@@ -163,11 +163,14 @@ class Place(Strict):
     mog: NonNeg | None = None
     """Maximum aircraft on ground: aircraft working slots at once; none = not an airfield."""
     storage_t: NonNeg | None = None
-    """Storage capacity in short tons; none = unlimited."""
+    """Storage capacity in short tons (all commodities); none = unlimited. The C-day stocks at
+    the place must fit in it (checked at validation)."""
     maintenance_capacity: NonNeg | None = None
     """Maintenance work this facility can absorb per day (maintenance task units); none = unlimited."""
     access_support_required: bool = False
-    """If true, throughput here is capped by the port/airfield-access capacity assigned to it."""
+    """If true, sea cargo here is capped by the port-access capacity and air cargo by the
+    airfield-access capacity assigned to it (whatever its `kind`; a warning names a flagged
+    place that no sea or air route touches)."""
     source: Source
     """Citation for the capacities."""
 
@@ -228,7 +231,8 @@ class Lane(Strict):
     closed: bool = False
     """If true, no route through the lane may carry flow."""
     escort_place: Id
-    """Place id (a sea_area) where escort capacity for this lane is allocated."""
+    """Place id (a sea_area) where escort capacity for this lane is allocated; lanes with the
+    same escort place share that place's escort capacity (one constraint per place)."""
     source: Source = "notional"
     """Citation."""
 
@@ -287,7 +291,7 @@ class Demand(Strict):
     ead: Period
     """Earliest arrival period (EAD)."""
     lad: Period
-    """Latest arrival period (LAD); later delivery is penalised per period late."""
+    """Latest arrival period (LAD); later delivery is penalised per day late (`lateness_weight`)."""
     relative_to: Literal["c_day", "korea_conflict"] = "c_day"
     """Count EAD/LAD from C-day or from the start of the Korean conflict (line dropped if none)."""
     min_ladder: ChinaAction = ChinaAction.gray_zone
@@ -317,7 +321,8 @@ class Task(Strict):
     min_rok_level: SupportLevel
     """Lowest ROK support level at which ROK providers may perform this task for the Taiwan theater."""
     penalty_weight: Positive = 1.0
-    """Objective weight per unit of unmet requirement per day (times the priority class weight)."""
+    """Objective weight per task unit of unmet requirement per day (times the priority class
+    weight; the LP multiplies by `period_days`)."""
     source: Source
     """Citation."""
 
@@ -332,7 +337,8 @@ class Requirement(Strict):
     theater: Id
     """Theater the task supports."""
     amount: NonNeg
-    """Capability needed per period (task units)."""
+    """Capability needed on each day of the active periods (task units per day, the unit of the
+    providers' `capability`)."""
     from_period: Period = 1
     """First period."""
     to_period: Period | None = None
@@ -405,11 +411,13 @@ class CombatRequirement(Strict):
     theater: Id
     """Theater id."""
     amount_by_ladder: dict[ChinaAction, NonNeg] = {}
-    """Combat power needed per period, by China's action (missing rungs: 0)."""
+    """Combat power needed in each period, by China's action (a level, no time unit; missing
+    rungs: 0)."""
     korea_conflict_amount: NonNeg = 0.0
-    """Combat power needed per period once a Korean conflict has started."""
+    """Combat power needed in each period once a Korean conflict has started (a level)."""
     penalty_weight: Positive = 1.0
-    """Objective weight per unit of combat power short (times the priority class weight)."""
+    """Objective weight per unit of combat power short per day (times the priority class weight;
+    the LP multiplies by `period_days`)."""
     priority: Id
     """Priority class id."""
     source: Source
@@ -431,7 +439,8 @@ class DeterrenceFloor(Strict):
     north_korea_opportunistic: bool = False
     """Use the higher floor."""
     penalty_weight: Positive = 1.0
-    """Elastic mode only: objective weight per unit of combat power short (times the class weight)."""
+    """Elastic mode only: objective weight per unit of combat power short per day (times the
+    class weight and `period_days`)."""
     priority: Id = "korea_defense"
     """Priority class of the elastic shortfall."""
     source: Source
@@ -446,7 +455,8 @@ class TroopFloor(Strict):
     troops: NonNeg = 28_500
     """U.S. troops kept in Korea in every period."""
     penalty_per_troop: Positive = 0.01
-    """Elastic mode only: objective weight per troop short (times the priority class weight)."""
+    """Elastic mode only: objective weight per troop short per day (times the priority class
+    weight and `period_days`)."""
     priority: Id = "korea_defense"
     """Priority class of the elastic shortfall."""
     source: Source
@@ -507,7 +517,8 @@ class Attack(Strict):
     from_period: Period
     """First period of reduced capacity."""
     capacity_factor: Fraction
-    """Remaining share of capacity (0 = destroyed)."""
+    """Remaining share of capacity (0 = destroyed). Several attacks on one target do not
+    multiply: in each period the lowest factor of the attacks begun by then applies."""
     source: Source = "scenario assumption"
     """Citation."""
 
@@ -541,13 +552,18 @@ class Settings(Strict):
     integer_units: bool = False
     """Allocate whole provider units (MILP) instead of fractional (LP)."""
     objective: Literal["weighted", "lexicographic"] = "weighted"
-    """weighted sum, or lexicographic by priority class then lateness then cost."""
+    """weighted sum, or lexicographic: minimise each priority class's shortfall penalty in
+    order, then lateness, then transport cost plus stability, each stage keeping the earlier
+    optima (within `lexicographic_tolerance`). In both modes summary.json `objective` is the
+    weighted sum of all parts at the final plan; `lexicographic_stages` lists each stage's own
+    optimum."""
     lexicographic_tolerance: NonNeg = 1e-6
     """Relative slack kept on each earlier stage in lexicographic mode."""
     priority_classes: list[PriorityClass]
     """Priority classes, most important first (Korea's defense first)."""
     lateness_weight: NonNeg = 1.0
-    """Objective weight per short ton per period delivered after LAD."""
+    """Objective weight per short ton per day delivered after LAD (periods late times
+    `period_days`)."""
     transport_cost_weight: NonNeg = 1.0
     """Multiplier on transport cost (mode cost per ton-km)."""
     apportionment_stability_weight: NonNeg = 0.0

@@ -41,6 +41,10 @@ class Solution:
     """Bound values between which each row's shadow price holds (HiGHS ranging), or None."""
 
 
+PRIMAL_ZERO = 1e-7
+"""Column values with |x| below this are reported as exact 0 (HiGHS's default primal feasibility
+tolerance: smaller values are solver noise, e.g. stray flows left by a lexicographic stage)."""
+
 RANGING_MAX_ROWS = 200_000
 """Ranging needs extra basis solves per row; above this size it is skipped."""
 
@@ -132,7 +136,9 @@ def solve(
     algorithm: str = "choose",
     lexicographic_tolerance: float = 1e-6,
 ) -> Solution:
-    """Solve `lp`; lexicographic mode minimises priority classes in order, then the rest."""
+    """Solve `lp`; lexicographic mode minimises priority classes in order, then lateness, then
+    the rest (transport cost, stability). `objective` is the weighted sum of all parts at the
+    final plan in both modes; the stages' own optima are in `stages`."""
     t0 = time.perf_counter()
     h = make_highs(lp, time_limit, algorithm)
     messages = _collect_log(h)
@@ -152,15 +158,17 @@ def solve(
     if status == highspy.HighsModelStatus.kOptimal:
         state = "optimal"
     elif status == highspy.HighsModelStatus.kInfeasible:
-        raise InfeasibleError("the hard constraints conflict", iis_rows(h, lp))
+        raise infeasible_error(h, lp, time_limit, algorithm)
     elif status == highspy.HighsModelStatus.kTimeLimit and has_solution:
         state = "time_limit_feasible"
     else:
         raise SolverError(f"HiGHS stopped with status '{name}' and no usable solution")
     sol = h.getSolution()
     x = np.asarray(sol.col_value, dtype=float)
+    x = np.where(np.abs(x) < PRIMAL_ZERO, 0.0, x) + 0.0  # no solver noise, no negative zeros
     parts = {
-        part: float(np.dot(coefs, x[cols])) for part, (cols, coefs) in lp.objective_parts.items()
+        part: float(np.dot(coefs, x[cols])) + 0.0
+        for part, (cols, coefs) in lp.objective_parts.items()
     }
     n = lp.n_rows  # lexicographic stage rows follow the model's own rows
     row_dual = np.asarray(sol.row_dual, dtype=float)[:n] if sol.dual_valid else np.full(n, np.nan)
@@ -173,7 +181,7 @@ def solve(
     return Solution(
         status=state,
         model_status=name,
-        objective=float(np.dot(lp.cost(), x)),
+        objective=float(np.dot(lp.cost(), x)) + 0.0,
         x=x,
         row_activity=np.asarray(sol.row_value, dtype=float)[:n],
         row_dual=row_dual,
@@ -193,11 +201,18 @@ def solve(
 def _lexicographic(
     h: highspy.Highs, lp: LinearProgram, order: list[str], tol: float, stages: list[dict]
 ) -> None:
-    """Minimise shortfall class by class, then lateness + cost; fix each stage's optimum as a row."""
+    """Minimise shortfall class by class, then lateness, then the rest (cost, stability).
+
+    Each stage's optimum is kept as a row (objective <= optimum + tol * |optimum|) for the
+    later stages.
+    """
     all_cols = np.arange(lp.n_cols, dtype=np.int32)
     groups = [[f"shortfall:{c}"] for c in order if f"shortfall:{c}" in lp.objective_parts]
+    if "lateness" in lp.objective_parts:
+        groups.append(["lateness"])
     rest = [p for p in lp.objective_parts if not any(p in g for g in groups)]
-    groups.append(rest)
+    if rest or not groups:
+        groups.append(rest)
     for group in groups:
         c = lp.cost(group)
         h.changeColsCost(lp.n_cols, all_cols, c)
@@ -208,10 +223,89 @@ def _lexicographic(
         stages.append({"stage": "+".join(group), "objective": value})
         nz = np.flatnonzero(c)
         if group is not groups[-1] and len(nz):
-            bound = value + tol * max(1.0, abs(value))
+            # relative slack only: an absolute one would let later stages buy a little of
+            # an earlier stage back (e.g. 1e-6 t shipped late by a cheaper mode)
+            bound = value + tol * abs(value)
             h.addRow(-HIGHS_INF, bound, len(nz), nz.astype(np.int32), c[nz])
     # the reported objective is the weighted one at the final point (computed by the caller);
     # costs are left at the last stage's: changing them would reset HiGHS's model status
+
+
+ELASTIC_TOL = 1e-6
+"""A row counts as relaxed in the elastic re-solve when it needs more slack than this."""
+
+
+def infeasible_error(
+    h: highspy.Highs, lp: LinearProgram, time_limit: float | None, algorithm: str
+) -> InfeasibleError:
+    """Name the conflicting rows: HiGHS's IIS, else the rows an elastic re-solve relaxes.
+
+    When HiGHS gives no irreducible infeasible subset, the LP is re-solved with every hard
+    policy row (families ``policy_*``) made elastic (HiGHS feasibility relaxation: each unit of
+    violation costs 1, no other row or bound may move) and the policy rows that need slack are
+    reported. If even that is infeasible, every row is made elastic and the rows needing slack
+    are reported as a conflict in the data itself.
+    """
+    rows = iis_rows(h, lp)
+    if rows:
+        error = InfeasibleError("the hard constraints conflict", rows)
+        error.conflict_source = "irreducible infeasible subset from HiGHS"
+        return error
+    policy = np.zeros(lp.n_rows, bool)
+    for block in lp.constraints.values():
+        if block.name.startswith("policy_"):
+            policy[block.start : block.start + block.size] = True
+    for penalties, what in (
+        (np.where(policy, 1.0, -1.0), "hard policies"),
+        (np.ones(lp.n_rows), "all rows"),
+    ):
+        relaxed = elastic_rows(lp, penalties, time_limit, algorithm)
+        if relaxed:
+            if what == "hard policies":
+                message = (
+                    "the hard constraints conflict; HiGHS gave no conflict set, so the model was "
+                    "re-solved with every hard policy made elastic: these policy rows need slack "
+                    "(relax one of them, or set its policy `mode: elastic`)"
+                )
+            else:
+                message = (
+                    "the model is infeasible even with every hard policy elastic, so the data "
+                    "conflict by construction; HiGHS gave no conflict set, and a re-solve with "
+                    "every row elastic relaxes these rows (fix the data they name)"
+                )
+            error = InfeasibleError(message, relaxed)
+            error.conflict_source = f"rows an elastic re-solve relaxes ({what} elastic)"
+            return error
+    error = InfeasibleError(
+        "the hard constraints conflict; HiGHS gave no conflict set and the elastic re-solve "
+        "found none either: switch hard policies to `mode: elastic` one at a time to find it",
+        [],
+    )
+    error.conflict_source = "none found"
+    return error
+
+
+def elastic_rows(
+    lp: LinearProgram, penalties: np.ndarray, time_limit: float | None, algorithm: str
+) -> list[str]:
+    """Rows that need slack when rows with penalty > 0 may be violated at that cost per unit.
+
+    Rows with penalty < 0 and all variable bounds stay hard (HiGHS feasibilityRelaxation).
+    """
+    h = make_highs(lp, time_limit, algorithm)
+    status = h.feasibilityRelaxation(-1.0, -1.0, 1.0, None, None, penalties.astype(float))
+    if status == highspy.HighsStatus.kError or not h.getInfo().primal_solution_status:
+        return []
+    activity = np.asarray(h.getSolution().row_value, dtype=float)[: lp.n_rows]
+    lower, upper = lp.row_bounds()
+    excess = np.maximum(np.maximum(lower - activity, activity - upper), 0.0)
+    scale = np.maximum(1.0, np.abs(np.where(np.isfinite(lower), lower, 0.0)))
+    names = []
+    for row in np.flatnonzero(excess > ELASTIC_TOL * scale):
+        block, local = lp.row_block(int(row))
+        name = lp.row_names(block)[local] if block.size < 50_000 else f"{block.name}#{local}"
+        names.append(f"{name} (needs {excess[row]:.6g} of slack)")
+    return names
 
 
 def iis_rows(h: highspy.Highs, lp: LinearProgram) -> list[str]:
