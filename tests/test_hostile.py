@@ -310,3 +310,143 @@ def test_signal_inside_the_solver_stops_within_a_second(
     assert rest.strip().splitlines() == [f"{said}: no run folder written"]
     assert "Traceback" not in rest and proc.stdout.read() == ""
     assert leftovers(tmp_path, "r1") == []
+
+
+# --- §3 no silent wrong answers -----------------------------------------------------------
+
+
+def _validate(path: Path) -> tuple[int, str]:
+    code, _, stderr = run_cli("validate", path)
+    assert "internal error" not in stderr and "Traceback" not in stderr
+    return code, stderr
+
+
+@pytest.mark.parametrize(
+    ("field", "text", "message"),
+    [
+        ("capacity_t_per_day", "true", "true is not a number"),
+        ("capacity_t_per_day", '"1e300"', "larger than 1e+15"),
+        ("capacity_t_per_day", '"5e20"', "larger than 1e+15"),
+        ("transit_periods", "false", "false is not a number"),
+    ],
+)
+def test_yaml_values_that_are_not_sane_numbers(
+    tmp_path: Path, field: str, text: str, message: str
+) -> None:
+    path = write_model(tmp_path / "project", small_model())
+    lines = path.read_text().splitlines()
+    (i,) = [n for n, line in enumerate(lines) if line.strip().startswith(f"{field}:")]
+    lines[i] = lines[i].split(":")[0] + f": {text}"
+    path.write_text("\n".join(lines) + "\n")
+    code, stderr = _validate(path)
+    assert code == 2 and message in stderr
+    assert f"{path}:{i + 1}:" in stderr and f"routes[0].{field}" in stderr
+
+
+@pytest.mark.parametrize(
+    ("cell", "message"), [("5e20", "larger than 1e+15"), ("nan", "finite number")]
+)
+def test_csv_numbers_obey_the_same_limits(tmp_path: Path, cell: str, message: str) -> None:
+    path = write_model(tmp_path / "project", small_model(routes={"csv": "routes.csv"}))
+    (path.parent / "routes.csv").write_text(
+        "id,origin,destination,mode,capacity_t_per_day,transit_periods,source\n"
+        f"a-b,a,b,road,{cell},1,test\n"
+    )
+    code, stderr = _validate(path)
+    assert code == 2 and message in stderr
+    assert "routes.csv:2:5: routes[0].capacity_t_per_day" in stderr
+
+
+def test_duplicate_csv_columns_are_refused(tmp_path: Path) -> None:
+    path = write_model(tmp_path / "project", small_model(routes={"csv": "routes.csv"}))
+    (path.parent / "routes.csv").write_text(
+        "id,origin,destination,mode,capacity_t_per_day,transit_periods,source,capacity_t_per_day\n"
+        "a-b,a,b,road,100,1,test,900\n"
+    )
+    code, stderr = _validate(path)
+    assert code == 2 and "routes.csv:1:8: routes.capacity_t_per_day" in stderr
+    assert "appears twice (first in column 5)" in stderr
+
+
+def test_duplicate_geodata_ids_are_refused(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    features = [
+        {"type": "Feature", "properties": {"id": pid},
+         "geometry": {"type": "Point", "coordinates": [lon, 37.0]}}
+        for pid, lon in [("a", 127.0), ("b", 127.5), ("a", 2.35)]
+    ]  # fmt: skip
+    (project / "geo").mkdir(parents=True)
+    text = json.dumps({"type": "FeatureCollection", "features": features}, indent=1)
+    (project / "geo" / "places.geojson").write_text(text)
+    path = write_model(project, small_model(geodata="geo/places.geojson"))
+    code, stderr = _validate(path)
+    lines = [n + 1 for n, ln in enumerate(text.splitlines()) if '"id": "a"' in ln]
+    assert code == 2 and "duplicate id 'a' (first at features[0])" in stderr
+    assert f"places.geojson:{lines[1]}: features[2].properties.id" in stderr
+
+
+def test_resilience_from_period_after_the_horizon(small: Path, tmp_path: Path) -> None:
+    code, _, stderr = run_cli("resilience", small, "--from-period", "99", "--out", tmp_path / "x")
+    assert code == 2 and "period 99 is outside the horizon (1..4)" in stderr
+    assert not (tmp_path / "x").exists()
+
+
+def test_attack_after_the_horizon(tmp_path: Path) -> None:
+    model = small_model()
+    model["events"] = {
+        "attacks": [{"target": "a-b", "from_period": 9, "capacity_factor": 0.0, "source": "t"}]
+    }
+    code, stderr = _validate(write_model(tmp_path / "project", model))
+    assert code == 2 and "period 9 is outside the horizon" in stderr
+
+
+# --- §5 bounded -----------------------------------------------------------------------------
+
+
+def test_fifo_and_devices_are_refused_without_hanging(tmp_path: Path) -> None:
+    fifo = tmp_path / "model.yaml"
+    os.mkfifo(fifo)
+    start = time.monotonic()
+    code, _, stderr = run_cli("validate", fifo)
+    assert code == 2 and "FIFO" in stderr
+    code, _, stderr = run_cli("validate", "/dev/zero")
+    assert code == 2 and "character device" in stderr
+    path = write_model(tmp_path / "project", small_model(routes={"csv": "routes.csv"}))
+    os.mkfifo(path.parent / "routes.csv")
+    code, _, stderr = run_cli("validate", path)
+    assert code == 2 and "routes.csv" in stderr and "FIFO" in stderr
+    assert time.monotonic() - start < 20  # a hang would block forever
+
+
+def test_size_limits_are_checked_before_reading(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import rsoi.tables
+
+    path = write_model(tmp_path / "project", small_model(routes={"csv": "routes.csv"}))
+    (path.parent / "routes.csv").write_text(
+        "id,origin,destination,mode,capacity_t_per_day,transit_periods,source\n"
+        + "a-b,a,b,road,100,1,test\n" * 3
+    )
+    monkeypatch.setattr(rsoi.tables, "MAX_CSV_BYTES", 50)
+    code, stderr = _validate(path)
+    assert code == 2 and "over the 50 byte limit" in stderr
+    monkeypatch.setattr(rsoi.tables, "MAX_CSV_BYTES", 10_000)
+    monkeypatch.setattr(rsoi.tables, "MAX_CSV_ROWS", 2)
+    code, stderr = _validate(path)
+    assert code == 2 and "more than 2 rows" in stderr
+
+
+def test_lp_too_big_for_memory_is_refused_with_numbers(small: Path, tmp_path: Path) -> None:
+    """SMALL: 1 route x 1 commodity + 2 places x 1 commodity + 1 demand + 8 theater slots per
+    period (2 theaters x 4) = 12 per period x 4 periods = 48 columns, 4 KiB each = 192 KiB."""
+    from rsoi.budget import estimate_columns
+    from rsoi.loader import load_model
+
+    assert estimate_columns(load_model(small).spec) == 48
+    for args in (["validate"], ["solve", "--out", tmp_path / "r"]):
+        code, _, stderr = run_cli(*args, small, "--max-memory", "100K")
+        assert code == 2 and "about 48 columns" in stderr and "100 KiB" not in stderr
+        assert "--max-memory" in stderr
+    assert not (tmp_path / "r").exists()
+    assert run_cli("validate", small, "--max-memory", "1M")[0] == 0

@@ -89,6 +89,20 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _memory(text: str) -> int:
+    """--max-memory: bytes, with an optional K/M/G/T suffix (powers of 1024)."""
+    units = {"k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
+    t = text.strip().lower().removesuffix("b").removesuffix("i")
+    factor = units.get(t[-1:], 1)
+    try:
+        value = float(t[:-1] if factor > 1 else t)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a size such as 4G or 512M") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"'{text}' must be a positive size")
+    return int(value * factor)
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="rsoi", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command", required=True)
@@ -108,8 +122,17 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also write model.mps into the run folder (for inspection; the solve never reads it)",
     )
-    s.add_argument("--force", action="store_true", help="replace an existing --out folder")
+    s.add_argument(
+        "--force", action="store_true", help="replace an existing --out folder rsoi wrote"
+    )
+    memory = argparse.ArgumentParser(add_help=False)
+    memory.add_argument(
+        "--max-memory",
+        type=_memory,
+        help="refuse models whose LP needs more (e.g. 4G; default: the available memory)",
+    )
     s.add_argument("--quiet", action="store_true", help="print only the run folder")
+    s._add_container_actions(memory)
     s.add_argument("--geojson", action="store_true", help="also write GeoJSON layers")
     s.add_argument(
         "--no-check", action="store_true", help="skip the independent check of the solution"
@@ -118,6 +141,7 @@ def _parser() -> argparse.ArgumentParser:
         "validate", help="check a model and all its scenarios without solving", parents=[outside]
     )
     v.add_argument("model", nargs="?", default=str(DEFAULT_MODEL))
+    v._add_container_actions(memory)
     k = sub.add_parser(
         "check", help="independently verify a run folder against its model", parents=[outside]
     )
@@ -248,6 +272,7 @@ def _print_check_failure(exc: CheckError) -> None:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from rsoi.budget import check_fits
     from rsoi.loader import load_model, read_yaml
     from rsoi.numerics import scan
     from rsoi.prepare import prepare
@@ -259,7 +284,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
     warnings: list[str] = []
     for name in names:
         try:
-            prep = prepare(load_model(args.model, name, use_default=False, document=doc))
+            model = load_model(args.model, name, use_default=False, document=doc)
+            check_fits(model.spec, args.model, args.max_memory)
+            prep = prepare(model)
         except InputError as exc:
             problems.extend(p for p in exc.problems if p not in problems)
             continue
@@ -474,6 +501,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
             args.time_limit,
             progress=lambda msg: status.update(msg),
             on_warning=warn,
+            max_memory=args.max_memory,
         )
     if target is None:
         target = default_run_dir(Path("runs"), run.model.spec.name, run.model.scenario)

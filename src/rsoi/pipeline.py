@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rsoi.budget import check_fits
 from rsoi.build import Context, build
 from rsoi.loader import LoadedModel, load_model
 from rsoi.lp import LinearProgram
@@ -82,6 +83,7 @@ def run_model(
     time_limit: float | None = None,
     progress: Progress | None = None,
     on_warning: Progress | None = None,
+    max_memory: int | None = None,
 ) -> Run:
     """Load, build and solve; raises InputError / InfeasibleError / SolverError.
 
@@ -95,6 +97,7 @@ def run_model(
     t = time.perf_counter()
     say("loading model")
     model = load_model(path, scenario)
+    check_fits(model.spec, str(model.path), max_memory)  # before anything big is built
     prep = prepare(model)
     prep.warnings.extend(scan(prep.spec, {r.id: r.distance_km for r in prep.routes}))
     for warning in prep.warnings:
