@@ -149,10 +149,12 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, st
 
 def spawn_cli(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
     """Start `python -m rsoi ...` in a subprocess (stderr piped, text mode)."""
+    # this checkout's rsoi, whatever the cwd (a relative PYTHONPATH would miss it)
+    path = os.pathsep.join(filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")]))
     return subprocess.Popen(
         [PYTHON, "-m", "rsoi", *map(str, args)],
         cwd=cwd,
-        env={**os.environ, **(env or {})},
+        env={**os.environ, "PYTHONPATH": path, **(env or {})},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

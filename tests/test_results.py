@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rsoi.results import RunExists, _clean, atomic_run_dir, default_run_dir
+from rsoi.errors import InputError
+from rsoi.results import (
+    RunExists,
+    _clean,
+    atomic_run_dir,
+    default_run_dir,
+    write_analysis_marker,
+)
 
 
 def test_atomic_run_dir_leaves_nothing_on_failure(tmp_path):
@@ -20,12 +27,15 @@ def test_atomic_run_dir_renames_on_success_and_refuses_existing(tmp_path):
     target = tmp_path / "run"
     with atomic_run_dir(target) as tmp:
         (tmp / "a.csv").write_text("x\n")
+        write_analysis_marker(tmp, "test")  # only a marked folder may be replaced
     assert (target / "a.csv").read_text() == "x\n"
     with pytest.raises(RunExists), atomic_run_dir(target):
         pass
     with atomic_run_dir(target, force=True) as tmp:
         (tmp / "b.csv").write_text("y\n")
     assert sorted(p.name for p in target.iterdir()) == ["b.csv"]
+    with pytest.raises(InputError, match="not a run folder"), atomic_run_dir(target, force=True):
+        pass  # b.csv alone is no rsoi output
     assert [p.name for p in tmp_path.iterdir()] == ["run"]
 
 

@@ -74,7 +74,7 @@ def test_folder_appearing_during_the_write_is_not_overwritten(small: Path, tmp_p
 
 def test_existing_run_folder_needs_force(small: Path, tmp_path: Path) -> None:
     target = tmp_path / "r1"
-    target.mkdir()
+    assert run_cli("solve", small, "--out", target, "--quiet")[0] == 0
     (target / "old.txt").write_text("previous run")
     code, _, stderr = run_cli("solve", small, "--out", target, "--quiet")
     assert code == 2 and "already exists" in stderr and "--force" in stderr

@@ -1,5 +1,5 @@
 """`python -m rsoi` entry point."""
 
-from rsoi.cli import main
+from rsoi.cli import entry
 
-raise SystemExit(main())
+entry()

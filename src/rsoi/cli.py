@@ -8,18 +8,20 @@ without a usable solution, 130/143 interrupted by SIGINT/SIGTERM (no run folder 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import math
 import os
-import signal
+import re
 import sys
 import time
 import traceback
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from pathlib import Path
 
 from rich.console import Console
 from rich.markup import escape
+from rich.segment import Segment
 from rich.table import Table
 
 from rsoi.errors import (
@@ -30,6 +32,7 @@ from rsoi.errors import (
     SolverError,
     did_you_mean,
 )
+from rsoi.interrupt import Terminated, sigterm_as_interrupt
 
 DEFAULT_MODEL = Path("models/korea_taiwan.yaml")
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_SOLVER = 0, 1, 2, 3, 4
@@ -37,12 +40,67 @@ EXIT_SIGINT, EXIT_SIGTERM = 130, 143
 TEST_PAUSE_ENV = "RSOI_TEST_PAUSE_IN_WRITE"
 """Test-only: seconds to sleep inside the temporary run folder (proves interrupt cleanup)."""
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+"""Control characters (C0 but newline and tab, DEL, C1) and bidi overrides: never printed."""
 
 
-class Terminated(KeyboardInterrupt):
-    """SIGTERM, delivered like Ctrl-C so every `finally` (temporary folders) runs."""
+def printable(text: str) -> str:
+    """`text` without control characters or bidi overrides (escape sequences, bells)."""
+    return _UNPRINTABLE.sub("", text)
+
+
+class SafeConsole(Console):
+    """A rich Console that strips control characters from every piece of text it prints.
+
+    Model text (sources, ids, names) reaches the terminal in messages and tables; an escape
+    sequence in it must not move the cursor, retitle the window or hide text. Styling and the
+    progress spinner are rendered by rich itself (control segments) and pass unchanged.
+    """
+
+    def _render_buffer(self, buffer: Iterable[Segment]) -> str:
+        return super()._render_buffer(
+            segment if segment.control else Segment(printable(segment.text), segment.style)
+            for segment in buffer
+        )
+
+
+out = SafeConsole(highlight=False, soft_wrap=True)
+err = SafeConsole(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _time_limit(text: str) -> float:
+    """--time-limit: a finite number of seconds >= 0 (HiGHS would ignore -1 or nan silently)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a finite number of seconds >= 0")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' must be 1 or more")
+    return value
+
+
+def _memory(text: str) -> int:
+    """--max-memory: bytes, with an optional K/M/G/T suffix (powers of 1024)."""
+    units = {"k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
+    t = text.strip().lower().removesuffix("b").removesuffix("i")
+    factor = units.get(t[-1:], 1)
+    try:
+        value = float(t[:-1] if factor > 1 else t)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a size such as 4G or 512M") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"'{text}' must be a positive size")
+    return int(value * factor)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -58,14 +116,23 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("model", nargs="?", default=str(DEFAULT_MODEL))
     s.add_argument("--scenario", help="scenario name (default: the model's default_scenario)")
     s.add_argument("--out", help="run folder (default: runs/<model>-<scenario>-<UTC time>/)")
-    s.add_argument("--time-limit", type=float, help="HiGHS time limit in seconds")
+    s.add_argument("--time-limit", type=_time_limit, help="HiGHS time limit in seconds")
     s.add_argument(
         "--save-lp",
         action="store_true",
         help="also write model.mps into the run folder (for inspection; the solve never reads it)",
     )
-    s.add_argument("--force", action="store_true", help="replace an existing --out folder")
+    s.add_argument(
+        "--force", action="store_true", help="replace an existing --out folder rsoi wrote"
+    )
+    memory = argparse.ArgumentParser(add_help=False)
+    memory.add_argument(
+        "--max-memory",
+        type=_memory,
+        help="refuse models whose LP needs more (e.g. 4G; default: the available memory)",
+    )
     s.add_argument("--quiet", action="store_true", help="print only the run folder")
+    s._add_container_actions(memory)
     s.add_argument("--geojson", action="store_true", help="also write GeoJSON layers")
     s.add_argument(
         "--no-check", action="store_true", help="skip the independent check of the solution"
@@ -74,6 +141,7 @@ def _parser() -> argparse.ArgumentParser:
         "validate", help="check a model and all its scenarios without solving", parents=[outside]
     )
     v.add_argument("model", nargs="?", default=str(DEFAULT_MODEL))
+    v._add_container_actions(memory)
     k = sub.add_parser(
         "check", help="independently verify a run folder against its model", parents=[outside]
     )
@@ -93,7 +161,7 @@ def _parser() -> argparse.ArgumentParser:
     dask_args = argparse.ArgumentParser(add_help=False)
     dask_args.add_argument("--scheduler", help="Dask scheduler address (default: a local cluster)")
     dask_args.add_argument(
-        "--workers", type=int, help="local cluster workers (default: cores, max 4)"
+        "--workers", type=_positive_int, help="local cluster workers (default: cores, max 4)"
     )
     dask_args.add_argument(
         "--out", help="output folder (default: runs/<model>-<analysis>-<UTC time>/)"
@@ -113,7 +181,9 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument(
         "--nodes", help="comma-separated place ids (default: Korean ports and airfields)"
     )
-    r.add_argument("--from-period", type=int, default=1, help="first period without the node")
+    r.add_argument(
+        "--from-period", type=_positive_int, default=1, help="first period without the node"
+    )
     return p
 
 
@@ -136,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     command = globals()[COMMANDS[args.command]]
     try:
         with (
-            _sigterm_as_interrupt(),
+            sigterm_as_interrupt(),
             outside_paths_allowed(getattr(args, "allow_outside_paths", False)),
         ):
             return command(args)
@@ -179,24 +249,6 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERNAL
 
 
-@contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    """Turn SIGTERM into `Terminated` for the duration of a command (main thread only)."""
-
-    def on_term(signum, frame):
-        raise Terminated
-
-    try:
-        previous = signal.signal(signal.SIGTERM, on_term)
-    except ValueError:  # not the main thread
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
 def _print_problems(problems: list[Problem]) -> None:
     err.print(
         f"[bold red]invalid input[/] ({len(problems)} problem{'s' if len(problems) != 1 else ''}):"
@@ -221,6 +273,7 @@ def _print_check_failure(exc: CheckError) -> None:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from rsoi.budget import check_fits
     from rsoi.loader import load_model, read_yaml
     from rsoi.numerics import scan
     from rsoi.prepare import prepare
@@ -232,7 +285,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
     warnings: list[str] = []
     for name in names:
         try:
-            prep = prepare(load_model(args.model, name, use_default=False, document=doc))
+            model = load_model(args.model, name, use_default=False, document=doc)
+            check_fits(model.spec, args.model, args.max_memory)
+            prep = prepare(model)
         except InputError as exc:
             problems.extend(p for p in exc.problems if p not in problems)
             continue
@@ -317,6 +372,10 @@ def _run_exists(target: Path) -> InputError:
     )
 
 
+def _notice(message: str) -> None:
+    err.print(f"[yellow]note:[/] {escape(message)}")
+
+
 def _export_maps(folder: Path, geojson: bool, prep=None) -> str | None:
     """Maps, GeoPackage and report via rsoi.gis (inside the temporary run folder).
 
@@ -395,6 +454,20 @@ def cmd_resilience(args: argparse.Namespace) -> int:
                 )
             ]
         )
+    horizon = model.spec.horizon.periods
+    if args.from_period > horizon:  # an attack after the horizon would change nothing
+        raise InputError(
+            [
+                Problem(
+                    "--from-period",
+                    None,
+                    None,
+                    "--from-period",
+                    f"period {args.from_period} is outside the horizon (1..{horizon})",
+                    f"give a period from 1 to {horizon}",
+                )
+            ]
+        )
     target = _analysis_target(args, args.model, "resilience")
     with err.status("solving node-loss variants on Dask…"):
         table = resilience(
@@ -413,11 +486,13 @@ def cmd_resilience(args: argparse.Namespace) -> int:
 
 def cmd_solve(args: argparse.Namespace) -> int:
     from rsoi.pipeline import run_model, write_run
-    from rsoi.results import RunExists, default_run_dir
+    from rsoi.results import RunExists, check_replaceable, default_run_dir
 
     target = Path(args.out) if args.out else None
-    if target is not None and target.exists() and not args.force:
-        raise _run_exists(target)
+    if target is not None and (target.exists() or target.is_symlink()):
+        if not args.force:
+            raise _run_exists(target)
+        check_replaceable(target, protect=[Path(args.model)])  # before the solve, not after
     warnings: list[str] = []  # printed as soon as known, before the solve
 
     def warn(message: str) -> None:
@@ -431,6 +506,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
             args.time_limit,
             progress=lambda msg: status.update(msg),
             on_warning=warn,
+            max_memory=args.max_memory,
         )
     if target is None:
         target = default_run_dir(Path("runs"), run.model.spec.name, run.model.scenario)
@@ -455,7 +531,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
             time.sleep(float(pause))
 
     try:
-        write_run(run, target, force=args.force, extra=extra)
+        write_run(run, target, force=args.force, extra=extra, notify=_notice)
     except RunExists:
         raise _run_exists(target) from None
     if run.solution.status != "optimal":
@@ -537,5 +613,21 @@ def print_summary(run, target: Path) -> None:
     out.print(f"run folder: [bold]{target}[/]")
 
 
+def entry() -> None:
+    """Console entry point: `main`, and after an interrupt a prompt exit.
+
+    By the time `main` returns 130/143 every `finally` has run (temporary folder removed, Dask
+    cluster closed). The interpreter's own teardown is skipped then: native solver threads
+    stopped mid-solve can abort it ("terminate called ..."), turning exit 130 into a crash.
+    """
+    code = main()
+    if code in (EXIT_SIGINT, EXIT_SIGTERM):
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        os._exit(code)
+    raise SystemExit(code)
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    entry()

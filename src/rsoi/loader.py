@@ -39,6 +39,7 @@ from ruamel.yaml.events import (
 )
 
 from rsoi.errors import InputError, Problem, did_you_mean, dotted
+from rsoi.safeio import FileRefused, read_bounded
 from rsoi.schema import ModelSpec
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -72,6 +73,50 @@ _FLOAT = re.compile(
 )
 
 
+class LocationMap(dict):
+    """path -> location, indexed by path prefix.
+
+    A scenario overlay moves the locations under one path to another; with the prefix index
+    that costs the size of the subtree, not of the whole document, so resolving a chain of
+    scenarios is linear in its depth.
+    """
+
+    def __init__(self, items: Any = ()) -> None:
+        super().__init__(items)
+        self._under: dict[Path_, set[Path_]] = {}
+        for key in self:
+            self._index(key)
+
+    def _index(self, key: Path_) -> None:
+        for cut in range(len(key) + 1):
+            self._under.setdefault(key[:cut], set()).add(key)
+
+    def __setitem__(self, key: Path_, value: Location) -> None:
+        if key not in self:
+            self._index(key)
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key: Path_) -> None:
+        super().__delitem__(key)
+        for cut in range(len(key) + 1):
+            self._under[key[:cut]].discard(key)
+
+    def setdefault(self, key: Path_, default: Any = None) -> Any:
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def under(self, prefix: Path_) -> list[Path_]:
+        """Every key that starts with `prefix` (the prefix itself included)."""
+        return list(self._under.get(tuple(prefix), ()))
+
+    def copy(self) -> LocationMap:
+        new = LocationMap.__new__(LocationMap)
+        dict.__init__(new, self)
+        new._under = {prefix: set(keys) for prefix, keys in self._under.items()}
+        return new
+
+
 @dataclass
 class Document:
     """Plain YAML data with the source location of every node."""
@@ -99,7 +144,11 @@ class Document:
 
     def copy(self) -> Document:
         """A copy whose line map can be changed by a scenario overlay (data is shared)."""
-        return dataclasses.replace(self, where=dict(self.where), keys=dict(self.keys))
+        return dataclasses.replace(self, where=self.where.copy(), keys=dict(self.keys))
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.where, LocationMap):
+            self.where = LocationMap(self.where)
 
 
 def _refuse(name: str, message: str, hint: str = "", line: int | None = None) -> InputError:
@@ -109,18 +158,11 @@ def _refuse(name: str, message: str, hint: str = "", line: int | None = None) ->
 def read_yaml(path: Path) -> Document:
     """Read one YAML file into plain data and a line map; refuse anything unsafe."""
     name = str(path)
-    try:
-        raw = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise _refuse(name, "file not found", "check the path") from None
-    except OSError as exc:
-        raise _refuse(name, f"cannot read: {exc.strerror or exc}", "give a readable file") from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise _refuse(
-            name,
-            f"file is {len(raw)} bytes, over the {MAX_FILE_BYTES} byte limit",
-            "move large tables to CSV files",
-        )
+    try:  # regular files only, size checked before reading (no FIFO hang, no /dev/zero)
+        raw = read_bounded(path, MAX_FILE_BYTES)
+    except FileRefused as exc:
+        hint = "move large tables to CSV files" if "limit" in exc.message else exc.hint
+        raise _refuse(name, exc.message, hint) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -588,11 +630,10 @@ def _is_entity_list(value: Any) -> bool:
 
 def _relocate(doc: Document, source: Path_, target: Path_) -> None:
     """Point the locations under `target` at the override that replaced them."""
-    for key in [k for k in doc.where if k[: len(target)] == target]:
+    for key in doc.where.under(target):
         del doc.where[key]
-    for key, loc in list(doc.where.items()):
-        if key[: len(source)] == source:
-            doc.where[target + key[len(source) :]] = loc
+    for key in doc.where.under(source):
+        doc.where[target + key[len(source) :]] = doc.where[key]
 
 
 def _scenarios(doc: Document) -> dict:
@@ -768,9 +809,9 @@ def _mirror_dotted(doc: Document, base: Path_, overrides: dict) -> None:
                 parts = tuple(str(key).split("."))
                 for cut in range(1, len(parts) + 1):
                     doc.where.setdefault((*base, *parts[:cut]), loc)
-                for sub, sub_loc in list(doc.where.items()):
-                    if sub[: len(base) + 1] == (*base, key) and len(sub) > len(base) + 1:
-                        doc.where[(*base, *parts, *sub[len(base) + 1 :])] = sub_loc
+                for sub in doc.where.under((*base, key)):
+                    if len(sub) > len(base) + 1:
+                        doc.where[(*base, *parts, *sub[len(base) + 1 :])] = doc.where[sub]
 
 
 # --- files named by the model -----------------------------------------------------
@@ -837,14 +878,26 @@ def _geojson_problem(path: Path, kind: str) -> str:
 def _geojson_problem_cached(path: Path, kind: str, _mtime_ns: int, _size: int) -> str:
     """`_geojson_problem` for one version of a file (validating scenarios reads it once)."""
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            return f"{path.name} is larger than {MAX_FILE_BYTES} bytes"
-        data = json.loads(path.read_text(encoding="utf-8"))
+        text = read_bounded(path, MAX_FILE_BYTES, path.name).decode("utf-8")
+        data = json.loads(text)
+    except FileRefused as exc:
+        return exc.message
     except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
         return f"{path.name} is not readable JSON: {str(exc)[:120]}"
     features = data.get("features") if isinstance(data, dict) else None
     if not isinstance(features, list):
         return f"{path.name} is not a GeoJSON FeatureCollection"
+    first: dict[str, int] = {}  # a repeated id would silently replace the earlier point
+    for i, feature in enumerate(features):
+        props = feature.get("properties") if isinstance(feature, dict) else None
+        point_id = props.get("id") if isinstance(props, dict) else None
+        if isinstance(point_id, str) and props.get("feature") in (None, "waypoint"):
+            if point_id in first:
+                return (
+                    f"{path.name}:{_json_line(text, point_id, 2)}: features[{i}].properties.id: "
+                    f"duplicate id '{point_id}' (first at features[{first[point_id]}])"
+                )
+            first[point_id] = i
     for i, feature in enumerate(features):
         props = feature.get("properties") if isinstance(feature, dict) else None
         if not isinstance(props, dict):
@@ -862,6 +915,15 @@ def _geojson_problem_cached(path: Path, kind: str, _mtime_ns: int, _size: int) -
     return ""
 
 
+def _json_line(text: str, value: str, occurrence: int) -> int:
+    """Line of the `occurrence`-th `"id": "<value>"` in a JSON text (1 if not found)."""
+    pattern = re.compile(r'"id"\s*:\s*' + re.escape(json.dumps(value)))
+    for n, match in enumerate(pattern.finditer(text), start=1):
+        if n == occurrence:
+            return text.count("\n", 0, match.start()) + 1
+    return 1
+
+
 def _point(geometry: Any) -> bool:
     coords = geometry.get("coordinates") if isinstance(geometry, dict) else None
     return (
@@ -876,13 +938,74 @@ def _point(geometry: Any) -> bool:
 def validate_data(doc: Document, data: Any) -> ModelSpec:
     """Pydantic validation with every error mapped to file, line and field."""
     try:
-        return ModelSpec.model_validate(data)
+        spec = ModelSpec.model_validate(data)
     except ValidationError as exc:
         problems = []
         for err in exc.errors(include_url=False):
             loc = tuple(err["loc"])
             problems.append(_problem_from_pydantic(doc, loc, err))
         raise InputError(problems) from None
+    problems = check_numbers(spec, data, doc)
+    if problems:
+        raise InputError(problems)
+    return spec
+
+
+_MISSING = object()
+
+
+def check_numbers(spec: Any, data: Any, doc: Document) -> list[Problem]:
+    """Every number the model holds, checked against the value it was written as.
+
+    Pydantic turns `true` into 1.0 and the text "1e300" (quoted YAML, every CSV cell) into a
+    float; the YAML reader's own limit sees only unquoted numbers. Walking the validated model
+    beside the raw data catches both at their source location: a true/false where a number
+    belongs, a non-finite number, or one beyond MAX_ABS_NUMBER.
+    """
+    from enum import Enum
+
+    from pydantic import BaseModel
+
+    problems: list[Problem] = []
+
+    def walk(value: Any, raw: Any, path: Path_) -> None:
+        if raw is _MISSING:
+            return  # a default: not written by the user
+        if isinstance(value, BaseModel):
+            for name in type(value).model_fields:
+                if not path and name == "scenarios":
+                    continue  # raw overrides: checked once applied, in the fields they set
+                sub = raw.get(name, _MISSING) if isinstance(raw, dict) else _MISSING
+                walk(getattr(value, name), sub, (*path, name))
+        elif isinstance(value, list | tuple):
+            for i, item in enumerate(value):
+                sub = raw[i] if isinstance(raw, list) and i < len(raw) else _MISSING
+                walk(item, sub, (*path, i))
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                name = key.value if isinstance(key, Enum) else key
+                sub = raw.get(name, _MISSING) if isinstance(raw, dict) else _MISSING
+                walk(item, sub, (*path, name))
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            if isinstance(raw, bool):
+                problems.append(
+                    doc.problem(path, f"{str(raw).lower()} is not a number", "give a number")
+                )
+            elif not math.isfinite(value):
+                problems.append(
+                    doc.problem(path, f"value {raw} is not a finite number", "give a finite number")
+                )
+            elif abs(value) > MAX_ABS_NUMBER:
+                problems.append(
+                    doc.problem(
+                        path,
+                        f"number {str(raw)[:40]} is larger than {MAX_ABS_NUMBER:g} in magnitude",
+                        "use a realistic value (check the units)",
+                    )
+                )
+
+    walk(spec, data, ())
+    return problems
 
 
 def _problem_from_pydantic(doc: Document, loc: Path_, err: dict) -> Problem:
@@ -1256,11 +1379,16 @@ def _check_scenario_links(spec: ModelSpec, doc: Document, problems: list[Problem
                     did_you_mean(parent, spec.scenarios),
                 )
             )
+    done: set[str] = set()  # scenarios whose chain is known to end: each link walked once
     for name in spec.scenarios:
         chain, current = [name], spec.scenarios[name].inherits
-        while current in spec.scenarios and current not in chain:
+        on_chain = {name}
+        while current in spec.scenarios and current not in on_chain and current not in done:
             chain.append(current)
+            on_chain.add(current)
             current = spec.scenarios[current].inherits
+        if current not in on_chain:
+            done.update(on_chain)
         if current == name:
             problems.append(
                 doc.problem(

@@ -7,11 +7,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rsoi.budget import check_fits
 from rsoi.build import Context, build
 from rsoi.loader import LoadedModel, load_model
 from rsoi.lp import LinearProgram
 from rsoi.prepare import Prepared, prepare
-from rsoi.results import Tables, atomic_run_dir, make_tables, write_json, write_tables
+from rsoi.results import (
+    RUN_FORMAT,
+    Tables,
+    atomic_run_dir,
+    make_tables,
+    write_json,
+    write_tables,
+)
 from rsoi.solve import Solution, solve
 
 Progress = Callable[[str], None]
@@ -47,6 +55,7 @@ class Run:
             for cls in (c.id for c in spec.settings.priority_classes)
         }
         return {
+            "format": RUN_FORMAT,  # marks the folder as a run (`--force` trusts only this)
             "model": spec.name,
             "model_file": str(self.model.path),
             "scenario": self.model.scenario,
@@ -80,6 +89,7 @@ def run_model(
     time_limit: float | None = None,
     progress: Progress | None = None,
     on_warning: Progress | None = None,
+    max_memory: int | None = None,
 ) -> Run:
     """Load, build and solve; raises InputError / InfeasibleError / SolverError.
 
@@ -93,6 +103,7 @@ def run_model(
     t = time.perf_counter()
     say("loading model")
     model = load_model(path, scenario)
+    check_fits(model.spec, str(model.path), max_memory)  # before anything big is built
     prep = prepare(model)
     prep.warnings.extend(scan(prep.spec, {r.id: r.distance_km for r in prep.routes}))
     for warning in prep.warnings:
@@ -122,11 +133,18 @@ def run_model(
 
 
 def write_run(
-    run: Run, target: Path, force: bool = False, extra: Callable[[Run, Path], None] | None = None
+    run: Run,
+    target: Path,
+    force: bool = False,
+    extra: Callable[[Run, Path], None] | None = None,
+    notify: Callable[[str], None] | None = None,
 ) -> Path:
-    """Write the run folder atomically; `extra` adds more files (maps, report) inside it."""
+    """Write the run folder atomically; `extra` adds more files (maps, report) inside it.
+
+    `force` replaces only an earlier rsoi output folder, never one holding the model file.
+    """
     t = time.perf_counter()
-    with atomic_run_dir(target, force=force) as tmp:
+    with atomic_run_dir(target, force=force, protect=[run.model.path], notify=notify) as tmp:
         write_tables(tmp, run.tables)
         write_json(tmp / "summary.json", run.summary())  # `extra` may read the run folder
         if extra is not None:

@@ -11,10 +11,12 @@ import contextlib
 import datetime as dt
 import json
 import os
+import secrets
 import shutil
 import signal
-import tempfile
-from collections.abc import Iterator
+import socket
+import stat
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +24,9 @@ import numpy as np
 import pandas as pd
 
 from rsoi.build import Context
+from rsoi.csvcells import neutralise_cell, restore_cell  # noqa: F401 (re-exported)
+from rsoi.errors import InputError, Problem
+from rsoi.interrupt import signals_deferred
 from rsoi.lp import LinearProgram
 from rsoi.solve import Solution
 
@@ -355,6 +360,17 @@ def _duals(lp: LinearProgram, sol: Solution) -> pd.DataFrame:
 
 # --- run folders ------------------------------------------------------------------------
 
+RUN_FORMAT = "rsoi-run/1"
+"""`format` in a run folder's summary.json: marks a folder rsoi wrote as a run."""
+ANALYSIS_MARKER = "analysis.json"
+"""File marking a folder rsoi wrote for a many-solve command (sweep, resilience, ...)."""
+ANALYSIS_FORMAT = "rsoi-analysis/1"
+"""`format` in ANALYSIS_MARKER."""
+OWNER_FILE = ".rsoi-owner.json"
+"""Inside a temporary run folder while it is built: host, pid and process start time."""
+MARKER_MAX_BYTES = 1_000_000
+"""A marker file larger than this is not one rsoi wrote."""
+
 
 class RunExists(FileExistsError):
     """The chosen run folder exists and `force` was not given."""
@@ -370,18 +386,170 @@ def default_run_dir(root: Path, model: str, scenario: str | None) -> Path:
     return candidate
 
 
+def _marker_format(path: Path) -> str:
+    """The `format` field of a small regular JSON file, or ''."""
+    try:
+        info = path.lstat()
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MARKER_MAX_BYTES:
+            return ""
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+        return ""
+    value = data.get("format") if isinstance(data, dict) else None
+    return value if isinstance(value, str) else ""
+
+
+def is_rsoi_output_dir(path: Path) -> bool:
+    """True only for a real folder (not a symlink) that rsoi wrote as a run or analysis folder.
+
+    A run folder has `summary.json` with `"format": "rsoi-run/…"`; a sweep or other analysis
+    folder has `analysis.json` with `"format": "rsoi-analysis/…"`. This is the only test
+    `--force` trusts before deleting anything.
+    """
+    path = Path(path)
+    if path.is_symlink() or not path.is_dir():
+        return False
+    return _marker_format(path / "summary.json").startswith("rsoi-run/") or _marker_format(
+        path / ANALYSIS_MARKER
+    ).startswith("rsoi-analysis/")
+
+
+def write_analysis_marker(folder: Path, analysis: str, **fields: object) -> None:
+    """Mark `folder` as an analysis folder rsoi wrote (so `--force` may replace it)."""
+    write_json(
+        folder / ANALYSIS_MARKER, {"format": ANALYSIS_FORMAT, "analysis": analysis, **fields}
+    )
+
+
+def not_a_run_folder(target: Path, reason: str) -> InputError:
+    return InputError(
+        [
+            Problem(
+                str(target),
+                None,
+                None,
+                "--out",
+                f"not a run folder: {reason}; --force replaces only a folder rsoi wrote",
+                "choose another --out (nothing was changed)",
+            )
+        ]
+    )
+
+
+def check_replaceable(target: Path, protect: Iterable[Path] = ()) -> None:
+    """Raise InputError unless `--force` may replace `target`.
+
+    Refused: a file or symlink, the current directory or any of its ancestors, an ancestor of
+    a path in `protect` (the model file), and any folder without rsoi's format marker.
+    """
+    target = Path(target)
+    if target.is_symlink() or (target.exists() and not target.is_dir()):
+        raise not_a_run_folder(target, "it is a file, not a folder")
+    if not target.exists():
+        return
+    real = target.resolve()
+    cwd = Path.cwd().resolve()
+    if cwd.is_relative_to(real):
+        raise not_a_run_folder(target, "it is the current directory or one of its parents")
+    for path in protect:
+        if Path(path).resolve().is_relative_to(real):
+            raise not_a_run_folder(target, f"it holds {path}")
+    if not is_rsoi_output_dir(target):
+        raise not_a_run_folder(
+            target, f"it has no summary.json or {ANALYSIS_MARKER} with rsoi's format marker"
+        )
+
+
+def _process_start(pid: int) -> str:
+    """Start time of process `pid` in clock ticks since boot ('' if unknown or not running)."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return ""
+    return text.rsplit(")", 1)[-1].split()[19]  # field 22 of stat, after the command name
+
+
+def _owner() -> dict:
+    return {"host": socket.gethostname(), "pid": os.getpid(), "start": _process_start(os.getpid())}
+
+
+def _owner_is_dead(owner: dict) -> bool:
+    """Proven dead: same host, and no process with that pid started at that time."""
+    if owner.get("host") != socket.gethostname() or not isinstance(owner.get("pid"), int):
+        return False
+    pid = owner["pid"]
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # exists, owned by someone else
+        return False
+    start = owner.get("start")
+    return bool(start) and _process_start(pid) not in ("", start)
+
+
+def remove_stale_temp_dirs(parent: Path) -> list[Path]:
+    """Remove `.NAME.tmp-*` / `.NAME.old-*` folders of runs whose process is proven dead."""
+    removed: list[Path] = []
+    try:
+        candidates = sorted(parent.glob(".*.tmp-*")) + sorted(parent.glob(".*.old-*"))
+    except OSError:
+        return removed
+    for folder in candidates:
+        if folder.is_symlink() or not folder.is_dir():
+            continue
+        try:
+            owner = json.loads((folder / OWNER_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError, UnicodeDecodeError):
+            continue  # not provably ours or not provably dead: leave it
+        if isinstance(owner, dict) and _owner_is_dead(owner):
+            shutil.rmtree(folder, ignore_errors=True)
+            if not folder.exists():
+                removed.append(folder)
+    return removed
+
+
+def _make_work_dir(parent: Path, prefix: str) -> Path:
+    """A new hidden folder honouring the umask (mkdtemp would make it 0700), with an owner file."""
+    for _ in range(100):
+        folder = parent / f"{prefix}{os.getpid()}-{secrets.token_hex(4)}"
+        try:
+            folder.mkdir(mode=0o777)
+        except FileExistsError:
+            continue
+        (folder / OWNER_FILE).write_text(json.dumps(_owner()), encoding="utf-8")
+        return folder
+    raise FileExistsError(f"no free temporary folder name in {parent}")
+
+
 @contextlib.contextmanager
-def atomic_run_dir(target: Path, force: bool = False) -> Iterator[Path]:
+def atomic_run_dir(
+    target: Path,
+    force: bool = False,
+    protect: Iterable[Path] = (),
+    notify: Callable[[str], None] | None = None,
+) -> Iterator[Path]:
     """Yield a temporary folder beside `target`; rename it into place only on success.
 
     SIGTERM is turned into KeyboardInterrupt for the duration, so an interrupted run leaves
-    neither the target nor the temporary folder behind.
+    neither the target nor the temporary folder behind. With `force`, an existing target is
+    replaced only if `check_replaceable(target, protect)` allows it. Stale temporary folders
+    of killed runs in the same parent are removed first, each reported through `notify`.
     """
     target = Path(target)
-    if target.exists() and not force:
-        raise RunExists(str(target))
+    if target.exists() or target.is_symlink():
+        if not force:
+            raise RunExists(str(target))
+        check_replaceable(target, protect)
+    if target.name in ("", ".", ".."):
+        raise not_a_run_folder(target, "give the run folder a name")
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    for stale in remove_stale_temp_dirs(target.parent):
+        if notify is not None:
+            notify(f"removed {stale}: temporary folder of a run that was killed")
+    tmp = _make_work_dir(target.parent, f".{target.name}.tmp-")
 
     def on_term(signum, frame):
         raise KeyboardInterrupt
@@ -391,11 +559,13 @@ def atomic_run_dir(target: Path, force: bool = False) -> Iterator[Path]:
     previous = signal.signal(signal.SIGTERM, on_term) if own_handler else None
     try:
         yield tmp
+        (tmp / OWNER_FILE).unlink(missing_ok=True)
         _fsync_tree(tmp)
-        if target.exists():  # appeared meanwhile, or --force: never replace without force
+        if target.exists() or target.is_symlink():  # appeared meanwhile, or --force
             if not force:
                 raise RunExists(str(target))
-            trash = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+            check_replaceable(target, protect)  # again: it may have changed meanwhile
+            trash = _make_work_dir(target.parent, f".{target.name}.old-")
             os.replace(target, trash / "run")
             os.replace(tmp, target)
             shutil.rmtree(trash, ignore_errors=True)
@@ -403,7 +573,8 @@ def atomic_run_dir(target: Path, force: bool = False) -> Iterator[Path]:
             os.replace(tmp, target)
     finally:
         if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
+            with signals_deferred():  # a second Ctrl-C must not stop the cleanup halfway
+                shutil.rmtree(tmp, ignore_errors=True)
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
 
@@ -422,11 +593,19 @@ def _fsync_tree(folder: Path) -> None:
 
 
 def write_csv(path: Path, frame: pd.DataFrame) -> None:
-    """One CSV with floats as `%.9g` text (formatted up front: 2-3x faster than pandas' own)."""
+    """One CSV with floats as `%.9g` text (formatted up front: 2-3x faster than pandas' own).
+
+    Text cells that a spreadsheet would run as a formula are neutralised (`neutralise_cell`);
+    numeric columns are written as numbers, negative ones included.
+    """
     out = frame.copy(deep=False)
     for col in out.columns:
-        if out[col].dtype.kind == "f":
+        kind = out[col].dtype.kind
+        if kind == "f":
             out[col] = [format(v, ".9g") if v == v else "" for v in out[col].to_numpy().tolist()]
+        elif kind in "OSU":
+            out[col] = [neutralise_cell(v) if isinstance(v, str) else v for v in out[col].tolist()]
+    out.columns = [neutralise_cell(str(c)) for c in out.columns]
     out.to_csv(path, index=False, lineterminator="\n")
 
 

@@ -13,6 +13,7 @@ import highspy
 import numpy as np
 
 from rsoi.errors import InfeasibleError, SolverError
+from rsoi.interrupt import new_highs, run_highs
 from rsoi.lp import LinearProgram
 
 HIGHS_INF = highspy.kHighsInf
@@ -74,7 +75,7 @@ def make_highs(
     lp: LinearProgram, time_limit: float | None, algorithm: str, threads: int | None = None
 ) -> highspy.Highs:
     """A Highs instance holding `lp` (objective: all parts)."""
-    h = highspy.Highs()
+    h = new_highs()  # no banner on stdout
     h.setOptionValue("output_flag", False)
     h.setOptionValue("random_seed", 0)
     if threads:
@@ -149,7 +150,7 @@ def solve(
     if objective == "lexicographic":
         _lexicographic(h, lp, class_order or [], lexicographic_tolerance, stages)
     else:
-        h.run()
+        run_highs(h)  # interruptible (Ctrl-C, SIGTERM)
     solve_seconds = time.perf_counter() - t1
     status = h.getModelStatus()
     name = h.modelStatusToString(status)
@@ -216,7 +217,7 @@ def _lexicographic(
     for group in groups:
         c = lp.cost(group)
         h.changeColsCost(lp.n_cols, all_cols, c)
-        h.run()
+        run_highs(h)  # interruptible (Ctrl-C, SIGTERM)
         if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return
         value = h.getInfo().objective_function_value

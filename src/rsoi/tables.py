@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from rsoi.errors import InputError, Problem
+from rsoi.safeio import FileRefused, read_bounded
 from rsoi.schema import ModelSpec
 
 Location = tuple[str, int, int]
@@ -76,52 +77,114 @@ def expand_csv_sections(
 def read_csv_rows(
     path: Path, section: str, list_fields: set[str], where: dict[tuple, Location]
 ) -> tuple[list[dict], list[Problem]]:
-    """Rows of one CSV as entries of `section`, recording each value's line and column."""
+    """Rows of one CSV as entries of `section`, recording each value's line and column.
+
+    Bounded: a regular file of at most MAX_CSV_BYTES, at most MAX_CSV_ROWS rows; line numbers
+    are those of the file (a quoted cell may span lines); a repeated column name is an error.
+    """
     name = str(path)
     try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        return [], [Problem(name, None, None, section, "CSV file not found", "fix the `csv:` path")]
+        text = read_bounded(path, MAX_CSV_BYTES, "CSV file").decode("utf-8-sig")
+    except FileRefused as exc:
+        hint = "fix the `csv:` path" if "not found" in exc.message else exc.hint
+        return [], [Problem(name, None, None, section, exc.message, hint)]
     except UnicodeDecodeError:
         return [], [Problem(name, None, None, section, "CSV file is not UTF-8", "save it as UTF-8")]
     reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader, None)
-    if not header:
-        return [], [Problem(name, 1, 1, section, "CSV file has no header row", "add column names")]
     rows: list[dict] = []
     problems: list[Problem] = []
-    for number, cells in enumerate(reader, start=2):
-        if not any(c.strip() for c in cells):
-            continue
-        if len(cells) != len(header):
-            problems.append(
-                Problem(
-                    name,
-                    number,
-                    1,
-                    f"{section}[{len(rows)}]",
-                    f"row has {len(cells)} cells, header has {len(header)}",
-                    "check for a stray or missing comma",
+    try:
+        header = next(reader, None)
+        if not header:
+            return [], [
+                Problem(name, 1, 1, section, "CSV file has no header row", "add column names")
+            ]
+        keys = [key.strip() for key in header]
+        for column, key in enumerate(keys, start=1):
+            if key in keys[: column - 1]:
+                problems.append(
+                    Problem(
+                        name,
+                        1,
+                        column,
+                        f"{section}.{key}",
+                        f"column '{key}' appears twice (first in column {keys.index(key) + 1})",
+                        "give each column once",
+                    )
                 )
-            )
-            continue
-        index = len(rows)
-        entry: dict[str, Any] = {}
-        where[(section, index)] = (name, number, 1)
-        for column, (key, cell) in enumerate(zip(header, cells, strict=True), start=1):
-            cell = cell.strip()
-            if not cell:
+        if problems:
+            return [], problems
+        line = reader.line_num + 1  # the first line of the next record
+        for cells in reader:
+            number, line = line, reader.line_num + 1
+            if len(rows) >= MAX_CSV_ROWS:
+                problems.append(
+                    Problem(
+                        name,
+                        number,
+                        1,
+                        section,
+                        f"more than {MAX_CSV_ROWS} rows",
+                        "split the table or aggregate its rows",
+                    )
+                )
+                break
+            if not any(c.strip() for c in cells):
                 continue
-            parts = key.strip().split(".")
-            target = entry
-            for part in parts[:-1]:
-                target = target.setdefault(part, {})
-            leaf = parts[-1]
-            target[leaf] = (
-                [v.strip() for v in cell.split(";") if v.strip()]
-                if (len(parts) == 1 and leaf in list_fields)
-                else cell
-            )
-            where[(section, index, *parts)] = (name, number, column)
-        rows.append(entry)
+            if len(cells) != len(keys):
+                problems.append(
+                    Problem(
+                        name,
+                        number,
+                        1,
+                        f"{section}[{len(rows)}]",
+                        f"row has {len(cells)} cells, header has {len(keys)}",
+                        "check for a stray or missing comma",
+                    )
+                )
+                continue
+            rows.append(_entry(cells, keys, section, len(rows), number, name, list_fields, where))
+    except csv.Error as exc:
+        problems.append(
+            Problem(name, reader.line_num, None, section, f"CSV syntax error: {exc}", _CSV_HINT)
+        )
     return rows, problems
+
+
+_CSV_HINT = "check quotes: a quoted cell must end with a quote"
+MAX_CSV_BYTES = 8 * 1024 * 1024
+"""Larger CSV tables are refused before reading (parsing keeps every cell's location)."""
+MAX_CSV_ROWS = 100_000
+"""Bound on data rows in one CSV table."""
+
+
+def _entry(
+    cells: list[str],
+    keys: list[str],
+    section: str,
+    index: int,
+    number: int,
+    name: str,
+    list_fields: set[str],
+    where: dict[tuple, Location],
+) -> dict[str, Any]:
+    """One CSV row as a (nested) mapping; records the location of every value."""
+    entry: dict[str, Any] = {}
+    where[(section, index)] = (name, number, 1)
+    for column, (key, cell) in enumerate(zip(keys, cells, strict=True), start=1):
+        cell = cell.strip()
+        if not cell:
+            continue
+        parts = key.split(".")
+        target = entry
+        for part in parts[:-1]:
+            child = target.setdefault(part, {})
+            target = child if isinstance(child, dict) else {}
+        leaf = parts[-1]
+        target[leaf] = (
+            [v.strip() for v in cell.split(";") if v.strip()]
+            if (len(parts) == 1 and leaf in list_fields)
+            else cell
+        )
+        where[(section, index, *parts)] = (name, number, column)
+    return entry
