@@ -7,6 +7,7 @@ in a Lambert conformal conic projection suited to 10–45° N.
 from __future__ import annotations
 
 import io
+import itertools
 
 import geopandas as gpd
 import matplotlib as mpl
@@ -20,44 +21,23 @@ from matplotlib.patches import PathPatch, Rectangle
 from matplotlib.path import Path as MplPath
 from matplotlib.transforms import Bbox
 
+from rsoi.palette import (  # noqa: F401  re-exported: the shared map palette
+    BORDER,
+    CLOSED,
+    KIND_STYLE,
+    LAND,
+    MODE_COLORS,
+    NATION_COLORS,
+    OTHER_KIND,
+    STYLE_COLORS,
+    UNUSED,
+    WATER,
+)
+
 LCC = "+proj=lcc +lat_1=15 +lat_2=40 +lat_0=28 +lon_0=128 +datum=WGS84 +units=m +no_defs"
 A4_LANDSCAPE = (11.69, 8.27)  # inches
 DPI = 150
 SIMPLIFY_M = 1500.0  # base-map simplification in projected metres (well below a pixel at A4)
-
-MODE_COLORS = {"sea": "#0072B2", "air": "#D55E00", "rail": "#009E73", "road": "#CC79A7"}
-NATION_COLORS = {"US": "#1B3A6B", "ROK": "#C8102E"}
-# kind -> (matplotlib marker, QGIS marker shape, colour)
-KIND_STYLE = {
-    "seaport": ("o", "circle", "#0B4F8A"),
-    "naval_base": ("s", "square", "#0B4F8A"),
-    "airbase": ("^", "triangle", "#8E1B1B"),
-    "army_base": ("D", "diamond", "#3F6E1F"),
-    "depot": ("P", "cross_fill", "#7A4B0C"),
-    "maintenance_facility": ("h", "hexagon", "#7A4B0C"),
-    "staging_area": ("p", "pentagon", "#555555"),
-    "theater_destination": ("*", "star", "#555555"),
-    "sea_area": ("X", "cross2", "#4A90B8"),
-}
-OTHER_KIND = ("o", "circle", "#555555")
-LAND, WATER, BORDER, UNUSED, CLOSED = "#F2EFE9", "#D9E8F2", "#9A9A9A", "#8C8C8C", "#B00020"
-
-
-def _qml_color(hex_color: str) -> str:
-    r, g, b = (int(hex_color[i : i + 2], 16) for i in (1, 3, 5))
-    return f"{r},{g},{b},255"
-
-
-STYLE_COLORS: dict[str, str] = {
-    **{f"mode_{k}": _qml_color(v) for k, v in MODE_COLORS.items()},
-    **{f"nation_{k}": _qml_color(v) for k, v in NATION_COLORS.items()},
-    **{f"kind_{k}": _qml_color(c) for k, (_, _, c) in KIND_STYLE.items()},
-    **{f"shape_{k}": s for k, (_, s, _) in KIND_STYLE.items()},
-    "land": _qml_color(LAND),
-    "border": _qml_color(BORDER),
-    "unused": _qml_color(UNUSED),
-}
-"""Placeholders of the QML templates in rsoi/qml (string.Template syntax)."""
 
 
 def project(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -129,6 +109,29 @@ def line_parts(geoms) -> list[np.ndarray]:
     return [np.asarray(g.coords) for geom in geoms for g in getattr(geom, "geoms", [geom])]
 
 
+def shared_once(geoms, precision_m: float = 1.0) -> list[np.ndarray]:
+    """Line parts with every segment shared by several lines kept once.
+
+    Unused routes often follow the same sea-lane segment; drawn dashed one over another,
+    their dashes would merge into a solid line that no legend entry explains.
+    """
+    seen: set[tuple] = set()
+    segments = []
+    for part in line_parts(geoms):
+        for a, b in itertools.pairwise(part):
+            key = tuple(
+                sorted((tuple(np.round(a / precision_m)), tuple(np.round(b / precision_m))))
+            )
+            if key[0] == key[1] or key in seen:
+                continue
+            seen.add(key)
+            segments.append(shapely.LineString([a, b]))
+    if not segments:
+        return []
+    merged = shapely.line_merge(shapely.MultiLineString(segments))
+    return line_parts([merged])
+
+
 def flow_width(tons: np.ndarray, max_tons: float, thin: float = 0.6, thick: float = 7.0):
     """Line width (points) in proportion to tons moved."""
     if max_tons <= 0:
@@ -139,7 +142,7 @@ def flow_width(tons: np.ndarray, max_tons: float, thin: float = 0.6, thick: floa
 def render_map(layers: dict[str, gpd.GeoDataFrame], title: str) -> dict[str, bytes]:
     """The theater map as {'png': bytes, 'svg': bytes} (deterministic)."""
     with mpl.rc_context(
-        {"svg.hashsalt": "rsoi", "svg.fonttype": "path", "font.family": "DejaVu Sans"}
+        {"svg.hashsalt": "rsoi", "svg.fonttype": "none", "font.family": "DejaVu Sans"}
     ):
         fig = Figure(figsize=A4_LANDSCAPE, dpi=DPI)
         FigureCanvasAgg(fig)
@@ -257,7 +260,7 @@ def _panel(fig, ax, layers, extent, routes, places, max_t, labelled, bar_km) -> 
     idle = routes[(routes["flow_t"] <= 0) & ~routes["closed"]]
     ax.add_collection(
         LineCollection(
-            line_parts(idle.geometry),
+            shared_once(idle.geometry),
             colors=UNUSED,
             linewidths=0.6,
             linestyles=(0, (3, 3)),
