@@ -178,6 +178,7 @@ def test_every_place_with_flows_or_allocations_is_labelled(run_dir: Path, gpkg: 
     flows = pd.read_csv(run_dir / "flows.csv")
     alloc = pd.read_csv(run_dir / "allocations.csv")
     busy = set(flows["origin"]) | set(flows["destination"]) | set(alloc["place"])
+    busy |= set(pyogrio.read_dataframe(gpkg, layer="apportionment")["home"])
     places = pyogrio.read_dataframe(gpkg, layer="places").set_index("id")
     assert places.loc[sorted(busy), "labelled"].all()
     label = ET.fromstring(_styles(gpkg)["places"]).find(".//labeling//Option[@name='Show']")

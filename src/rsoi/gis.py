@@ -259,11 +259,13 @@ def allocations_layer(run: RunData) -> gpd.GeoDataFrame:
     frame = grouped.agg(
         theater=("theater", "first"),
         providers=("provider", "nunique"),
-        nations=("nation", lambda v: ",".join(sorted(set(v)))),
-        tasks=("task", lambda v: ",".join(sorted(set(v)))),
         units_allocated=("units_allocated", "sum"),
         breakdown=("line", "; ".join),
     )
+    for column, plural in (("nation", "nations"), ("task", "tasks")):
+        distinct = alloc[[*keys, column]].drop_duplicates().sort_values([*keys, column])
+        frame[plural] = distinct.groupby(keys)[column].agg(",".join)
+    frame = frame[["theater", "providers", "nations", "tasks", "units_allocated", "breakdown"]]
     lead = by_nation.to_numpy().argmax(axis=1) if len(by_nation) else np.array([], int)
     frame["lead_nation"] = [nations[i] for i in lead]
     for n in nations:
@@ -327,6 +329,20 @@ def basemap_layers(run: RunData) -> dict[str, gpd.GeoDataFrame]:
             "build it with scripts/make_basemap.py (see geodata/ATTRIBUTION.md)",
         )
     return {f"basemap_{k}": v for k, v in geo.load_basemap(path).items()}
+
+
+def map_basemap(run: RunData) -> dict[str, gpd.GeoDataFrame]:
+    """The base map's map-scale layers (projected, simplified at build time), if it has them.
+
+    Empty when an older basemap.gpkg lacks them: the map then projects the lon/lat layers.
+    """
+    from rsoi.mapping import MAP_BASEMAP
+
+    path = run.geodata_dir / "basemap.gpkg"
+    listed = {name for name, _ in pyogrio.list_layers(path)} if path.is_file() else set()
+    if not set(MAP_BASEMAP.values()) <= listed:
+        return {}
+    return {key: pyogrio.read_dataframe(path, layer=name) for key, name in MAP_BASEMAP.items()}
 
 
 def build_layers(run: RunData) -> dict[str, gpd.GeoDataFrame]:
@@ -461,7 +477,10 @@ def write_gpkg(
     from rsoi import qgis_project
 
     def write(tmp: Path) -> None:
-        with _gdal_options({"OGR_CURRENT_DATE": FIXED_TIME}):
+        # synchronous=OFF: no fsync per layer (the slowest part of the write); the file is a
+        # temporary one, synced once below before it is renamed into place
+        options = {"OGR_CURRENT_DATE": FIXED_TIME, "OGR_SQLITE_SYNCHRONOUS": "OFF"}
+        with _gdal_options(options):
             for i, (name, frame) in enumerate(layers.items()):
                 pyogrio.write_dataframe(
                     frame,
@@ -479,6 +498,8 @@ def write_gpkg(
             )
         if project is not None:
             qgis_project.embed(tmp, PROJECT_NAME, project, FIXED_TIME)
+        with open(tmp, "rb+") as handle:
+            os.fsync(handle.fileno())
 
     return atomic_write(path, write)
 
@@ -531,8 +552,9 @@ def export_run(
     run = load_run(folder, prep)
     clock.lap("read")
     layers = build_layers(run)
+    drawing = {**layers, **map_basemap(run)}  # the map and report also draw map-scale layers
     clock.lap("layers")
-    images = render_map(layers, title=map_title(run))
+    images = render_map(drawing, title=map_title(run))
     written = [
         write_bytes(folder / "map.png", images["png"]),
         write_bytes(folder / "map.svg", images["svg"]),
@@ -541,7 +563,7 @@ def export_run(
     project = project_content(run, layers, map_extent(layers), LCC, WATER)
     written.insert(0, write_gpkg(layers, folder / "plan.gpkg", project))
     clock.lap("gpkg")
-    written.append(write_text(folder / "report.html", render_report(run, layers, images["png"])))
+    written.append(write_text(folder / "report.html", render_report(run, drawing, images["png"])))
     clock.lap("report")
     if geojson:
         written += write_geojson(layers, folder / "geojson")

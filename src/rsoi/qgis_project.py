@@ -207,6 +207,7 @@ def embed(gpkg: Path, name: str, content: bytes, modified: str) -> None:
     """Store `content` (.qgz bytes) as project `name` in the GeoPackage, as QGIS does."""
     metadata = json.dumps({"last_modified_time": modified, "last_modified_user": "rsoi"})
     with closing(sqlite3.connect(gpkg)) as con:
+        con.execute("PRAGMA synchronous = OFF")  # the caller syncs the finished file once
         con.execute(
             "CREATE TABLE IF NOT EXISTS qgis_projects"
             "(name TEXT PRIMARY KEY, metadata BLOB, content BLOB)"

@@ -199,13 +199,14 @@ def shortfall_section(run: RunData) -> str:
     keys = ["family", "item", "theater", "unit"]
     periods = list(range(1, run.prep.T + 1))
     total = short.groupby(keys)[["required", "shortfall"]].sum()
-    by_t = short.groupby([*keys, "period"])[["required", "shortfall"]].sum()
+    grouped = short.groupby([*keys, "period"])[["required", "shortfall"]].sum()
+    by_t = dict(zip(grouped.index, grouped.itertuples(index=False, name=None), strict=True))
     rows = []
     for key, tot in total.iterrows():
         cells = []
         for t in periods:
-            if (*key, t) in by_t.index:
-                req, sf = by_t.loc[(*key, t)]
+            if (*key, t) in by_t:
+                req, sf = by_t[(*key, t)]
                 ratio = sf / req if req > 0 else 0.0
                 cells.append((_num(sf, 1) if sf > 0 else "·", _heat(ratio, RED)))
             else:
@@ -413,7 +414,9 @@ def utilisation_section(run: RunData, places: gpd.GeoDataFrame) -> str:
         ["kind", "id"]
     )
     periods = list(range(1, run.prep.T + 1))
-    by = util.set_index(["place", "period"])["utilisation"]
+    by = dict(
+        zip(zip(util["place"], util["period"], strict=True), util["utilisation"], strict=True)
+    )
     rows = []
     for _, p in cap.iterrows():
         mean = util.loc[util["place"] == p["id"], "utilisation"].sum() / len(periods)
