@@ -16,7 +16,11 @@ current directory and under ``$TMPDIR``'s immediate subdirectories.
 
 Processing: read TopoJSON with GDAL (pyogrio), set CRS EPSG:4326, ``make_valid``, clip to
 lon 105–160 E / lat 0–55 N, keep only polygonal parts, sort rows, write layers
-``countries`` (``name``, ``iso_n3``) and ``land`` to the GeoPackage. Output is deterministic
+``countries`` (``name``, ``iso_n3``) and ``land`` to the GeoPackage. Then, once for the
+static map and the report (so no run re-projects or simplifies 86,000 coastline vertices),
+``land_map`` (polygons) and ``borders_map`` (country outlines as lines): projected to the
+map's Lambert conformal conic (``rsoi.mapping.LCC``), simplified to
+``rsoi.mapping.SIMPLIFY_M`` and rounded to 1 m. Output is deterministic
 for a given input (rows sorted, coordinates rounded, no timestamps in the data).
 """
 
@@ -129,10 +133,35 @@ def build(world_atlas: Path, out: Path) -> None:
     pyogrio.write_dataframe(
         land, out, layer="land", driver="GPKG", geometry_type="MultiPolygon", append=False
     )
+    write_map_layers(countries, land, out)
     _strip_timestamps(out)
     _vacuum(out)
     size_mb = out.stat().st_size / 1e6
     print(f"wrote {out} ({size_mb:.2f} MB): {len(countries)} countries, {len(land)} land polygons")
+
+
+def write_map_layers(countries: gpd.GeoDataFrame, land: gpd.GeoDataFrame, out: Path) -> None:
+    """Add the map-scale layers (projected, simplified) the static map and report draw."""
+    sys.path.insert(0, str(REPO / "src"))
+    from rsoi.mapping import LCC, MAP_BASEMAP, map_scale_basemap
+
+    for name, frame in map_scale_basemap(land, countries).items():
+        frame = frame.assign(geometry=shapely.set_precision(frame.geometry.values, 1.0))
+        frame = frame[~frame.geometry.is_empty].reset_index(drop=True)
+        frame.insert(0, "part", range(len(frame)))
+        kind = "MultiPolygon" if name == "map_land" else "MultiLineString"
+        frame["geometry"] = [
+            g
+            if g.geom_type.startswith("Multi")
+            else shapely.multipolygons([g])
+            if kind == "MultiPolygon"
+            else shapely.multilinestrings([g])
+            for g in frame.geometry
+        ]
+        frame = gpd.GeoDataFrame(frame, geometry="geometry", crs=LCC)
+        pyogrio.write_dataframe(
+            frame, out, layer=MAP_BASEMAP[name], driver="GPKG", geometry_type=kind
+        )
 
 
 def _strip_timestamps(path: Path) -> None:

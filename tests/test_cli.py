@@ -24,7 +24,7 @@ def fake_gis(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Path, bool]]:
     """Replace rsoi.gis with a recorder (map export is tested by its own module)."""
     calls: list[tuple[Path, bool]] = []
 
-    def export_run(folder: Path, geojson: bool = False, prep=None) -> list[Path]:
+    def export_run(folder: Path, geojson: bool = False, prep=None, timings=None) -> list[Path]:
         calls.append((Path(folder), geojson))
         (Path(folder) / "map.png").write_bytes(b"png")
         return [Path(folder) / "map.png"]

@@ -16,10 +16,12 @@ import shapely
 
 from rsoi import geo
 from rsoi.errors import InputError
-from rsoi.gis import LAYERS, RunData, export_run, route_lines
+from rsoi.gis import LAYERS, PROJECT_NAME, export_run, route_lines
 from rsoi.loader import load_model
 from rsoi.pipeline import run_model, write_run
 from rsoi.prepare import prepare
+from rsoi.qgis_project import read_embedded
+from rsoi.rundata import RunData
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "models" / "korea_taiwan.yaml"
@@ -27,15 +29,16 @@ EXPORTS = ("plan.gpkg", "map.png", "map.svg", "report.html")
 FIELDS = {
     "places": {"id", "name", "kind", "country", "cargo_t_per_day", "mog", "storage_t",
                "throughput_t", "utilisation", "mog_utilisation", "shortfall_pct",
-               "shortfall_text", "alloc_port_access", "alloc_base_security", "key"},
+               "shortfall_text", "alloc_port_access", "alloc_base_security", "key",
+               "labelled"},
     "routes": {"id", "origin", "destination", "mode", "capacity_t_per_day", "capacity_t",
                "flow_t", "peak_utilisation", "distance_km", "geometry_km", "closed"},
     "flows": {"route", "mode", "commodity", "period", "period_start", "period_end",
               "quantity", "unit", "short_tons"},
-    "allocations": {"provider", "nation", "task", "place", "period", "period_start",
-                    "units_allocated", "capability_per_day"},
-    "apportionment": {"force", "nation", "theater", "home", "anchor", "share_mean",
-                      "share_max", "shares"},
+    "allocations": {"place", "name", "period", "period_start", "period_end", "providers",
+                    "nations", "tasks", "units_allocated", "lead_nation", "breakdown"},
+    "apportionment": {"force", "force_name", "nation", "theater", "home", "anchor", "period",
+                      "period_start", "period_end", "share"},
     "basemap_countries": {"name", "iso_n3"},
     "basemap_land": {"part"},
 }  # fmt: skip
@@ -194,9 +197,12 @@ def test_export_is_deterministic(run_dir: Path, tmp_path: Path) -> None:
         export_run(copy)
         copies.append(copy)
     a, b = copies
-    assert (a / "report.html").read_bytes() == (b / "report.html").read_bytes()
-    assert (a / "map.svg").read_bytes() == (b / "map.svg").read_bytes()
-    for layer in [*LAYERS, "layer_styles"]:
+    for name in EXPORTS:
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+    for layer in [*LAYERS, "layer_styles"]:  # plus the embedded project, byte for byte
+        assert read_embedded(a / "plan.gpkg", PROJECT_NAME) == read_embedded(
+            b / "plan.gpkg", PROJECT_NAME
+        )
         fa = pyogrio.read_dataframe(a / "plan.gpkg", layer=layer)
         fb = pyogrio.read_dataframe(b / "plan.gpkg", layer=layer)
         pd.testing.assert_frame_equal(pd.DataFrame(fa), pd.DataFrame(fb), check_exact=True)

@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import numpy as np
 import pytest
+import shapely
 from matplotlib import image
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from rsoi.gis import build_layers, load_run
-from rsoi.mapping import A4_LANDSCAPE, DPI, _draw, fit_extent, flow_width, render_map
+from rsoi.mapping import (
+    A4_LANDSCAPE,
+    DPI,
+    _draw,
+    fit_extent,
+    flow_width,
+    render_map,
+    shared_once,
+)
 from rsoi.pipeline import run_model, write_run
 
 MODEL = Path(__file__).resolve().parents[1] / "models" / "korea_taiwan.yaml"
@@ -68,3 +78,23 @@ def test_fit_extent_matches_aspect_and_flow_width_scales() -> None:
     widths = flow_width(np.array([0.0, 50.0, 100.0]), 100.0)
     assert widths[0] < widths[1] < widths[2]
     assert widths[2] - widths[0] == pytest.approx(2 * (widths[1] - widths[0]))
+
+
+def test_svg_keeps_text_as_text(images: dict[str, bytes]) -> None:
+    svg = images["svg"].decode("utf-8")
+    texts = re.findall(r"<text\b[^>]*>(.*?)</text>", svg, re.S)
+    assert len(texts) > 10
+    joined = " ".join(texts)
+    assert "Made with Natural Earth" in joined
+    assert "Busan" in joined  # a place label, searchable and editable
+
+
+def test_shared_segments_are_drawn_once() -> None:
+    """Two lines sharing the middle segment (1,0)-(2,0): 3 distinct segments, not 4."""
+    a = shapely.LineString([(0, 0), (1, 0), (2, 0)])
+    b = shapely.LineString([(2, 0), (1, 0), (1, 5)])  # shares (1,0)-(2,0), reversed
+    parts = shared_once([a, b])
+    segments = sum(len(p) - 1 for p in parts)
+    assert segments == 3
+    total = sum(float(np.hypot(*np.diff(p, axis=0).T).sum()) for p in parts)
+    assert total == pytest.approx(1 + 1 + 5)

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from rsoi.gis import export_run
 from rsoi.pipeline import run_model, write_run
-from rsoi.report import table
+from rsoi.report import PERIODS_PER_TABLE, binding_groups, table
 
 MODEL = Path(__file__).resolve().parents[1] / "models" / "korea_taiwan.yaml"
 SECTIONS = (
@@ -26,11 +29,16 @@ SECTIONS = (
 
 
 @pytest.fixture(scope="module")
-def html(tmp_path_factory) -> str:
+def run_dir(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("report") / "run"
     write_run(run_model(MODEL), folder)
     export_run(folder)
-    return (folder / "report.html").read_text(encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def html(run_dir: Path) -> str:
+    return (run_dir / "report.html").read_text(encoding="utf-8")
 
 
 def test_no_external_references(html: str) -> None:
@@ -72,3 +80,59 @@ def test_table_escapes_text() -> None:
     assert "&lt;script&gt;" in out
     assert "&lt;h&gt;" in out
     assert "a&amp;b" in out
+
+
+def test_apportionment_is_a_chart_with_one_panel_per_force_group(html: str, run_dir: Path) -> None:
+    section = html[html.index('id="apportionment"') : html.index('id="utilisation"')]
+    app = pd.read_csv(run_dir / "apportionment.csv")
+    groups = re.findall(r'<figure class="panel"><figcaption>(.*?)</figcaption>', section)
+    expected = set(app.loc[app["share"] > 0, "assignment"])
+    assert len(groups) == len(expected) >= 2
+    assert section.count("<rect ") > 30  # stacked bars, not a table only
+
+
+def test_wide_period_tables_wrap_into_blocks(html: str) -> None:
+    for head in re.findall(r"<thead><tr>(.*?)</tr></thead>", html):
+        period_columns = [h for h in re.findall(r"<th[^>]*>(.*?)</th>", head) if h.isdigit()]
+        assert len(period_columns) <= PERIODS_PER_TABLE
+    assert "periods 16–30" in html  # the 30-period tables continue in a second block
+
+
+def test_shadow_prices_are_grouped_per_family_and_entity(html: str) -> None:
+    section = html[html.index('id="binding"') : html.index('id="credits"')]
+    body = section[section.index("Largest shadow prices") :]
+    rows = re.findall(r"<tr><td[^>]*>(.*?)</td><td[^>]*>(.*?)</td>", body)
+    assert rows
+    assert len(rows) == len(set(rows))  # each family x entity once
+
+
+def test_binding_groups_by_hand() -> None:
+    """Three rows of one family/entity bind in periods 1, 2 and 4 at prices -1, -3, -2:
+    one group of 3 rows, periods '1–2, 4', prices -3 … -1, named by its -3 row."""
+    bind = pd.DataFrame(
+        {
+            "constraint": ["cap[a,1]", "cap[a,2]", "cap[a,4]", "cap[b,1]"],
+            "family": ["cap"] * 4,
+            "entity_kind": ["place"] * 4,
+            "entity": ["a", "a", "a", "b"],
+            "period": [1, 2, 4, 1],
+            "shadow_price": [-1.0, -3.0, -2.0, 0.5],
+            "source": ["s"] * 4,
+        }
+    )
+    groups = binding_groups(bind)
+    assert list(groups["entity"]) == ["a", "b"]
+    a = groups.iloc[0]
+    assert (a["rows"], a["periods"], a["constraint"]) == (3, "1–2, 4", "cap[a,2]")
+    assert (a["price_min"], a["price_max"]) == (-3.0, -1.0)
+
+
+def test_stability_part_is_explained(html: str) -> None:
+    row = re.search(r"<td[^>]*>stability</td><td[^>]*>.*?</td><td[^>]*>(.*?)</td>", html)
+    assert row and "apportionment_stability_weight" in row.group(1)
+
+
+def test_report_does_not_import_gis() -> None:
+    code = "import sys, rsoi.report; print('rsoi.gis' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

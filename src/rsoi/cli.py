@@ -376,7 +376,7 @@ def _notice(message: str) -> None:
     err.print(f"[yellow]note:[/] {escape(message)}")
 
 
-def _export_maps(folder: Path, geojson: bool, prep=None) -> str | None:
+def _export_maps(folder: Path, geojson: bool, prep=None, timings=None) -> str | None:
     """Maps, GeoPackage and report via rsoi.gis (inside the temporary run folder).
 
     Returns a warning instead of failing the run when the maps cannot be drawn from the
@@ -385,7 +385,7 @@ def _export_maps(folder: Path, geojson: bool, prep=None) -> str | None:
     from rsoi.gis import export_run
 
     try:
-        export_run(folder, geojson=geojson, prep=prep)
+        export_run(folder, geojson=geojson, prep=prep, timings=timings)
     except InputError as exc:
         reason = "; ".join(f"{p.field}: {p.message}" for p in exc.problems)
         return f"maps not written: {reason}"
@@ -522,7 +522,9 @@ def cmd_solve(args: argparse.Namespace) -> int:
             t = time.perf_counter()
             verify_run(folder, model=run.model)  # the model parsed once; checker derives the rest
             run.timings["check"] = time.perf_counter() - t
-        warning = _export_maps(folder, args.geojson, run.prep)
+        t = time.perf_counter()
+        warning = _export_maps(folder, args.geojson, run.prep, run.timings)
+        run.timings["export"] = time.perf_counter() - t
         if warning:  # printed with the others after the run
             run.prep.warnings.append(warning)
         pause = os.environ.get(TEST_PAUSE_ENV)

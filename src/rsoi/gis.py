@@ -8,13 +8,11 @@ deterministic: rows are sorted and GeoPackage timestamps are fixed.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
-import json
 import os
 import string
 import tempfile
+import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
@@ -25,123 +23,35 @@ import pyogrio
 import shapely
 
 from rsoi import geo
-from rsoi.errors import InputError, Problem
 from rsoi.prepare import Prepared
+from rsoi.rundata import (
+    IN_TRANSIT,
+    RunData,
+    cargo_capacity,
+    load_run,
+    map_title,
+    mog_capacity,
+    period_loads,
+)
+from rsoi.rundata import _problem as _problem
+
+__all__ = ["LAYERS", "RunData", "build_layers", "export_run", "load_run", "route_lines"]
 
 CRS = "EPSG:4326"
 FIXED_TIME = "2000-01-01T00:00:00.000Z"  # gpkg_contents.last_change and layer_styles.update_time
-LAYERS = (
+LAYERS = (  # top to bottom, as drawn in the embedded QGIS project
     "places",
-    "routes",
-    "flows",
     "allocations",
+    "flows",
     "apportionment",
+    "routes",
     "basemap_countries",
     "basemap_land",
 )
-RUN_TABLES = ("allocations", "apportionment", "flows", "shortfalls", "duals")
-KEY_PLACES = 10  # label this many busiest places (plus theater anchors and places short)
-STRING_COLUMNS = [
-    "provider",
-    "nation",
-    "task",
-    "place",
-    "theater",
-    "period_start",
-    "capability_unit",
-    "force",
-    "branch",
-    "assignment",
-    "route",
-    "origin",
-    "destination",
-    "mode",
-    "commodity",
-    "unit",
-    "family",
-    "requirement",
-    "item",
-    "priority",
-    "constraint",
-    "entity_kind",
-    "entity",
-    "source",
-]
-
-
-@dataclass
-class RunData:
-    """A finished run, read back: its folder, summary, result tables and prepared model."""
-
-    folder: Path
-    summary: dict
-    tables: dict[str, pd.DataFrame]
-    prep: Prepared
-    model_path: Path
-    model_changed: bool  # the model file's hash differs from the run's input_hash
-
-    @property
-    def days(self) -> float:
-        return float(self.prep.days)
-
-    @property
-    def geodata_dir(self) -> Path:
-        """The folder of the model's geodata (sea lanes, places, base map)."""
-        name = self.prep.spec.sea_lanes or self.prep.spec.geodata or "../geodata/"
-        return (self.model_path.parent / name).resolve().parent
-
-    def period_start(self, periods: pd.Series) -> pd.Series:
-        """Start datetime of each period (C-day + (t-1) x period length)."""
-        c_day = pd.Timestamp(self.prep.spec.horizon.c_day)
-        return c_day + pd.to_timedelta((periods.astype(float) - 1) * self.days, unit="D")
-
-
-def _problem(folder: Path, field: str, message: str, hint: str) -> InputError:
-    return InputError([Problem(str(folder), None, None, field, message, hint)])
-
-
-def load_run(folder: Path, prep: Prepared | None = None) -> RunData:
-    """Read a run folder and re-load its model and scenario; InputError if something is missing.
-
-    `prep` is the run's own prepared model when the caller has it in memory (during `solve`):
-    then the model is not read again.
-    """
-    from rsoi.loader import load_model
-    from rsoi.prepare import prepare
-
-    folder = Path(folder)
-    summary_path = folder / "summary.json"
-    if not summary_path.is_file():
-        raise _problem(
-            summary_path, "summary.json", "not a run folder", "give a folder written by rsoi solve"
-        )
-    summary = json.loads(summary_path.read_text(encoding="utf-8"))
-    tables = {}
-    for name in RUN_TABLES:
-        path = folder / f"{name}.csv"
-        if not path.is_file():
-            raise _problem(path, name, "result table missing", "re-run `rsoi solve`")
-        tables[name] = pd.read_csv(
-            path, dtype={c: str for c in STRING_COLUMNS}, keep_default_na=False, na_values=[""]
-        )
-    raw = summary.get("model_file")
-    model_path = Path(raw) if raw else Path()
-    if not model_path.is_absolute():
-        model_path = Path.cwd() / model_path
-    if not raw or not model_path.is_file():
-        raise _problem(
-            summary_path,
-            "model_file",
-            f"model file not found: {raw!r} (relative paths resolve against {Path.cwd()})",
-            "run from the folder the run was solved in, or set `model_file` in summary.json "
-            "to the model's path",
-        )
-    if prep is not None:
-        return RunData(folder, summary, tables, prep, model_path, False)
-    scenario = summary.get("scenario")
-    model = load_model(model_path, scenario, use_default=False)
-    changed = bool(summary.get("input_hash")) and summary["input_hash"] != model.input_hash
-    return RunData(folder, summary, tables, prepare(model), model_path, changed)
+TIME_LAYERS = ("flows", "allocations", "apportionment")  # start and end fields per period
+MIN_SHARE = 1e-6  # apportionment shares at or below this are solver noise, not drawn
+PROJECT_NAME = "rsoi plan"
+KEY_PLACES = 10  # label this many busiest places on the static map (plus anchors, shorts)
 
 
 # --- geometry ---------------------------------------------------------------------------
@@ -181,48 +91,6 @@ def geodesic_length_km(line: shapely.LineString) -> float:
 # --- layers -----------------------------------------------------------------------------
 
 
-def _period_loads(run: RunData, mode: str | None = None) -> pd.DataFrame:
-    """Short tons handled per (place, period): arrivals at arrival period plus departures."""
-    flows = run.tables["flows"]
-    if mode is not None:
-        flows = flows[flows["mode"] == mode]
-    arrive = flows[flows["arrival_period"] <= run.prep.T]
-    both = pd.concat(
-        [
-            pd.DataFrame(
-                {
-                    "place": arrive["destination"],
-                    "period": arrive["arrival_period"],
-                    "t": arrive["short_tons"],
-                }
-            ),
-            pd.DataFrame(
-                {"place": flows["origin"], "period": flows["period"], "t": flows["short_tons"]}
-            ),
-        ],
-        ignore_index=True,
-    )
-    return both.groupby(["place", "period"], as_index=False)["t"].sum()
-
-
-def cargo_capacity(run: RunData, place: str) -> np.ndarray | None:
-    """Cargo handling capacity (short tons) per period after attacks; None if unlimited."""
-    p = run.prep.place_by_id[place]
-    if p.cargo_t_per_day is None:
-        return None
-    return p.cargo_t_per_day * run.days * run.prep.place_factor[place]
-
-
-def mog_capacity(run: RunData, place: str) -> np.ndarray | None:
-    """Air cargo (short tons) per period the MOG allows after attacks; None if not limited."""
-    p = run.prep.place_by_id[place]
-    air = run.prep.spec.modes.get("air")
-    if p.mog is None or air is None or air.payload_t_per_sortie is None:
-        return None
-    per_day = p.mog * air.sorties_per_slot_per_day * air.payload_t_per_sortie
-    return per_day * run.days * run.prep.place_factor[place]
-
-
 def _peak_ratio(
     run: RunData, loads: pd.DataFrame, capacity: Callable[[RunData, str], np.ndarray | None]
 ) -> dict[str, float]:
@@ -236,22 +104,6 @@ def _peak_ratio(
         ratio = np.divide(group["t"].to_numpy(), c, out=np.zeros(len(c)), where=c > 0)
         out[str(place)] = float(np.round(ratio.max(), 6))
     return out
-
-
-def place_utilisation(run: RunData) -> pd.DataFrame:
-    """Per place with a cargo limit and period with traffic: tons, capacity and utilisation."""
-    rows = []
-    for place, group in _period_loads(run).groupby("place"):
-        cap = cargo_capacity(run, place)
-        if cap is None:
-            continue
-        for t, tons in zip(group["period"], group["t"], strict=True):
-            rows.append((place, int(t), tons, cap[t - 1]))
-    frame = pd.DataFrame(rows, columns=["place", "period", "tons", "capacity_t"])
-    frame["utilisation"] = np.divide(
-        frame["tons"], frame["capacity_t"], out=np.zeros(len(frame)), where=frame["capacity_t"] > 0
-    )
-    return frame.sort_values(["place", "period"], ignore_index=True)
 
 
 def _shortfall_by_place(short: pd.DataFrame) -> tuple[dict[str, float], dict[str, str]]:
@@ -274,9 +126,9 @@ def _shortfall_by_place(short: pd.DataFrame) -> tuple[dict[str, float], dict[str
 def places_layer(run: RunData) -> gpd.GeoDataFrame:
     """Places with kind, capacities, allocation per task, shortfall and utilisation."""
     prep = run.prep
-    all_loads = _period_loads(run)
+    all_loads = period_loads(run)
     util = _peak_ratio(run, all_loads, cargo_capacity)
-    mog_util = _peak_ratio(run, _period_loads(run, "air"), mog_capacity)
+    mog_util = _peak_ratio(run, period_loads(run, "air"), mog_capacity)
     total = all_loads.groupby("place")["t"].sum()
     peak = all_loads.groupby("place")["t"].max()
     short_pct, short_text = _shortfall_by_place(run.tables["shortfalls"])
@@ -287,6 +139,10 @@ def places_layer(run: RunData) -> gpd.GeoDataFrame:
     tasks = [t.id.value for t in prep.spec.tasks]
     anchors = {t.anchor for t in prep.spec.theaters}
     busiest = set(total[total > 0].sort_values(ascending=False).index[:KEY_PLACES])
+    flows = run.tables["flows"]
+    # QGIS labels every place a reviewer can click for numbers: flows or allocations there
+    active = set(flows["origin"]) | set(flows["destination"]) | set(alloc["place"])
+    active |= {f.home for f in prep.spec.forces}  # ends of the apportionment lines
 
     rows = []
     for p in sorted(prep.spec.places, key=lambda p: p.id):
@@ -314,6 +170,7 @@ def places_layer(run: RunData) -> gpd.GeoDataFrame:
         for task in tasks:
             row[f"alloc_{task}"] = float(alloc_days.get((p.id, task), 0.0))
         row["key"] = p.id in anchors or p.id in busiest or short_pct.get(p.id, 0.0) > 0
+        row["labelled"] = bool(row["key"] or p.id in active)
         row["source"] = p.source
         row["geometry"] = shapely.Point(prep.coords[p.id])
         rows.append(row)
@@ -364,52 +221,101 @@ def flows_layer(run: RunData, lines: dict[str, shapely.LineString]) -> gpd.GeoDa
 
 
 def allocations_layer(run: RunData) -> gpd.GeoDataFrame:
-    """Provider x task x place x period allocations, as points at the place."""
-    alloc = run.tables["allocations"].sort_values(
-        ["provider", "task", "place", "period"], ignore_index=True
+    """One point per place x period with support allocated, the breakdown in fields.
+
+    Aggregated so a reviewer clicks one point and reads it (hundreds of provider x task rows
+    would otherwise sit on top of each other): `providers`, `nations`, `tasks`,
+    `units_allocated` (sum), `units_<nation>`, `cap_<task>` (capability per day, in the
+    task's unit) and `breakdown` (one "provider (nation) task: units, capability" per row).
+    """
+    alloc = run.tables["allocations"]
+    alloc = alloc[alloc["units_allocated"] > 0].astype(
+        {"units_allocated": float, "capability_per_day": float}
     )
-    frame = alloc.drop(columns=["period_start"])
+    alloc = alloc.sort_values(["place", "period", "provider", "task"], ignore_index=True)
+    keys = ["place", "period"]
+    nations = sorted(alloc["nation"].unique())
+    tasks = sorted(alloc["task"].unique())
+    by_nation = alloc.pivot_table(
+        index=keys, columns="nation", values="units_allocated", aggfunc="sum", fill_value=0.0
+    ).reindex(columns=nations, fill_value=0.0)
+    by_task = alloc.pivot_table(
+        index=keys, columns="task", values="capability_per_day", aggfunc="sum", fill_value=0.0
+    ).reindex(columns=tasks, fill_value=0.0)
+    text = alloc.assign(
+        line=alloc["provider"]
+        + " ("
+        + alloc["nation"]
+        + ") "
+        + alloc["task"]
+        + ": "
+        + alloc["units_allocated"].map(lambda v: f"{v:.3g}")
+        + " units, "
+        + alloc["capability_per_day"].map(lambda v: f"{v:,.4g}")
+        + " "
+        + alloc["capability_unit"]
+    )
+    grouped = text.groupby(keys, sort=True)
+    frame = grouped.agg(
+        theater=("theater", "first"),
+        providers=("provider", "nunique"),
+        units_allocated=("units_allocated", "sum"),
+        breakdown=("line", "; ".join),
+    )
+    for column, plural in (("nation", "nations"), ("task", "tasks")):
+        distinct = alloc[[*keys, column]].drop_duplicates().sort_values([*keys, column])
+        frame[plural] = distinct.groupby(keys)[column].agg(",".join)
+    frame = frame[["theater", "providers", "nations", "tasks", "units_allocated", "breakdown"]]
+    lead = by_nation.to_numpy().argmax(axis=1) if len(by_nation) else np.array([], int)
+    frame["lead_nation"] = [nations[i] for i in lead]
+    for n in nations:
+        frame[f"units_{n}"] = by_nation[n]
+    for t in tasks:
+        frame[f"cap_{t}"] = by_task[t]
+    frame = frame.reset_index()
+    names = {p.id: p.name or p.id for p in run.prep.spec.places}
+    frame.insert(1, "name", frame["place"].map(names))
     _add_period_times(run, frame)
     coords = run.prep.coords
     return _frame(frame.assign(geometry=[shapely.Point(coords[p]) for p in frame["place"]]))
 
 
 def apportionment_layer(run: RunData) -> gpd.GeoDataFrame:
-    """A line home -> theater anchor per force x theater, for forces with several theaters.
+    """One line home -> theater anchor per force x theater x period with a positive share.
 
-    `shares` lists the share in every period (comma-separated, period 1 first).
+    Columns of apportionment.csv are read by name (share, combat_power, troops and any
+    other per-row numbers are carried over). Not drawn: shares <= MIN_SHARE; shares of the
+    `in_transit` pseudo-theater (or any theater without an anchor), which have no place to
+    point at; and forces whose home *is* the theater's anchor (a zero-length line is an
+    invalid geometry; those forces show in the report's apportionment chart).
     """
     spec, coords = run.prep.spec, run.prep.coords
-    forces = {f.id: f for f in spec.forces if len(f.theaters) > 1}
+    forces = {f.id: f for f in spec.forces}
     anchors = {t.id: t.anchor for t in spec.theaters}
     app = run.tables["apportionment"]
-    app = app[app["force"].isin(forces)]
-    periods = np.arange(1, run.prep.T + 1)
-    rows = []
-    for (force, theater), g in app.groupby(["force", "theater"], sort=True):
-        f = forces[force]
-        share = g.set_index("period")["share"].reindex(periods, fill_value=0.0).to_numpy(float)
-        served = np.flatnonzero(share > 0)
-        rows.append(
-            {
-                "force": force,
-                "force_name": f.name,
-                "nation": f.nation,
-                "branch": f.branch.value,
-                "assignment": f.assignment.value,
-                "theater": theater,
-                "home": f.home,
-                "anchor": anchors[theater],
-                "share_mean": float(np.round(share.mean(), 6)),
-                "share_max": float(share.max()),
-                "first_period": int(periods[served[0]]) if len(served) else None,
-                "combat_power_mean": float(np.round(share.mean() * f.combat_power, 6)),
-                "troops_mean": float(np.round(share.mean() * f.troops, 3)),
-                "shares": ",".join(f"{v:.6g}" for v in share),
-                "geometry": geo.densify_geodesic([coords[f.home], coords[anchors[theater]]]),
-            }
-        )
-    return _frame(rows)
+    app = app[
+        (app["share"] > MIN_SHARE)
+        & app["theater"].isin(anchors)
+        & (app["theater"] != IN_TRANSIT)
+        & app["force"].isin(forces)
+    ]
+    home = app["force"].map(lambda f: forces[f].home)
+    anchor = app["theater"].map(anchors)
+    app = app[(home != anchor).to_numpy()].sort_values(
+        ["force", "theater", "period"], ignore_index=True
+    )
+    frame = app.drop(columns=[c for c in ("period_start", "period_end") if c in app])
+    at = frame.columns.get_loc("force") + 1
+    frame.insert(at, "force_name", frame["force"].map(lambda f: forces[f].name or f))
+    frame.insert(at + 1, "home", frame["force"].map(lambda f: forces[f].home))
+    frame.insert(frame.columns.get_loc("theater") + 1, "anchor", frame["theater"].map(anchors))
+    _add_period_times(run, frame)
+    lines: dict[tuple[str, str], shapely.LineString] = {}
+    for pair in zip(frame["home"], frame["anchor"], strict=True):
+        if pair not in lines:
+            lines[pair] = geo.densify_geodesic([coords[pair[0]], coords[pair[1]]])
+    geometry = [lines[pair] for pair in zip(frame["home"], frame["anchor"], strict=True)]
+    return _frame(frame.assign(geometry=geometry))
 
 
 def basemap_layers(run: RunData) -> dict[str, gpd.GeoDataFrame]:
@@ -423,6 +329,20 @@ def basemap_layers(run: RunData) -> dict[str, gpd.GeoDataFrame]:
             "build it with scripts/make_basemap.py (see geodata/ATTRIBUTION.md)",
         )
     return {f"basemap_{k}": v for k, v in geo.load_basemap(path).items()}
+
+
+def map_basemap(run: RunData) -> dict[str, gpd.GeoDataFrame]:
+    """The base map's map-scale layers (projected, simplified at build time), if it has them.
+
+    Empty when an older basemap.gpkg lacks them: the map then projects the lon/lat layers.
+    """
+    from rsoi.mapping import MAP_BASEMAP
+
+    path = run.geodata_dir / "basemap.gpkg"
+    listed = {name for name, _ in pyogrio.list_layers(path)} if path.is_file() else set()
+    if not set(MAP_BASEMAP.values()) <= listed:
+        return {}
+    return {key: pyogrio.read_dataframe(path, layer=name) for key, name in MAP_BASEMAP.items()}
 
 
 def build_layers(run: RunData) -> dict[str, gpd.GeoDataFrame]:
@@ -440,12 +360,14 @@ def build_layers(run: RunData) -> dict[str, gpd.GeoDataFrame]:
 
 
 def _add_period_times(run: RunData, frame: pd.DataFrame) -> None:
-    """Insert period_start / period_end datetimes after the `period` column (QGIS temporal)."""
+    """Insert period_start / period_end (UTC, written with `Z`) after the `period` column.
+
+    QGIS's temporal mode "start and end fields" shows a feature for the whole period.
+    """
     at = frame.columns.get_loc("period") + 1
-    start = run.period_start(frame["period"]) if len(frame) else pd.Series(dtype="datetime64[ms]")
-    frame.insert(at, "period_start", start.astype("datetime64[ms]"))
-    end = start + pd.Timedelta(days=run.days) if len(frame) else start
-    frame.insert(at + 1, "period_end", end.astype("datetime64[ms]"))
+    start = run.period_start(frame["period"])
+    frame.insert(at, "period_start", start)
+    frame.insert(at + 1, "period_end", start + pd.Timedelta(days=run.days))
 
 
 def _frame(rows: list[dict] | pd.DataFrame) -> gpd.GeoDataFrame:
@@ -460,14 +382,19 @@ def _frame(rows: list[dict] | pd.DataFrame) -> gpd.GeoDataFrame:
 
 def qml(layer: str) -> str:
     """The default QGIS style of a layer: its template in rsoi/qml with colours filled in."""
-    from rsoi.mapping import STYLE_COLORS
+    from rsoi.palette import STYLE_COLORS
 
     text = (resources.files("rsoi") / "qml" / f"{layer}.qml").read_text(encoding="utf-8")
     return string.Template(text).substitute(STYLE_COLORS)
 
 
 def layer_styles(layers: dict[str, gpd.GeoDataFrame]) -> pd.DataFrame:
-    """The `layer_styles` table QGIS reads default styles from (one row per layer)."""
+    """The `layer_styles` table QGIS reads default styles from (one row per layer).
+
+    `styleSLD` carries an OGC SLD 1.1 of the same categories for ArcGIS and GeoServer.
+    """
+    from rsoi.sld import sld
+
     names = list(layers)
     return pd.DataFrame(
         {
@@ -477,14 +404,40 @@ def layer_styles(layers: dict[str, gpd.GeoDataFrame]) -> pd.DataFrame:
             "f_geometry_column": "geom",
             "styleName": names,
             "styleQML": [qml(n) for n in names],
-            "styleSLD": "",
+            "styleSLD": [sld(n) for n in names],
             "useAsDefault": True,
             "description": [f"rsoi default style for {n}" for n in names],
             "owner": "rsoi",
             "ui": None,
-            "update_time": pd.Timestamp(FIXED_TIME[:-1]).as_unit("ms"),
+            "update_time": pd.Series([pd.Timestamp(FIXED_TIME)] * len(names)).astype(
+                "datetime64[ms, UTC]"
+            ),
         }
     )
+
+
+def project_content(
+    run: RunData, layers: dict[str, gpd.GeoDataFrame], extent: tuple, map_crs: str, sea: str
+) -> bytes:
+    """The .qgz bytes of the embedded QGIS project (see rsoi.qgis_project)."""
+    from rsoi import qgis_project
+
+    geometry = [(name, str(frame.geom_type.iloc[0])) for name, frame in layers.items()]
+    xml = qgis_project.project_xml(
+        geometry,
+        {name: qml(name) for name in layers},
+        map_crs,
+        extent,
+        sea,
+        (_iso(run.c_day), _iso(run.horizon_end())),
+        run.days,
+        f"rsoi plan: {map_title(run)}",
+    )
+    return qgis_project.qgz(xml)
+
+
+def _iso(ts: pd.Timestamp) -> str:
+    return ts.tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 # --- writing ----------------------------------------------------------------------------
@@ -516,11 +469,18 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
     return path
 
 
-def write_gpkg(layers: dict[str, gpd.GeoDataFrame], path: Path) -> Path:
-    """Write a GeoPackage 1.2 with every layer and the QGIS `layer_styles` table."""
+def write_gpkg(
+    layers: dict[str, gpd.GeoDataFrame], path: Path, project: bytes | None = None
+) -> Path:
+    """Write a GeoPackage 1.2 with every layer, the QGIS `layer_styles` table and, given its
+    .qgz bytes, the embedded QGIS project (table `qgis_projects`)."""
+    from rsoi import qgis_project
 
     def write(tmp: Path) -> None:
-        with _gdal_options({"OGR_CURRENT_DATE": FIXED_TIME}):
+        # synchronous=OFF: no fsync per layer (the slowest part of the write); the file is a
+        # temporary one, synced once below before it is renamed into place
+        options = {"OGR_CURRENT_DATE": FIXED_TIME, "OGR_SQLITE_SYNCHRONOUS": "OFF"}
+        with _gdal_options(options):
             for i, (name, frame) in enumerate(layers.items()):
                 pyogrio.write_dataframe(
                     frame,
@@ -536,6 +496,10 @@ def write_gpkg(layers: dict[str, gpd.GeoDataFrame], path: Path) -> Path:
                 driver="GPKG",
                 layer_options={"FID": "id"},
             )
+        if project is not None:
+            qgis_project.embed(tmp, PROJECT_NAME, project, FIXED_TIME)
+        with open(tmp, "rb+") as handle:
+            os.fsync(handle.fileno())
 
     return atomic_write(path, write)
 
@@ -567,38 +531,55 @@ def write_text(path: Path, text: str) -> Path:
     return write_bytes(path, text.encode("utf-8"))
 
 
-def export_run(folder: Path, geojson: bool = False, prep: Prepared | None = None) -> list[Path]:
+def export_run(
+    folder: Path,
+    geojson: bool = False,
+    prep: Prepared | None = None,
+    timings: dict[str, float] | None = None,
+) -> list[Path]:
     """Write plan.gpkg, map.png, map.svg, report.html (and geojson/) into a finished run folder.
 
     The model is re-loaded from ``summary.json``'s ``model_file`` (relative to the current
     directory) with the run's scenario, unless the run's `prep` is passed. Returns the paths
-    written.
+    written. `timings` (if given) receives seconds per step as ``export_<step>``.
     """
-    from rsoi.mapping import render_map
+    clock = _Clock(timings)
+    from rsoi.mapping import LCC, WATER, map_extent, render_map
     from rsoi.report import render_report
 
+    clock.lap("imports")
     folder = Path(folder)
     run = load_run(folder, prep)
+    clock.lap("read")
     layers = build_layers(run)
-    images = render_map(layers, title=map_title(run))
+    drawing = {**layers, **map_basemap(run)}  # the map and report also draw map-scale layers
+    clock.lap("layers")
+    images = render_map(drawing, title=map_title(run))
     written = [
-        write_gpkg(layers, folder / "plan.gpkg"),
         write_bytes(folder / "map.png", images["png"]),
         write_bytes(folder / "map.svg", images["svg"]),
-        write_text(folder / "report.html", render_report(run, layers, images["png"])),
     ]
+    clock.lap("map")
+    project = project_content(run, layers, map_extent(layers), LCC, WATER)
+    written.insert(0, write_gpkg(layers, folder / "plan.gpkg", project))
+    clock.lap("gpkg")
+    written.append(write_text(folder / "report.html", render_report(run, drawing, images["png"])))
+    clock.lap("report")
     if geojson:
         written += write_geojson(layers, folder / "geojson")
+        clock.lap("geojson")
     return written
 
 
-def map_title(run: RunData) -> str:
-    """Model, scenario and horizon, for map and report titles."""
-    s = run.summary
-    spec = run.prep.spec
-    start = dt.date.fromisoformat(spec.horizon.c_day)
-    end = start + dt.timedelta(days=run.prep.T * run.days)
-    return (
-        f"{s.get('model', spec.name)} · scenario {s.get('scenario') or 'base'} · "
-        f"{start.isoformat()} to {end.isoformat()} (notional)"
-    )
+class _Clock:
+    """Adds the seconds since the previous lap to ``timings['export_<name>']``."""
+
+    def __init__(self, timings: dict[str, float] | None) -> None:
+        self.timings = timings
+        self.t = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        if self.timings is not None:
+            self.timings[f"export_{name}"] = now - self.t
+        self.t = now

@@ -20,44 +20,23 @@ from matplotlib.patches import PathPatch, Rectangle
 from matplotlib.path import Path as MplPath
 from matplotlib.transforms import Bbox
 
+from rsoi.palette import (  # noqa: F401  re-exported: the shared map palette
+    BORDER,
+    CLOSED,
+    KIND_STYLE,
+    LAND,
+    MODE_COLORS,
+    NATION_COLORS,
+    OTHER_KIND,
+    STYLE_COLORS,
+    UNUSED,
+    WATER,
+)
+
 LCC = "+proj=lcc +lat_1=15 +lat_2=40 +lat_0=28 +lon_0=128 +datum=WGS84 +units=m +no_defs"
 A4_LANDSCAPE = (11.69, 8.27)  # inches
 DPI = 150
 SIMPLIFY_M = 1500.0  # base-map simplification in projected metres (well below a pixel at A4)
-
-MODE_COLORS = {"sea": "#0072B2", "air": "#D55E00", "rail": "#009E73", "road": "#CC79A7"}
-NATION_COLORS = {"US": "#1B3A6B", "ROK": "#C8102E"}
-# kind -> (matplotlib marker, QGIS marker shape, colour)
-KIND_STYLE = {
-    "seaport": ("o", "circle", "#0B4F8A"),
-    "naval_base": ("s", "square", "#0B4F8A"),
-    "airbase": ("^", "triangle", "#8E1B1B"),
-    "army_base": ("D", "diamond", "#3F6E1F"),
-    "depot": ("P", "cross_fill", "#7A4B0C"),
-    "maintenance_facility": ("h", "hexagon", "#7A4B0C"),
-    "staging_area": ("p", "pentagon", "#555555"),
-    "theater_destination": ("*", "star", "#555555"),
-    "sea_area": ("X", "cross2", "#4A90B8"),
-}
-OTHER_KIND = ("o", "circle", "#555555")
-LAND, WATER, BORDER, UNUSED, CLOSED = "#F2EFE9", "#D9E8F2", "#9A9A9A", "#8C8C8C", "#B00020"
-
-
-def _qml_color(hex_color: str) -> str:
-    r, g, b = (int(hex_color[i : i + 2], 16) for i in (1, 3, 5))
-    return f"{r},{g},{b},255"
-
-
-STYLE_COLORS: dict[str, str] = {
-    **{f"mode_{k}": _qml_color(v) for k, v in MODE_COLORS.items()},
-    **{f"nation_{k}": _qml_color(v) for k, v in NATION_COLORS.items()},
-    **{f"kind_{k}": _qml_color(c) for k, (_, _, c) in KIND_STYLE.items()},
-    **{f"shape_{k}": s for k, (_, s, _) in KIND_STYLE.items()},
-    "land": _qml_color(LAND),
-    "border": _qml_color(BORDER),
-    "unused": _qml_color(UNUSED),
-}
-"""Placeholders of the QML templates in rsoi/qml (string.Template syntax)."""
 
 
 def project(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -98,16 +77,46 @@ def fit_extent(bounds, margin: float = 0.06, aspect: float | None = None) -> tup
     return xmin, ymin, xmax, ymax
 
 
+MAP_BASEMAP = {"map_land": "land_map", "map_borders": "borders_map"}
+"""Layers of geodata/basemap.gpkg already in the map projection and simplified to SIMPLIFY_M
+(built once by scripts/make_basemap.py): rsoi layer name -> basemap.gpkg layer name."""
+
+
+def map_scale_basemap(
+    land: gpd.GeoDataFrame, countries: gpd.GeoDataFrame, tolerance_m: float = SIMPLIFY_M
+) -> dict[str, gpd.GeoDataFrame]:
+    """Land polygons and country outlines projected to the map and simplified for its scale."""
+    land = project(land[["geometry"]])
+    land = land.assign(geometry=land.geometry.simplify(tolerance_m))
+    borders = project(countries[["geometry"]])
+    borders = borders.assign(geometry=borders.geometry.boundary.simplify(tolerance_m))
+    return {
+        "map_land": land[~land.geometry.is_empty].reset_index(drop=True),
+        "map_borders": borders[~borders.geometry.is_empty].reset_index(drop=True),
+    }
+
+
 def basemap_in(
     layers: dict[str, gpd.GeoDataFrame], extent: tuple, tolerance_m: float = SIMPLIFY_M
 ) -> dict[str, gpd.GeoDataFrame]:
-    """Base-map layers projected, clipped to `extent` and simplified to `tolerance_m`."""
+    """Land polygons and country borders (lines) in map metres, clipped to `extent`.
+
+    Uses the map-scale layers (`map_land`, `map_borders`) when the caller has them, else
+    projects and simplifies the lon/lat base map here (slower: every call).
+    """
+    if "map_land" in layers and "map_borders" in layers:
+        base = {"map_land": layers["map_land"], "map_borders": layers["map_borders"]}
+    else:
+        base = map_scale_basemap(layers["basemap_land"], layers["basemap_countries"])
     out = {}
     box = shapely.box(*extent)
-    for name in ("basemap_land", "basemap_countries"):
-        frame = project(layers[name])
-        frame = frame[frame.intersects(box)].copy()
-        frame["geometry"] = frame.geometry.clip_by_rect(*extent).simplify(tolerance_m)
+    for name, key in (("basemap_land", "map_land"), ("basemap_borders", "map_borders")):
+        frame = base[key]
+        frame = frame[frame.intersects(box)]
+        geometry = frame.geometry.clip_by_rect(*extent)
+        if tolerance_m > SIMPLIFY_M:
+            geometry = geometry.simplify(tolerance_m)
+        frame = frame.assign(geometry=geometry)
         out[name] = frame[~frame.geometry.is_empty]
     return out
 
@@ -129,6 +138,27 @@ def line_parts(geoms) -> list[np.ndarray]:
     return [np.asarray(g.coords) for geom in geoms for g in getattr(geom, "geoms", [geom])]
 
 
+def shared_once(geoms, precision_m: float = 1.0) -> list[np.ndarray]:
+    """Line parts with every segment shared by several lines kept once.
+
+    Unused routes often follow the same sea-lane segment; drawn dashed one over another,
+    their dashes would merge into a solid line that no legend entry explains.
+    """
+    parts = line_parts(geoms)
+    if not parts:
+        return []
+    seg = np.concatenate([np.hstack([p[:-1], p[1:]]) for p in parts if len(p) > 1])
+    key = np.round(seg / precision_m)
+    # direction-free key: the lexicographically smaller end first
+    swap = (key[:, 0] > key[:, 2]) | ((key[:, 0] == key[:, 2]) & (key[:, 1] > key[:, 3]))
+    key[swap] = key[swap][:, [2, 3, 0, 1]]
+    keep = (key[:, :2] != key[:, 2:]).any(axis=1)
+    _, first = np.unique(key[keep], axis=0, return_index=True)
+    unique = seg[keep][np.sort(first)]
+    lines = shapely.linestrings(unique.reshape(-1, 2, 2))
+    return line_parts([shapely.line_merge(shapely.multilinestrings(lines))])
+
+
 def flow_width(tons: np.ndarray, max_tons: float, thin: float = 0.6, thick: float = 7.0):
     """Line width (points) in proportion to tons moved."""
     if max_tons <= 0:
@@ -139,7 +169,7 @@ def flow_width(tons: np.ndarray, max_tons: float, thin: float = 0.6, thick: floa
 def render_map(layers: dict[str, gpd.GeoDataFrame], title: str) -> dict[str, bytes]:
     """The theater map as {'png': bytes, 'svg': bytes} (deterministic)."""
     with mpl.rc_context(
-        {"svg.hashsalt": "rsoi", "svg.fonttype": "path", "font.family": "DejaVu Sans"}
+        {"svg.hashsalt": "rsoi", "svg.fonttype": "none", "font.family": "DejaVu Sans"}
     ):
         fig = Figure(figsize=A4_LANDSCAPE, dpi=DPI)
         FigureCanvasAgg(fig)
@@ -148,7 +178,9 @@ def render_map(layers: dict[str, gpd.GeoDataFrame], title: str) -> dict[str, byt
         for fmt in ("png", "svg"):
             buf = io.BytesIO()
             metadata = {"Date": None} if fmt == "svg" else {"Software": "rsoi"}
-            fig.savefig(buf, format=fmt, dpi=DPI, metadata=metadata)
+            # zlib level 3: a few percent larger than the default 6, encoded in half the time
+            extra = {"pil_kwargs": {"compress_level": 3}} if fmt == "png" else {}
+            fig.savefig(buf, format=fmt, dpi=DPI, metadata=metadata, **extra)
             out[fmt] = buf.getvalue()
     return out
 
@@ -246,18 +278,19 @@ def _panel(fig, ax, layers, extent, routes, places, max_t, labelled, bar_km) -> 
     """One map panel: base map, routes, flows, places, labels and a scale bar."""
     base = basemap_in(layers, extent)
     ax.set_facecolor(WATER)
-    ax.add_patch(
+    # add_artist, not add_patch: the limits are set below, and updating them from every
+    # coastline vertex is the slowest step of the drawing
+    ax.add_artist(
         PathPatch(polygon_path(base["basemap_land"].geometry), facecolor=LAND, linewidth=0)
     )
     ax.add_collection(
-        LineCollection(
-            line_parts(base["basemap_countries"].boundary), colors=BORDER, linewidths=0.5
-        )
+        LineCollection(line_parts(base["basemap_borders"].geometry), colors=BORDER, linewidths=0.5),
+        autolim=False,
     )
     idle = routes[(routes["flow_t"] <= 0) & ~routes["closed"]]
     ax.add_collection(
         LineCollection(
-            line_parts(idle.geometry),
+            shared_once(idle.geometry),
             colors=UNUSED,
             linewidths=0.6,
             linestyles=(0, (3, 3)),

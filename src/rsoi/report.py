@@ -23,7 +23,7 @@ import shapely
 from rsoi import mapping
 
 if TYPE_CHECKING:
-    from rsoi.gis import RunData
+    from rsoi.rundata import RunData
 
 TOP_BINDING = 40
 HTML_SIMPLIFY_M = 4000.0  # base-map simplification for the interactive map
@@ -78,6 +78,57 @@ def _heat(value: float, rgb: tuple[int, int, int]) -> str:
 RED, BLUE, AMBER = (200, 16, 46), (0, 114, 178), (230, 159, 0)
 
 
+PERIODS_PER_TABLE = 15  # wide per-period tables wrap into blocks of this many periods
+
+
+def objective_meaning(run: RunData, part: str, value: float) -> str:
+    """One sentence on an objective part, for readers who did not write the model."""
+    settings = run.prep.spec.settings
+    if part.startswith("shortfall:"):
+        return (
+            f"penalty for requirements of priority class {part.split(':', 1)[1]} not met "
+            "(class weight × item weight × shortfall)"
+        )
+    if part == "lateness":
+        return "penalty for deliveries after their latest arrival date"
+    if part == "transport_cost":
+        return "cost of moving cargo: ton-km × mode cost × transport cost weight"
+    if part == "stability":
+        beta = float(getattr(settings, "apportionment_stability_weight", 0.0) or 0.0)
+        moved = f"; here the shares moved by {value / beta:,.2f} in total" if beta > 0 else ""
+        return (
+            "tie-breaker: β × the total change of every force's theater share from one period "
+            f"to the next (β = apportionment_stability_weight = {beta:g}){moved}. Among plans "
+            "equally good on the other parts it prefers one that does not move forces back "
+            "and forth; β is small so it never trades a shortfall for stability"
+        )
+    return ""
+
+
+def period_tables(
+    keys: Sequence[str],
+    rows: Sequence[tuple[Sequence, Sequence]],
+    periods: Sequence[int],
+    key_numeric: Sequence[bool] | None = None,
+    per_table: int = PERIODS_PER_TABLE,
+) -> str:
+    """Per-period tables wrapped into blocks of `per_table` periods (fits screen and paper).
+
+    `rows` are (key cells, one cell per period); the key columns repeat in every block.
+    """
+    key_numeric = list(key_numeric or [False] * len(keys))
+    out = []
+    for lo in range(0, len(periods), per_table):
+        block = list(periods[lo : lo + per_table])
+        caption = f"periods {block[0]}–{block[-1]}" if len(periods) > per_table else ""
+        body = [[*k, *cells[lo : lo + per_table]] for k, cells in rows]
+        html = table([*keys, *map(str, block)], body, [*key_numeric, *[True] * len(block)])
+        if caption:
+            html = html.replace("<table>", f"<table><caption>{escape(caption)}</caption>", 1)
+        out.append(html)
+    return '<div class="wide">' + "".join(out) + "</div>"
+
+
 # --- sections ---------------------------------------------------------------------------
 
 
@@ -108,7 +159,13 @@ def summary_section(run: RunData) -> str:
     parts.append("</dl>")
     obj = s.get("objective_parts") or {}
     parts.append('<div class="cols"><div><h3>Objective parts</h3>')
-    parts.append(table(["part", "value"], [(k, _num(v, 2)) for k, v in obj.items()], [False, True]))
+    parts.append(
+        table(
+            ["part", "value", "what it is"],
+            [(k, _num(v, 2), objective_meaning(run, k, v)) for k, v in obj.items()],
+            [False, True, False],
+        )
+    )
     parts.append("</div><div><h3>Shortfall by priority class</h3>")
     short = run.tables["shortfalls"]
     rows = []
@@ -142,25 +199,25 @@ def shortfall_section(run: RunData) -> str:
     keys = ["family", "item", "theater", "unit"]
     periods = list(range(1, run.prep.T + 1))
     total = short.groupby(keys)[["required", "shortfall"]].sum()
-    by_t = short.groupby([*keys, "period"])[["required", "shortfall"]].sum()
+    grouped = short.groupby([*keys, "period"])[["required", "shortfall"]].sum()
+    by_t = dict(zip(grouped.index, grouped.itertuples(index=False, name=None), strict=True))
     rows = []
     for key, tot in total.iterrows():
-        cells = [*key, _num(tot["required"], 1), _num(tot["shortfall"], 1)]
+        cells = []
         for t in periods:
-            if (*key, t) in by_t.index:
-                req, sf = by_t.loc[(*key, t)]
+            if (*key, t) in by_t:
+                req, sf = by_t[(*key, t)]
                 ratio = sf / req if req > 0 else 0.0
                 cells.append((_num(sf, 1) if sf > 0 else "·", _heat(ratio, RED)))
             else:
                 cells.append("")
-        rows.append(cells)
-    header = ["family", "task / item", "theater", "unit", "required", "short", *map(str, periods)]
-    numeric = [False] * 4 + [True] * (2 + len(periods))
+        rows.append(([*key, _num(tot["required"], 1), _num(tot["shortfall"], 1)], cells))
+    keys = ["family", "task / item", "theater", "unit", "required", "short"]
     note = (
         "<p>Per period: shortfall in the requirement's unit (demand lines at their latest "
         "arrival period); shading = share of the requirement not met; · = fully met.</p>"
     )
-    return head + note + '<div class="wide">' + table(header, rows, numeric) + "</div></section>"
+    return head + note + period_tables(keys, rows, periods, [False] * 4 + [True] * 2) + "</section>"
 
 
 def allocation_section(run: RunData) -> str:
@@ -211,6 +268,108 @@ def allocation_section(run: RunData) -> str:
     return out + "</section>"
 
 
+THEATER_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
+TRANSIT_COLOR = "#9E9E9E"
+GROUP_TITLES = {"usfk": "USFK (in Korea)", "follow_on": "US follow-on forces", "rok": "ROK forces"}
+
+
+def apportionment_shares(run: RunData) -> pd.DataFrame:
+    """Combat power apportioned per force group x theater x period, as a share of the group.
+
+    Columns of apportionment.csv are read by name; a `theater` value without a theater in
+    the model (e.g. `in_transit`) is kept as its own band. Weighted by each force's combat
+    power (by force count when a group has none), so a panel's bars sum to the part of the
+    group's power apportioned; the rest is not yet available.
+    """
+    app = run.tables["apportionment"]
+    forces = {f.id: f for f in run.prep.spec.forces}
+    app = app[app["force"].isin(forces) & (app["share"] > 0)].copy()
+    app["group"] = app["force"].map(lambda f: str(getattr(forces[f].assignment, "value", "")))
+    power = app["force"].map(lambda f: float(forces[f].combat_power or 0.0))
+    group_power = {}
+    for f in forces.values():
+        g = str(getattr(f.assignment, "value", ""))
+        group_power[g] = group_power.get(g, 0.0) + float(f.combat_power or 0.0)
+    count = {
+        g: sum(1 for f in forces.values() if str(f.assignment.value) == g) for g in group_power
+    }
+    weighted = app["group"].map(lambda g: group_power[g] > 0)
+    app["weight"] = np.where(
+        weighted,
+        app["share"] * power / app["group"].map(group_power).replace(0, 1),
+        app["share"] / app["group"].map(count),
+    )
+    return app.groupby(["group", "theater", "period"], as_index=False)["weight"].sum()
+
+
+def apportionment_chart(run: RunData) -> str:
+    """One stacked-bar panel per force group: share of its combat power per theater and period."""
+    shares = apportionment_shares(run)
+    periods = list(range(1, run.prep.T + 1))
+    theaters = [t.id for t in run.prep.spec.theaters]
+    extra = sorted(set(shares["theater"]) - set(theaters))
+    colors = {t: THEATER_COLORS[i % len(THEATER_COLORS)] for i, t in enumerate(theaters)}
+    colors.update({t: TRANSIT_COLOR for t in extra})
+    order = theaters + extra
+    bar, gap, height, left, top = 14, 2, 150, 34, 8
+    width = left + len(periods) * (bar + gap) + 6
+    panels = []
+    groups = [g for g in ("usfk", "follow_on", "rok") if g in set(shares["group"])]
+    groups += sorted(set(shares["group"]) - set(groups))
+    for group in groups:
+        mine = shares[shares["group"] == group].set_index(["theater", "period"])["weight"]
+        svg = [
+            f'<svg class="stack" viewBox="0 0 {width} {height + top + 22}" role="img" '
+            f'aria-label="{escape(GROUP_TITLES.get(group, group))}: share per theater by period">'
+        ]
+        for frac in (0, 0.5, 1):
+            y = top + height * (1 - frac)
+            svg.append(
+                f'<line x1="{left - 3}" x2="{width - 4}" y1="{y:.1f}" y2="{y:.1f}" '
+                'stroke="#ccc" stroke-width="0.6"/>'
+                f'<text x="{left - 5}" y="{y + 3:.1f}" text-anchor="end" font-size="9">'
+                f"{frac * 100:.0f}%</text>"
+            )
+        for i, t in enumerate(periods):
+            x = left + i * (bar + gap)
+            base = 0.0
+            for theater in order:
+                v = float(mine.get((theater, t), 0.0))
+                if v <= 1e-9:
+                    continue
+                h = height * max(0.0, min(v, 1.0 - base))
+                y = top + height * (1 - base) - h
+                svg.append(
+                    f'<rect x="{x}" y="{y:.2f}" width="{bar}" height="{h:.2f}" '
+                    f'fill="{colors[theater]}"><title>period {t}: {escape(theater)} '
+                    f"{100 * v:.0f}%</title></rect>"
+                )
+                base += v
+            if t == 1 or t % 5 == 0:
+                svg.append(
+                    f'<text x="{x + bar / 2}" y="{top + height + 12}" text-anchor="middle" '
+                    f'font-size="9">{t}</text>'
+                )
+        svg.append(
+            f'<text x="{width / 2:.0f}" y="{top + height + 22}" text-anchor="middle" '
+            'font-size="9">period</text></svg>'
+        )
+        panels.append(
+            f'<figure class="panel"><figcaption>{escape(GROUP_TITLES.get(group, group))}'
+            f"</figcaption>{''.join(svg)}</figure>"
+        )
+    legend = " ".join(
+        f'<span class="key"><i style="background:{colors[t]};height:10px"></i>'
+        f"{escape(t.replace('_', ' '))}</span>"
+        for t in order
+    )
+    return (
+        f'<p class="legend">{legend} <span class="key"><i style="background:#fff;height:10px;'
+        'border:1px solid #ccc"></i>not yet available</span></p>'
+        f'<div class="panels">{"".join(panels)}</div>'
+    )
+
+
 def apportionment_section(run: RunData) -> str:
     app = run.tables["apportionment"]
     head = '<section id="apportionment"><h2>Apportionment over time</h2>'
@@ -225,31 +384,29 @@ def apportionment_section(run: RunData) -> str:
     )
     rows = []
     for key, r in share.iterrows():
-        cells = list(key)
+        cells = []
         for t in periods:
             v = r.get(t, np.nan)
             shown = "" if np.isnan(v) or v <= 0 else f"{v:.2f}".rstrip("0").rstrip(".")
             cells.append((shown, _heat(0 if np.isnan(v) else v, BLUE)))
-        rows.append(cells)
+        rows.append((list(key), cells))
     note = (
-        "<p>Share of each force apportioned to each theater per period (1 = whole force; "
-        "blank = none, or not yet arrived).</p>"
+        "<p>Share of each force group's combat power apportioned to each theater, per period "
+        "(one panel per group; hover a bar for its value). White above a bar: power not yet "
+        "arrived or not apportioned. Per-force shares (1 = whole force) in the table below.</p>"
     )
     return (
         head
         + note
-        + '<div class="wide">'
-        + table(
-            ["force", "nation", "assignment", "theater", *map(str, periods)],
-            rows,
-            [False] * 4 + [True] * len(periods),
-        )
-        + "</div></section>"
+        + apportionment_chart(run)
+        + "<details><summary>Shares per force and period (table)</summary>"
+        + period_tables(["force", "nation", "assignment", "theater"], rows, periods)
+        + "</details></section>"
     )
 
 
 def utilisation_section(run: RunData, places: gpd.GeoDataFrame) -> str:
-    from rsoi.gis import place_utilisation
+    from rsoi.rundata import place_utilisation
 
     util = place_utilisation(run)
     head = '<section id="utilisation"><h2>Utilisation of ports and airfields</h2>'
@@ -257,11 +414,13 @@ def utilisation_section(run: RunData, places: gpd.GeoDataFrame) -> str:
         ["kind", "id"]
     )
     periods = list(range(1, run.prep.T + 1))
-    by = util.set_index(["place", "period"])["utilisation"]
+    by = dict(
+        zip(zip(util["place"], util["period"], strict=True), util["utilisation"], strict=True)
+    )
     rows = []
     for _, p in cap.iterrows():
         mean = util.loc[util["place"] == p["id"], "utilisation"].sum() / len(periods)
-        cells = [
+        keys = [
             p["name"],
             p["kind"],
             _num(p["cargo_t_per_day"]),
@@ -271,21 +430,12 @@ def utilisation_section(run: RunData, places: gpd.GeoDataFrame) -> str:
             _pct(mean),
             _pct(p["mog_utilisation"]),
         ]
+        cells = []
         for t in periods:
             v = float(by.get((p["id"], t), 0.0))
             cells.append((f"{100 * v:.0f}" if v > 0 else "", _heat(v, AMBER)))
-        rows.append(cells)
-    header = [
-        "place",
-        "kind",
-        "cargo t/day",
-        "MOG",
-        "tons handled",
-        "peak",
-        "mean",
-        "peak MOG",
-        *map(str, periods),
-    ]
+        rows.append((keys, cells))
+    header = ["place", "kind", "cargo t/day", "MOG", "tons handled", "peak", "mean", "peak MOG"]
     note = (
         "<p>Cargo utilisation = short tons handled (arrivals + departures) ÷ capacity in the "
         "period, after attacks; per-period cells in %.</p>"
@@ -293,9 +443,8 @@ def utilisation_section(run: RunData, places: gpd.GeoDataFrame) -> str:
     return (
         head
         + note
-        + '<div class="wide">'
-        + table(header, rows, [False, False, *[True] * (6 + len(periods))])
-        + "</div></section>"
+        + period_tables(header, rows, periods, [False, False, *[True] * 6])
+        + "</section>"
     )
 
 
@@ -320,15 +469,23 @@ def binding_section(run: RunData) -> str:
             [False, True, True],
         )
     )
-    top = bind.sort_values(["abs", "constraint"], ascending=[False, True]).head(TOP_BINDING)
-    out += f"<h3>Largest shadow prices (top {len(top)} of {len(bind):,})</h3>"
-    out += "<p>Shadow price: change in the objective per unit of the constraint's bound.</p>"
+    groups = binding_groups(bind)
+    top = groups.head(TOP_BINDING)
+    out += (
+        f"<h3>Largest shadow prices (top {len(top)} of {len(groups):,} family × entity groups, "
+        f"{len(bind):,} binding rows)</h3>"
+        "<p>Shadow price: change in the objective per unit of the constraint's bound. Rows "
+        "of one family and entity are grouped: the periods they bind in and the range of "
+        "their prices; the row with the largest |price| is named.</p>"
+    )
     rows = [
         (
+            r.family,
+            f"{r.entity_kind}: {r.entity}" if r.entity_kind else r.entity,
+            int(r.rows),
+            r.periods,
+            _price_range(r.price_min, r.price_max),
             r.constraint,
-            _num(r.shadow_price, 3),
-            _num(r.activity, 2),
-            _bound(r.lower, r.upper),
             r.source,
         )
         for r in top.itertuples(index=False)
@@ -336,12 +493,61 @@ def binding_section(run: RunData) -> str:
     return (
         out
         + table(
-            ["constraint", "shadow price", "activity", "bound", "source"],
+            ["family", "entity", "rows", "periods", "shadow price", "largest row", "source"],
             rows,
-            [False, True, True, True, False],
+            [False, False, True, False, True, False, False],
         )
         + "</section>"
     )
+
+
+def binding_groups(bind: pd.DataFrame) -> pd.DataFrame:
+    """Binding rows grouped per family x entity: count, period range, price range, top row.
+
+    Sorted by the largest |shadow price| in the group (then family, entity).
+    """
+    bind = bind.assign(
+        entity_kind=bind["entity_kind"].fillna(""),
+        entity=bind["entity"].fillna(""),
+        abs=bind["shadow_price"].abs(),
+    )
+    keys = ["family", "entity_kind", "entity"]
+    ordered = bind.sort_values(["abs", "constraint"], ascending=[False, True])
+    first = ordered.groupby(keys, sort=False).head(1).set_index(keys)
+    agg = bind.groupby(keys).agg(
+        rows=("constraint", "size"),
+        price_min=("shadow_price", "min"),
+        price_max=("shadow_price", "max"),
+        top=("abs", "max"),
+    )
+    periods = bind.groupby(keys)["period"].apply(_period_range)
+    out = agg.join(periods.rename("periods")).join(first[["constraint", "source"]])
+    out = out.reset_index().sort_values(
+        ["top", "family", "entity"], ascending=[False, True, True], ignore_index=True
+    )
+    return out
+
+
+def _period_range(periods: pd.Series) -> str:
+    """'3–7, 9' style list of the periods (– if the rows have none)."""
+    values = sorted({int(p) for p in periods.dropna() if p >= 1})  # 0: row has no period
+    if not values:
+        return "–"
+    runs, start, prev = [], values[0], values[0]
+    for v in values[1:]:
+        if v != prev + 1:
+            runs.append((start, prev))
+            start = v
+        prev = v
+    runs.append((start, prev))
+    return ", ".join(f"{a}" if a == b else f"{a}–{b}" for a, b in runs)
+
+
+def _price_range(lo: float, hi: float) -> str:
+    def sig(v: float) -> str:
+        return f"{v:,.4g}"
+
+    return sig(lo) if np.isclose(lo, hi, rtol=1e-9, atol=0) else f"{sig(lo)} … {sig(hi)}"
 
 
 def _bound(lower: float, upper: float) -> str:
@@ -476,7 +682,7 @@ def map_section(layers: dict[str, gpd.GeoDataFrame], png: bytes) -> str:
 
 def render_report(run: RunData, layers: dict[str, gpd.GeoDataFrame], png: bytes) -> str:
     """The report as one HTML string."""
-    from rsoi.gis import map_title
+    from rsoi.rundata import map_title
 
     title = map_title(run)
     nav = " · ".join(
@@ -522,6 +728,8 @@ def credits_section() -> str:
         "<p>Base map: Made with Natural Earth (1:10m Admin 0 countries and land, public domain). "
         "Boundaries as drawn by Natural Earth imply no position on any territorial question. "
         "Sea lanes are a notional waypoint graph, not for navigation.</p>"
-        "<p>Files in the run folder: plan.gpkg (open in QGIS: styled by default), map.png, "
-        "map.svg, the result CSVs and summary.json.</p></section>"
+        "<p>Files in the run folder: plan.gpkg (in QGIS: <em>Project › Open From › "
+        "GeoPackage</em>, pick plan.gpkg and the project “rsoi plan”: layers, styles, "
+        "projection, start view and time steps are set), map.png, map.svg, the result CSVs "
+        "and summary.json.</p></section>"
     )

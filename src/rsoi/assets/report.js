@@ -112,3 +112,7 @@
   window.addEventListener("resize", apply);
   apply();
 })();
+// print every collapsed table too (closed <details> are not printed otherwise)
+window.addEventListener("beforeprint", function () {
+  document.querySelectorAll("details").forEach(function (d) { d.open = true; });
+});

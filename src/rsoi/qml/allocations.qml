@@ -1,6 +1,6 @@
 <qgis version="3.22.16" styleCategories="Symbology|Labeling|MapTips|Temporal">
-  <!-- rsoi allocations: colour by provider nation; temporal by period -->
-  <renderer-v2 type="categorizedSymbol" attr="nation" symbollevels="0" forceraster="0" enableorderby="0" referencescale="-1">
+  <!-- rsoi allocations: one point per place x period; colour by the nation providing most units, size by units; temporal by period -->
+  <renderer-v2 type="categorizedSymbol" attr="lead_nation" symbollevels="0" forceraster="0" enableorderby="0" referencescale="-1">
 <categories>
 <category value="US" symbol="0" label="US" render="true"/>
 <category value="ROK" symbol="1" label="ROK" render="true"/>
@@ -29,7 +29,13 @@
 <data_defined_properties>
 <Option type="Map">
 <Option type="QString" name="name" value=""/>
-<Option name="properties"/>
+<Option type="Map" name="properties">
+<Option type="Map" name="size">
+<Option type="bool" name="active" value="true"/>
+<Option type="QString" name="expression" value='2 + 4 * sqrt(coalesce("units_allocated", 0) / nullif(maximum("units_allocated"), 0))'/>
+<Option type="int" name="type" value="3"/>
+</Option>
+</Option>
 <Option type="QString" name="type" value="collection"/>
 </Option>
 </data_defined_properties>
@@ -58,7 +64,13 @@
 <data_defined_properties>
 <Option type="Map">
 <Option type="QString" name="name" value=""/>
-<Option name="properties"/>
+<Option type="Map" name="properties">
+<Option type="Map" name="size">
+<Option type="bool" name="active" value="true"/>
+<Option type="QString" name="expression" value='2 + 4 * sqrt(coalesce("units_allocated", 0) / nullif(maximum("units_allocated"), 0))'/>
+<Option type="int" name="type" value="3"/>
+</Option>
+</Option>
 <Option type="QString" name="type" value="collection"/>
 </Option>
 </data_defined_properties>
@@ -67,7 +79,7 @@
 </symbols>
 </renderer-v2>
   
-  <temporal enabled="1" mode="1" startField="period_start" endField="period_end" accumulate="0" durationField="" durationUnit="min" endExpression="" fixedDuration="0" startExpression="" limitMode="0">
+  <temporal enabled="1" mode="2" startField="period_start" endField="period_end" accumulate="0" durationField="" durationUnit="min" endExpression="" fixedDuration="0" startExpression="" limitMode="0">
 <fixedRange>
 <start>
 </start>
@@ -78,5 +90,5 @@
   <blendMode>0</blendMode>
 <featureBlendMode>0</featureBlendMode>
 <layerOpacity>1</layerOpacity>
-  <mapTip>&lt;b&gt;[% "provider" %]&lt;/b&gt;&lt;br&gt;task: [% "task" %]&lt;br&gt;place: [% "place" %]&lt;br&gt;period_start: [% "period_start" %]&lt;br&gt;units_allocated: [% "units_allocated" %]&lt;br&gt;capability_per_day: [% "capability_per_day" %]&lt;br&gt;capability_unit: [% "capability_unit" %]</mapTip>
+  <mapTip>&lt;b&gt;[% "name" %]&lt;/b&gt; period [% "period" %]&lt;br&gt;units allocated: [% "units_allocated" %]&lt;br&gt;[% replace("breakdown", '; ', '&lt;br&gt;') %]</mapTip>
 </qgis>

@@ -1,12 +1,12 @@
-<qgis version="3.22.16" styleCategories="Symbology|Labeling|MapTips">
-  <!-- rsoi apportionment: home to theater anchor, colour by nation, width by mean share -->
+<qgis version="3.22.16" styleCategories="Symbology|Labeling|MapTips|Temporal">
+  <!-- rsoi apportionment: home to theater anchor, colour by nation, width by share in the period; temporal by period -->
   <renderer-v2 type="categorizedSymbol" attr="nation" symbollevels="0" forceraster="0" enableorderby="1" referencescale="-1">
 <categories>
 <category value="US" symbol="0" label="US" render="true"/>
 <category value="ROK" symbol="1" label="ROK" render="true"/>
 </categories>
 <symbols>
-<symbol type="line" name="0" alpha="0.7" clip_to_extent="1" force_rhr="0">
+<symbol type="line" name="0" alpha="0.55" clip_to_extent="1" force_rhr="0">
 <data_defined_properties>
 <Option type="Map">
 <Option type="QString" name="name" value=""/>
@@ -32,7 +32,7 @@
 <Option type="Map" name="properties">
 <Option type="Map" name="outlineWidth">
 <Option type="bool" name="active" value="true"/>
-<Option type="QString" name="expression" value='0.2 + 1.8 * coalesce("share_mean", 0)'/>
+<Option type="QString" name="expression" value='0.15 + 0.85 * coalesce("share", 0)'/>
 <Option type="int" name="type" value="3"/>
 </Option>
 </Option>
@@ -41,7 +41,7 @@
 </data_defined_properties>
 </layer>
 </symbol>
-<symbol type="line" name="1" alpha="0.7" clip_to_extent="1" force_rhr="0">
+<symbol type="line" name="1" alpha="0.55" clip_to_extent="1" force_rhr="0">
 <data_defined_properties>
 <Option type="Map">
 <Option type="QString" name="name" value=""/>
@@ -67,7 +67,7 @@
 <Option type="Map" name="properties">
 <Option type="Map" name="outlineWidth">
 <Option type="bool" name="active" value="true"/>
-<Option type="QString" name="expression" value='0.2 + 1.8 * coalesce("share_mean", 0)'/>
+<Option type="QString" name="expression" value='0.15 + 0.85 * coalesce("share", 0)'/>
 <Option type="int" name="type" value="3"/>
 </Option>
 </Option>
@@ -78,13 +78,20 @@
 </symbol>
 </symbols>
 <orderby>
-<orderByClause asc="0" nullsFirst="0">"share_mean"</orderByClause>
+<orderByClause asc="0" nullsFirst="0">"share"</orderByClause>
 </orderby>
 </renderer-v2>
   
-  
+  <temporal enabled="1" mode="2" startField="period_start" endField="period_end" accumulate="0" durationField="" durationUnit="min" endExpression="" fixedDuration="0" startExpression="" limitMode="0">
+<fixedRange>
+<start>
+</start>
+<end>
+</end>
+</fixedRange>
+</temporal>
   <blendMode>0</blendMode>
 <featureBlendMode>0</featureBlendMode>
 <layerOpacity>1</layerOpacity>
-  <mapTip>&lt;b&gt;[% "force_name" %]&lt;/b&gt;&lt;br&gt;theater: [% "theater" %]&lt;br&gt;share_mean: [% "share_mean" %]&lt;br&gt;share_max: [% "share_max" %]&lt;br&gt;first_period: [% "first_period" %]&lt;br&gt;shares: [% "shares" %]</mapTip>
+  <mapTip>&lt;b&gt;[% "force_name" %]&lt;/b&gt;&lt;br&gt;theater: [% "theater" %]&lt;br&gt;period: [% "period" %]&lt;br&gt;share: [% "share" %]&lt;br&gt;troops: [% "troops" %]</mapTip>
 </qgis>

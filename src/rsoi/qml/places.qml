@@ -1,5 +1,5 @@
 <qgis version="3.22.16" styleCategories="Symbology|Labeling|MapTips">
-  <!-- rsoi places: symbol by kind; labels on key places (field key) -->
+  <!-- rsoi places: symbol by kind; labels on every place with flows or allocations (field labelled) -->
   <renderer-v2 type="categorizedSymbol" attr="kind" symbollevels="0" forceraster="0" enableorderby="0" referencescale="-1">
 <categories>
 <category value="seaport" symbol="0" label="seaport" render="true"/>
@@ -290,7 +290,7 @@
 <Option type="Map" name="properties">
 <Option type="Map" name="Show">
 <Option type="bool" name="active" value="true"/>
-<Option type="QString" name="expression" value='"key"'/>
+<Option type="QString" name="expression" value='"labelled"'/>
 <Option type="int" name="type" value="3"/>
 </Option>
 </Option>

@@ -1,13 +1,13 @@
 <qgis version="3.22.16" styleCategories="Symbology|Labeling|MapTips">
-  <!-- rsoi routes: colour by mode, width in proportion to total flow (short tons) -->
+  <!-- rsoi routes: thin context under the flows (horizon totals in the fields; the time-stepped flows layer carries the widths) -->
   <renderer-v2 type="RuleRenderer" symbollevels="0" forceraster="0" enableorderby="0" referencescale="-1">
 <rules key="root">
 <rule key="r0" filter='"closed"' symbol="0" label="closed (no open sea path)"/>
 <rule key="r1" filter='NOT "closed" AND "flow_t" &lt;= 0' symbol="1" label="not used"/>
-<rule key="r2" filter="&quot;flow_t&quot; &gt; 0 AND &quot;mode&quot; = 'sea'" symbol="2" label="sea (width: tons moved)"/>
-<rule key="r3" filter="&quot;flow_t&quot; &gt; 0 AND &quot;mode&quot; = 'air'" symbol="3" label="air (width: tons moved)"/>
-<rule key="r4" filter="&quot;flow_t&quot; &gt; 0 AND &quot;mode&quot; = 'rail'" symbol="4" label="rail (width: tons moved)"/>
-<rule key="r5" filter="&quot;flow_t&quot; &gt; 0 AND &quot;mode&quot; = 'road'" symbol="5" label="road (width: tons moved)"/>
+<rule key="r2" filter="&quot;flow_t&quot; &gt; 0 AND &quot;mode&quot; = 'sea'" symbol="2" label="sea route used (horizon)"/>
+<rule key="r3" filter="&quot;flow_t&quot; &gt; 0 AND &quot;mode&quot; = 'air'" symbol="3" label="air route used (horizon)"/>
+<rule key="r4" filter="&quot;flow_t&quot; &gt; 0 AND &quot;mode&quot; = 'rail'" symbol="4" label="rail route used (horizon)"/>
+<rule key="r5" filter="&quot;flow_t&quot; &gt; 0 AND &quot;mode&quot; = 'road'" symbol="5" label="road route used (horizon)"/>
 </rules>
 <symbols>
 <symbol type="line" name="0" alpha="1.0" clip_to_extent="1" force_rhr="0">
@@ -65,7 +65,7 @@
 </data_defined_properties>
 </layer>
 </symbol>
-<symbol type="line" name="2" alpha="0.85" clip_to_extent="1" force_rhr="0">
+<symbol type="line" name="2" alpha="0.35" clip_to_extent="1" force_rhr="0">
 <data_defined_properties>
 <Option type="Map">
 <Option type="QString" name="name" value=""/>
@@ -79,7 +79,7 @@
 <Option type="QString" name="joinstyle" value="round"/>
 <Option type="QString" name="line_color" value="${mode_sea}"/>
 <Option type="QString" name="line_style" value="solid"/>
-<Option type="QString" name="line_width" value="0.5"/>
+<Option type="QString" name="line_width" value="0.3"/>
 <Option type="QString" name="line_width_unit" value="MM"/>
 </Option>
 <data_defined_properties>
@@ -87,7 +87,7 @@
 <Option type="QString" name="name" value=""/>
 <Option type="Map" name="properties">
 <Option type="Map" name="outlineWidth">
-<Option type="bool" name="active" value="true"/>
+<Option type="bool" name="active" value="false"/>
 <Option type="QString" name="expression" value='coalesce(0.3 + 3.7 * "flow_t" / nullif(maximum("flow_t"), 0), 0.3)'/>
 <Option type="int" name="type" value="3"/>
 </Option>
@@ -97,7 +97,7 @@
 </data_defined_properties>
 </layer>
 </symbol>
-<symbol type="line" name="3" alpha="0.85" clip_to_extent="1" force_rhr="0">
+<symbol type="line" name="3" alpha="0.35" clip_to_extent="1" force_rhr="0">
 <data_defined_properties>
 <Option type="Map">
 <Option type="QString" name="name" value=""/>
@@ -111,7 +111,7 @@
 <Option type="QString" name="joinstyle" value="round"/>
 <Option type="QString" name="line_color" value="${mode_air}"/>
 <Option type="QString" name="line_style" value="solid"/>
-<Option type="QString" name="line_width" value="0.5"/>
+<Option type="QString" name="line_width" value="0.3"/>
 <Option type="QString" name="line_width_unit" value="MM"/>
 </Option>
 <data_defined_properties>
@@ -119,7 +119,7 @@
 <Option type="QString" name="name" value=""/>
 <Option type="Map" name="properties">
 <Option type="Map" name="outlineWidth">
-<Option type="bool" name="active" value="true"/>
+<Option type="bool" name="active" value="false"/>
 <Option type="QString" name="expression" value='coalesce(0.3 + 3.7 * "flow_t" / nullif(maximum("flow_t"), 0), 0.3)'/>
 <Option type="int" name="type" value="3"/>
 </Option>
@@ -129,7 +129,7 @@
 </data_defined_properties>
 </layer>
 </symbol>
-<symbol type="line" name="4" alpha="0.85" clip_to_extent="1" force_rhr="0">
+<symbol type="line" name="4" alpha="0.35" clip_to_extent="1" force_rhr="0">
 <data_defined_properties>
 <Option type="Map">
 <Option type="QString" name="name" value=""/>
@@ -143,7 +143,7 @@
 <Option type="QString" name="joinstyle" value="round"/>
 <Option type="QString" name="line_color" value="${mode_rail}"/>
 <Option type="QString" name="line_style" value="solid"/>
-<Option type="QString" name="line_width" value="0.5"/>
+<Option type="QString" name="line_width" value="0.3"/>
 <Option type="QString" name="line_width_unit" value="MM"/>
 </Option>
 <data_defined_properties>
@@ -151,7 +151,7 @@
 <Option type="QString" name="name" value=""/>
 <Option type="Map" name="properties">
 <Option type="Map" name="outlineWidth">
-<Option type="bool" name="active" value="true"/>
+<Option type="bool" name="active" value="false"/>
 <Option type="QString" name="expression" value='coalesce(0.3 + 3.7 * "flow_t" / nullif(maximum("flow_t"), 0), 0.3)'/>
 <Option type="int" name="type" value="3"/>
 </Option>
@@ -161,7 +161,7 @@
 </data_defined_properties>
 </layer>
 </symbol>
-<symbol type="line" name="5" alpha="0.85" clip_to_extent="1" force_rhr="0">
+<symbol type="line" name="5" alpha="0.35" clip_to_extent="1" force_rhr="0">
 <data_defined_properties>
 <Option type="Map">
 <Option type="QString" name="name" value=""/>
@@ -175,7 +175,7 @@
 <Option type="QString" name="joinstyle" value="round"/>
 <Option type="QString" name="line_color" value="${mode_road}"/>
 <Option type="QString" name="line_style" value="solid"/>
-<Option type="QString" name="line_width" value="0.5"/>
+<Option type="QString" name="line_width" value="0.3"/>
 <Option type="QString" name="line_width_unit" value="MM"/>
 </Option>
 <data_defined_properties>
@@ -183,7 +183,7 @@
 <Option type="QString" name="name" value=""/>
 <Option type="Map" name="properties">
 <Option type="Map" name="outlineWidth">
-<Option type="bool" name="active" value="true"/>
+<Option type="bool" name="active" value="false"/>
 <Option type="QString" name="expression" value='coalesce(0.3 + 3.7 * "flow_t" / nullif(maximum("flow_t"), 0), 0.3)'/>
 <Option type="int" name="type" value="3"/>
 </Option>

@@ -1,0 +1,218 @@
+"""plan.gpkg as QGIS reads it: temporal settings, the embedded project, apportionment, UTC.
+
+These read the GeoPackage with sqlite3 and the XML QGIS itself parses, so they run
+everywhere; tests/test_render_qgis.py renders the project with real QGIS where installed.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyogrio
+import pytest
+
+from rsoi import geo
+from rsoi.gis import LAYERS, PROJECT_NAME, TIME_LAYERS, apportionment_layer, export_run
+from rsoi.pipeline import run_model, write_run
+from rsoi.qgis_project import read_embedded
+from rsoi.rundata import IN_TRANSIT, load_run
+
+ROOT = Path(__file__).resolve().parents[1]
+MODEL = ROOT / "models" / "korea_taiwan.yaml"
+TEMPORAL_START_END = (
+    "2"  # QgsVectorLayerTemporalProperties::ModeFeatureDateTimeStartAndEndFromFields
+)
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("qgis") / "run"
+    write_run(run_model(MODEL), folder)
+    export_run(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def gpkg(run_dir: Path) -> Path:
+    return run_dir / "plan.gpkg"
+
+
+@pytest.fixture(scope="module")
+def project(gpkg: Path) -> ET.Element:
+    return ET.fromstring(read_embedded(gpkg, PROJECT_NAME).split("\n", 1)[1])
+
+
+def _styles(gpkg: Path) -> dict[str, str]:
+    with sqlite3.connect(gpkg) as con:
+        return dict(con.execute("SELECT f_table_name, styleQML FROM layer_styles").fetchall())
+
+
+def test_every_time_layer_uses_start_and_end_fields(gpkg: Path, project: ET.Element) -> None:
+    styles = _styles(gpkg)
+    in_project = {ml.findtext("layername"): ml for ml in project.iter("maplayer")}
+    for layer in TIME_LAYERS:
+        for root in (ET.fromstring(styles[layer]), in_project[layer]):
+            temporal = root.find("temporal")
+            assert temporal is not None, layer
+            assert temporal.get("enabled") == "1", layer
+            assert temporal.get("mode") == TEMPORAL_START_END, layer
+            assert temporal.get("startField") == "period_start", layer
+            assert temporal.get("endField") == "period_end", layer
+            fields = pyogrio.read_info(gpkg, layer=layer)["fields"]
+            assert {"period_start", "period_end"} <= set(fields), layer
+    # a time layer is one whose rows carry a period: none is left out of TIME_LAYERS
+    for layer in LAYERS:
+        if "period" in pyogrio.read_info(gpkg, layer=layer)["fields"]:
+            assert layer in TIME_LAYERS, layer
+
+
+def test_embedded_project_lists_every_layer_in_order(gpkg: Path, project: ET.Element) -> None:
+    tree = [node.get("name") for node in project.find("layer-tree-group").iter("layer-tree-layer")]
+    assert tree == list(LAYERS)
+    assert tree[-1].startswith("basemap_")  # base map at the bottom
+    assert tree.index("routes") > tree.index("flows")  # routes are context under the flows
+    listed = {name for name, _ in pyogrio.list_layers(gpkg)}
+    for ml in project.iter("maplayer"):
+        name = ml.findtext("layername")
+        assert name in listed
+        assert ml.findtext("datasource") == f"./plan.gpkg|layername={name}"
+        assert ml.findtext("provider") == "ogr"
+        assert ml.find("renderer-v2") is not None, name
+    order = [el.get("id") for el in project.find("layerorder")]
+    assert order == [f"rsoi_layer_{n}" for n in LAYERS]
+
+
+def test_project_view_projection_background_and_time(run_dir: Path, project: ET.Element) -> None:
+    crs = project.find("projectCrs/spatialrefsys")
+    assert "+proj=lcc" in crs.findtext("proj4")
+    assert "+lat_1=15" in crs.findtext("proj4") and "+lon_0=128" in crs.findtext("proj4")
+    gui = project.find("properties/Gui")
+    rgb = tuple(int(gui.findtext(f"CanvasColor{c}Part")) for c in ("Red", "Green", "Blue"))
+    assert rgb == (0xD9, 0xE8, 0xF2)  # the sea colour of map.png
+    extent = [
+        float(project.findtext(f"mapcanvas/extent/{k}")) for k in ("xmin", "ymin", "xmax", "ymax")
+    ]
+    width_km = (extent[2] - extent[0]) / 1000
+    # the theater, not the whole 105-160 E base map box (~5,000 km wide at 30 N)
+    assert 500 < width_km < 4500
+    time = project.find("ProjectTimeSettings")
+    summary_days = 2.0  # the shipped model's period length (horizon.period_days)
+    assert float(time.get("timeStep")) == summary_days and time.get("timeStepUnit") == "d"
+    start = pd.Timestamp(time.findtext("TemporalRange/start"))
+    end = pd.Timestamp(time.findtext("TemporalRange/end"))
+    app = pd.read_csv(run_dir / "apportionment.csv")  # every period has apportionment rows
+    first = app.loc[app["period"] == 1, "period_start"].iloc[0]
+    assert start == pd.Timestamp(first + "T00:00:00Z")
+    assert end - start == pd.Timedelta(days=summary_days * app["period"].max())
+    assert time.findtext("TemporalRange/start").endswith("Z")
+
+
+def test_apportionment_has_no_zero_share_or_zero_length_features(gpkg: Path) -> None:
+    app = pyogrio.read_dataframe(gpkg, layer="apportionment")
+    assert len(app)
+    assert app["share"].dtype.kind == "f"
+    assert (app["share"] > 0).all()
+    assert (app["home"] != app["anchor"]).all()
+    lengths = np.array([geo.GEOD.geometry_length(g) for g in app.geometry])
+    assert (lengths > 1000).all()  # metres
+    assert app.geometry.is_valid.all()
+    assert not app.duplicated(["force", "theater", "period"]).any()
+
+
+def test_apportionment_layer_matches_the_table(run_dir: Path, gpkg: Path) -> None:
+    """Every positive share whose force is not at home in the theater is one feature."""
+    table = pd.read_csv(run_dir / "apportionment.csv")
+    app = pyogrio.read_dataframe(gpkg, layer="apportionment")
+    drawn = table[(table["share"] > 1e-6) & table["theater"].isin(set(app["theater"]))]
+    at_home = {(r.force, r.theater) for r in app.itertuples()}  # pairs drawn at all
+    # pairs never drawn must be force-at-anchor pairs; the rest match row for row
+    counted = drawn[
+        [(f, t) in at_home for f, t in zip(drawn["force"], drawn["theater"], strict=True)]
+    ]
+    assert len(counted) == len(app)
+    assert np.isclose(counted["share"].sum(), app["share"].sum())
+
+
+def test_apportionment_layer_tolerates_in_transit_and_extra_columns(run_dir: Path) -> None:
+    run = load_run(run_dir)
+    table = run.tables["apportionment"]
+    extra = table.iloc[:3].copy()
+    extra["theater"] = IN_TRANSIT
+    extra["share"] = 0.5
+    table = pd.concat([table, extra], ignore_index=True)
+    table["transit_periods_left"] = 1.0  # a column the layer does not know
+    run.tables["apportionment"] = table
+    layer = apportionment_layer(run)
+    assert IN_TRANSIT not in set(layer["theater"])
+    assert "transit_periods_left" in layer.columns
+    assert len(layer)
+
+
+def test_datetimes_are_utc_with_z(gpkg: Path) -> None:
+    with sqlite3.connect(gpkg) as con:
+        values = []
+        for layer in TIME_LAYERS:
+            values += [
+                v
+                for row in con.execute(f'SELECT period_start, period_end FROM "{layer}"')
+                for v in row
+            ]
+        values += [r[0] for r in con.execute("SELECT update_time FROM layer_styles")]
+        values += [r[0] for r in con.execute("SELECT last_change FROM gpkg_contents")]
+        kinds = dict(
+            con.execute(
+                "SELECT name, type FROM pragma_table_info('flows') WHERE name LIKE 'period_%'"
+            ).fetchall()
+        )
+    assert kinds == {"period_start": "DATETIME", "period_end": "DATETIME"}
+    assert values
+    bad = [v for v in values if not (isinstance(v, str) and v.endswith("Z") and "T" in v)]
+    assert not bad, bad[:5]
+
+
+def test_every_place_with_flows_or_allocations_is_labelled(run_dir: Path, gpkg: Path) -> None:
+    flows = pd.read_csv(run_dir / "flows.csv")
+    alloc = pd.read_csv(run_dir / "allocations.csv")
+    busy = set(flows["origin"]) | set(flows["destination"]) | set(alloc["place"])
+    busy |= set(pyogrio.read_dataframe(gpkg, layer="apportionment")["home"])
+    places = pyogrio.read_dataframe(gpkg, layer="places").set_index("id")
+    assert places.loc[sorted(busy), "labelled"].all()
+    label = ET.fromstring(_styles(gpkg)["places"]).find(".//labeling//Option[@name='Show']")
+    assert label.find("Option[@name='expression']").get("value") == '"labelled"'
+
+
+def test_allocations_are_one_point_per_place_and_period(run_dir: Path, gpkg: Path) -> None:
+    alloc = pd.read_csv(run_dir / "allocations.csv")
+    alloc = alloc[alloc["units_allocated"] > 0]
+    layer = pyogrio.read_dataframe(gpkg, layer="allocations")
+    assert not layer.duplicated(["place", "period"]).any()
+    expected = alloc.groupby(["place", "period"])["units_allocated"].sum()
+    got = layer.set_index(["place", "period"])["units_allocated"]
+    pd.testing.assert_series_equal(got.sort_index(), expected.sort_index(), check_names=False)
+    counts = alloc.groupby(["place", "period"]).size()
+    lines = layer.set_index(["place", "period"])["breakdown"].str.count("; ") + 1
+    pd.testing.assert_series_equal(lines.sort_index(), counts.sort_index(), check_names=False)
+
+
+def test_routes_are_thin_context_without_width_by_flow(gpkg: Path) -> None:
+    routes = ET.fromstring(_styles(gpkg)["routes"])
+    for prop in routes.iter("Option"):
+        if prop.get("name") == "outlineWidth":
+            assert prop.find("Option[@name='active']").get("value") == "false"
+    widths = [float(o.get("value")) for o in routes.iter("Option") if o.get("name") == "line_width"]
+    assert max(widths) <= 0.4
+
+
+def test_every_main_layer_has_an_sld_style(gpkg: Path) -> None:
+    with sqlite3.connect(gpkg) as con:
+        rows = con.execute("SELECT f_table_name, styleSLD FROM layer_styles").fetchall()
+    assert {name for name, _ in rows} == set(LAYERS)
+    for name, text in rows:
+        root = ET.fromstring(text)
+        assert root.tag.endswith("StyledLayerDescriptor"), name
+        rules = root.findall(".//{http://www.opengis.net/se}Rule")
+        assert rules, name
