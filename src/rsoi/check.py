@@ -1854,6 +1854,10 @@ def check_run(
 def _check_loaded(
     folder: Path, summary: dict, model: LoadedModel, report: CheckReport
 ) -> CheckReport:
+    if isinstance(summary.get("variant"), dict):  # an analysis variant: the same edits
+        from rsoi.analysis.warm import Variant, apply_variant
+
+        model = apply_variant(model, Variant.from_json(summary["variant"]))
     recorded = summary.get("input_hash")
     if not recorded:
         report.violations.append(

@@ -2,7 +2,9 @@
 
 Exit codes: 0 solved (shortfalls are results), 1 internal error (including a plan that fails
 the independent check), 2 invalid input, 3 infeasible hard constraints, 4 solver stopped
-without a usable solution, 130/143 interrupted by SIGINT/SIGTERM (no run folder written).
+without a usable solution, 5 an analysis (sweep, resilience, frontier, policies) wrote its
+folder but at least one member failed (its row says why), 130/143 interrupted by
+SIGINT/SIGTERM (no run folder written).
 """
 
 from __future__ import annotations
@@ -164,13 +166,32 @@ def _parser() -> argparse.ArgumentParser:
         "--workers", type=_positive_int, help="local cluster workers (default: cores, max 4)"
     )
     dask_args.add_argument(
-        "--out", help="output folder (default: runs/<model>-<analysis>-<UTC time>/)"
+        "--out", help="output folder (default: runs/<model>-<analysis>-<UTC time>-<pid>/)"
+    )
+    dask_args.add_argument(
+        "--scheduler-timeout",
+        type=float,
+        default=None,
+        help="seconds to wait for --scheduler before exit 2 (default: 10)",
+    )
+    dask_args.add_argument(
+        "--check",
+        choices=["all", "sample", "none"],
+        default="sample",
+        help="verify the run folders written: all, sample (baseline + top results; "
+        "default) or none",
+    )
+    dask_args.add_argument(
+        "--cold",
+        action="store_true",
+        help="rebuild and re-solve every variant from scratch (the warm path's cross-check)",
     )
     w = sub.add_parser(
         "sweep", help="solve many scenarios in parallel on Dask", parents=[outside, dask_args]
     )
     w.add_argument("model", nargs="?", default=str(DEFAULT_MODEL))
     w.add_argument("--scenarios", default="all", help="comma-separated names, or 'all'")
+    w.add_argument("--baseline", help="scenario every other one is compared against")
     r = sub.add_parser(
         "resilience",
         help="rank friendly logistics nodes by the cost of losing each one (Dask)",
@@ -184,6 +205,29 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument(
         "--from-period", type=_positive_int, default=1, help="first period without the node"
     )
+    fr = sub.add_parser(
+        "frontier",
+        help="trace the Korea-defense / Taiwan-support trade-off (epsilon-constraint)",
+        parents=[outside, dask_args],
+    )
+    fr.add_argument("model", nargs="?", default=str(DEFAULT_MODEL))
+    fr.add_argument("--scenario", help="scenario (default: the model's default_scenario)")
+    fr.add_argument(
+        "--points", type=_positive_int, default=11, help="points, both extremes included (default 11)"
+    )
+    po = sub.add_parser(
+        "policies",
+        help="price each policy setting: one re-solve per setting against the scenario as is",
+        parents=[outside, dask_args],
+    )
+    po.add_argument("model", nargs="?", default=str(DEFAULT_MODEL))
+    po.add_argument("--scenario", help="scenario (default: the model's default_scenario)")
+    cp = sub.add_parser("compare", help="compare two run folders table by table", parents=[outside])
+    cp.add_argument("run_a")
+    cp.add_argument("run_b")
+    cp.add_argument(
+        "--out", help="compare folder (default: runs/compare-<A>-<B>-<UTC time>-<pid>/)"
+    )
     return p
 
 
@@ -196,6 +240,9 @@ COMMANDS = {
     "schema": "cmd_schema",
     "sweep": "cmd_sweep",
     "resilience": "cmd_resilience",
+    "frontier": "cmd_frontier",
+    "policies": "cmd_policies",
+    "compare": "cmd_compare",
 }
 
 
@@ -402,7 +449,7 @@ def _analysis_target(args: argparse.Namespace, model: str, analysis: str) -> Pat
             raise _run_exists(target)
         return target
     name = load_model(model, use_default=False).spec.name
-    return default_run_dir(Path("runs"), name, analysis)
+    return default_run_dir(Path("runs"), name, analysis)  # never an existing folder
 
 
 def _print_frame(frame, columns: list[str], title: str) -> None:
@@ -414,31 +461,141 @@ def _print_frame(frame, columns: list[str], title: str) -> None:
     out.print(t)
 
 
-def cmd_sweep(args: argparse.Namespace) -> int:
-    from rsoi.analyses import sweep
-    from rsoi.loader import load_model, read_yaml
+EXIT_PARTIAL = 5
+"""An analysis folder was written, but at least one member failed (see its status column)."""
 
-    doc = read_yaml(Path(args.model))
-    if args.scenarios == "all":
-        names = list(doc.data.get("scenarios") or {})
-    else:
-        names = [n.strip() for n in args.scenarios.split(",")]
-    for name in names:  # fail fast, with file and line, before any worker starts
-        load_model(args.model, name, use_default=False, document=doc)
-    target = _analysis_target(args, args.model, "sweep")
-    with err.status(f"solving {len(names)} scenarios on Dask…"):
-        table = sweep(args.model, names, target, scheduler=args.scheduler, workers=args.workers)
-    _print_frame(table, ["scenario", "status", "objective"], "scenario sweep")
-    out.print(f"sweep folder: [bold]{escape(str(target))}[/]")
+
+def _analysis_settings(args: argparse.Namespace):
+    from rsoi.analysis.common import Settings
+
+    if args.workers is not None and args.workers < 1:
+        raise InputError(
+            [Problem("--workers", None, None, "--workers", "must be 1 or more", "e.g. 2")]
+        )
+    if args.scheduler_timeout is not None:
+        import rsoi.analysis.cluster as cluster
+
+        if not args.scheduler_timeout > 0:
+            raise InputError(
+                [
+                    Problem(
+                        "--scheduler-timeout",
+                        None,
+                        None,
+                        "--scheduler-timeout",
+                        "must be a positive number of seconds",
+                        "e.g. 10",
+                    )
+                ]
+            )
+        cluster.SCHEDULER_TIMEOUT_S = args.scheduler_timeout
+    return Settings(
+        cold=args.cold, check=args.check, scheduler=args.scheduler, workers=args.workers
+    )
+
+
+def _analysis_exit(results, kind: str) -> int:
+    """0 all members solved and checked; 1 a written folder failed the check; 5 a member failed."""
+    from rsoi.analysis.common import check_failures, failures
+
+    bad_check = check_failures(results)
+    for r in bad_check:
+        err.print(
+            f"[bold red]CHECK FAILED[/] for {escape(r.name)}: {escape(r.checked)}", markup=True
+        )
+    failed = failures(results)
+    for r in failed:
+        err.print(f"[bold yellow]{kind} {escape(r.name)}: {escape(r.status)}[/] {escape(r.error)}")
+    if bad_check:
+        return EXIT_INTERNAL
+    if failed:
+        err.print(
+            f"{len(failed)} of {len(results)} {kind}s failed (exit {EXIT_PARTIAL}); "
+            "the others are in the folder"
+        )
+        return EXIT_PARTIAL
     return EXIT_OK
 
 
+def _scenario_names(args: argparse.Namespace, doc) -> list[str | None]:
+    declared = list(doc.data.get("scenarios") or {})
+    if args.scenarios == "all":
+        return declared or [None]  # a model without scenarios: its base model is the member
+    names: list[str | None] = []
+    for raw in args.scenarios.split(","):
+        name = raw.strip()
+        if not name:
+            continue
+        if name in names:
+            err.print(f"[yellow]warning:[/] scenario {escape(name)} listed twice; solved once")
+            continue
+        names.append(name)
+    if not names:
+        raise InputError(
+            [Problem("--scenarios", None, None, "--scenarios", "no scenario named", "give names")]
+        )
+    return names
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from rsoi.analysis.sweep import BASE_NAME, sweep
+    from rsoi.loader import load_model, read_yaml
+
+    settings = _analysis_settings(args)
+    doc = read_yaml(Path(args.model))
+    names = _scenario_names(args, doc)
+    if args.baseline is not None and args.baseline not in names:
+        names.append(args.baseline)
+    for name in names:  # fail fast, with file and line, before any worker starts
+        if name is not None:
+            load_model(args.model, name, use_default=False, document=doc)
+    target = _analysis_target(args, args.model, "sweep")
+    with err.status(f"solving {len(names)} scenarios on Dask…"):
+        table = sweep(args.model, names, target, settings=settings, baseline=args.baseline)
+    columns = ["scenario", "status", "objective", "check"]
+    if args.baseline is not None:
+        columns.insert(3, "change:objective")
+    _print_frame(table, columns, "scenario sweep")
+    out.print(f"sweep folder: [bold]{escape(str(target))}[/]")
+    from rsoi.analysis.warm import VariantResult
+
+    results = [
+        VariantResult(
+            row.scenario if row.scenario != BASE_NAME else BASE_NAME,
+            row.status,
+            error=str(row.error),
+            checked=str(row.check) if row.check != "not checked" else "",
+        )
+        for row in table.itertuples(index=False)
+    ]
+    return _analysis_exit(results, "scenario")
+
+
+def _from_period_ok(model, from_period: int) -> None:
+    periods = model.spec.horizon.periods
+    if not 1 <= from_period <= periods:
+        raise InputError(
+            [
+                Problem(
+                    "--from-period",
+                    None,
+                    None,
+                    "--from-period",
+                    f"period {from_period} is outside the horizon 1..{periods}",
+                    f"give a period from 1 to {periods}",
+                )
+            ]
+        )
+
+
 def cmd_resilience(args: argparse.Namespace) -> int:
-    from rsoi.analyses import resilience
+    from rsoi.analysis.resilience import friendly_nodes, resilience
     from rsoi.loader import load_model
 
+    settings = _analysis_settings(args)
     model = load_model(args.model, args.scenario)
-    nodes = [n.strip() for n in args.nodes.split(",")] if args.nodes else None
+    _from_period_ok(model, args.from_period)
+    nodes = [n.strip() for n in args.nodes.split(",") if n.strip()] if args.nodes else None
     known = {p.id for p in model.spec.places}
     unknown = [n for n in nodes or [] if n not in known]
     if unknown:
@@ -454,33 +611,121 @@ def cmd_resilience(args: argparse.Namespace) -> int:
                 )
             ]
         )
-    horizon = model.spec.horizon.periods
-    if args.from_period > horizon:  # an attack after the horizon would change nothing
-        raise InputError(
-            [
-                Problem(
-                    "--from-period",
-                    None,
-                    None,
-                    "--from-period",
-                    f"period {args.from_period} is outside the horizon (1..{horizon})",
-                    f"give a period from 1 to {horizon}",
-                )
-            ]
-        )
+    if not nodes:
+        from rsoi.prepare import prepare
+
+        nodes = friendly_nodes(prepare(model).spec)  # country and capacities from geodata
+    nodes = list(dict.fromkeys(nodes))
     target = _analysis_target(args, args.model, "resilience")
-    with err.status("solving node-loss variants on Dask…"):
-        table = resilience(
+    with err.status(f"solving {len(nodes) + 1} node-loss variants on Dask…"):
+        table, base = resilience(
             args.model,
             model.scenario,
             target,
             nodes=nodes,
             from_period=args.from_period,
-            scheduler=args.scheduler,
-            workers=args.workers,
+            settings=settings,
         )
-    _print_frame(table, ["node", "objective_increase", "objective"], "loss of one node")
+    out.print(
+        f"baseline ({escape(str(model.scenario or 'base'))}): {base.status}, objective "
+        f"{base.objective:,.2f}, check {escape(base.checked or 'not run')}"
+    )
+    _print_frame(
+        table.head(10), ["node", "status", "objective_increase", "check"], "loss of one node"
+    )
     out.print(f"resilience folder: [bold]{escape(str(target))}[/]")
+    from rsoi.analysis.warm import VariantResult
+
+    members = [base] + [
+        VariantResult(row.node, row.status, error=str(row.error), checked=_checked(row.check))
+        for row in table.itertuples(index=False)
+    ]
+    return _analysis_exit(members, "variant")
+
+
+def _checked(value) -> str:
+    return "" if value == "not checked" else str(value)
+
+
+def cmd_frontier(args: argparse.Namespace) -> int:
+    from rsoi.analysis.frontier import frontier
+    from rsoi.loader import load_model
+
+    settings = _analysis_settings(args)
+    model = load_model(args.model, args.scenario)
+    if args.points < 2:
+        raise InputError(
+            [
+                Problem(
+                    "--points",
+                    None,
+                    None,
+                    "--points",
+                    "needs at least 2 (both extremes)",
+                    "e.g. 11",
+                )
+            ]
+        )
+    target = _analysis_target(args, args.model, "frontier")
+    with err.status(f"tracing a {args.points}-point frontier…"):
+        result = frontier(args.model, model.scenario, target, args.points, settings)
+    table = result.table
+    out.print(
+        f"[bold]frontier[/] {escape(result.korea_label)} vs {escape(result.taiwan_label)} · "
+        f"scenario {escape(str(model.scenario or 'base'))} · {len(table)} rows"
+    )
+    _print_frame(
+        table,
+        ["point", "korea_shortfall", "taiwan_shortfall", "objective", "current_weights"],
+        "Korea-defense / Taiwan-support frontier",
+    )
+    out.print(f"frontier folder: [bold]{escape(str(target))}[/]")
+    return _analysis_exit(result.results, "point")
+
+
+def cmd_policies(args: argparse.Namespace) -> int:
+    from rsoi.analysis.policies import policies
+    from rsoi.loader import load_model
+
+    settings = _analysis_settings(args)
+    model = load_model(args.model, args.scenario)
+    target = _analysis_target(args, args.model, "policies")
+    with err.status("re-solving once per policy setting…"):
+        result = policies(args.model, model.scenario, target, settings)
+    out.print(
+        f"[bold]policies[/] · scenario {escape(str(model.scenario or 'base'))} · baseline "
+        f"objective {result.baseline.objective:,.2f} ({escape(result.baseline.status)})"
+    )
+    _print_frame(
+        result.table,
+        ["rank", "policy", "setting", "shipped", "status", "objective_change"],
+        "price of each policy setting (costliest first)",
+    )
+    for line in result.poll_lines:
+        out.print(escape(line))
+    out.print(f"policies folder: [bold]{escape(str(target))}[/]")
+    return _analysis_exit([result.baseline, *result.results], "setting")
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from rsoi.analysis.compare import compare_runs, write_compare
+    from rsoi.results import default_run_dir
+
+    result = compare_runs(Path(args.run_a), Path(args.run_b))
+    if args.out:
+        target = Path(args.out)
+        if target.exists():
+            raise _run_exists(target)
+    else:
+        name = f"{Path(args.run_a).name}-vs-{Path(args.run_b).name}"
+        target = default_run_dir(Path("runs"), "compare", name)
+    write_compare(result, target)
+    parts = result.tables["objective"]
+    _print_frame(parts, ["part", "a", "b", "change"], "objective parts (b - a)")
+    for name, table in result.tables.items():
+        if name != "objective":
+            out.print(f"{name}: {len(table)} rows differ", markup=False)
+    out.print(f"compare folder: [bold]{escape(str(target))}[/]")
     return EXIT_OK
 
 

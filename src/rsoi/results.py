@@ -377,8 +377,9 @@ class RunExists(FileExistsError):
 
 
 def default_run_dir(root: Path, model: str, scenario: str | None) -> Path:
+    """runs/<model>-<scenario>-<UTC time>-<pid>: the process id keeps parallel runs apart."""
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    base = root / f"{model}-{scenario or 'base'}-{stamp}"
+    base = root / f"{model}-{scenario or 'base'}-{stamp}-{os.getpid()}"
     candidate, n = base, 1
     while candidate.exists():  # same second: a new folder, never an overwrite
         n += 1

@@ -479,9 +479,29 @@ class AirShare(Strict):
     """Citation."""
 
 
+class SupportPoll(Strict):
+    year: int
+    """Year of the poll."""
+    shares: dict[SupportLevel, Fraction]
+    """Share of respondents backing each rheostat level."""
+    no_stated_view: Fraction
+    """Share with no stated view."""
+    source: Source
+    """Citation."""
+
+    @model_validator(mode="after")
+    def _sums_to_one(self) -> SupportPoll:
+        total = sum(self.shares.values()) + self.no_stated_view
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"shares plus no_stated_view sum to {total:g}, not 1; fix the shares")
+        return self
+
+
 class RokSupport(Strict):
     level: SupportLevel
     """ROK support rheostat level in force."""
+    poll: SupportPoll | None = None
+    """Public support for each level (for the poll-weighted expectation of `rsoi policies`)."""
     source: Source
     """Citation."""
 

@@ -1,0 +1,133 @@
+"""Benchmark the analyses: today's cold path (``--cold``) and the warm path side by side.
+
+    python scripts/bench_analysis.py [--model models/korea_taiwan.yaml] [--points 21]
+                                     [--frontier-scenario invasion_korea_simultaneous]
+                                     [--check none] [--json out.json]
+
+Every command runs as a fresh ``python -m rsoi`` subprocess (imports and the Dask cluster
+included, like a user's run), from the repository root, writing into a temporary folder:
+
+1. ``resilience`` on the model's default scenario, cold then warm: wall time, and the solve
+   phase (from the folder's summary.json). Goal: warm wall <= 0.2 x cold wall.
+2. one ``solve`` of the frontier scenario, and a ``frontier --points N`` of it, warm and cold.
+   Goal: the warm N-point frontier <= 3 x the wall time of one solve.
+3. re-solves per second per core, warm and cold: resilience members / solve-phase seconds /
+   workers (warm: one thread keeps the live model; cold: the local cluster's processes).
+
+Both paths write and check the same folders (``--check``, default ``none``: the comparison
+is of the solves; pass ``sample`` to include the checker). Results are compared too: the
+cold and warm resilience tables must agree to 1e-6 relative. Figures are printed, never
+asserted in unit tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(args: list[str], cwd: Path) -> float:
+    """Wall seconds of `python -m rsoi ARGS` (raises if it fails)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    t = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-m", "rsoi", *args], cwd=cwd, env=env, capture_output=True, text=True
+    )
+    wall = time.perf_counter() - t
+    if proc.returncode != 0:
+        raise SystemExit(f"rsoi {' '.join(args)} exited {proc.returncode}:\n{proc.stderr}")
+    return wall
+
+
+def summary(folder: Path) -> dict:
+    return json.loads((folder / "summary.json").read_text())
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--model", default=str(ROOT / "models" / "korea_taiwan.yaml"))
+    p.add_argument("--points", type=int, default=21)
+    p.add_argument("--frontier-scenario", default="invasion_korea_simultaneous")
+    p.add_argument("--check", default="none", choices=["none", "sample", "all"])
+    p.add_argument("--json", help="also write the figures here")
+    a = p.parse_args()
+    model = str(Path(a.model).resolve())
+    figures: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp)
+        check = ["--check", a.check]
+        for path in ("cold", "warm"):
+            flag = ["--cold"] if path == "cold" else []
+            folder = out / f"res-{path}"
+            wall = run(["resilience", model, "--out", str(folder), *check, *flag], ROOT)
+            s = summary(folder)
+            members = s["members"]
+            workers = 1 if path == "warm" else min(os.cpu_count() or 1, 4)
+            figures[f"resilience_{path}_wall_s"] = wall
+            figures[f"resilience_{path}_solve_phase_s"] = s["timings_seconds"]["solve_all"]
+            figures[f"resolves_per_s_per_core_{path}"] = (
+                members / s["timings_seconds"]["solve_all"] / workers
+            )
+            figures["resilience_members"] = members
+            print(f"resilience {path}: {wall:.1f} s wall, {members} solves", flush=True)
+        cold = pd.read_csv(out / "res-cold" / "resilience.csv").set_index("node")
+        warm = pd.read_csv(out / "res-warm" / "resilience.csv").set_index("node")
+        gap = ((warm["objective"] - cold["objective"]).abs() / cold["objective"].abs()).max()
+        figures["resilience_max_relative_gap_warm_vs_cold"] = float(gap)
+        scenario = ["--scenario", a.frontier_scenario]
+        figures["solve_wall_s"] = run(
+            ["solve", model, *scenario, "--out", str(out / "solve"), "--quiet"], ROOT
+        )
+        print(f"solve: {figures['solve_wall_s']:.1f} s wall", flush=True)
+        for path in ("warm", "cold"):
+            flag = ["--cold"] if path == "cold" else []
+            folder = out / f"frontier-{path}"
+            wall = run(
+                ["frontier", model, *scenario, "--points", str(a.points), "--out", str(folder),
+                 *check, *flag],
+                ROOT,
+            )  # fmt: skip
+            figures[f"frontier_{path}_wall_s"] = wall
+            print(f"frontier {path}: {wall:.1f} s wall", flush=True)
+    ratio = figures["resilience_warm_wall_s"] / figures["resilience_cold_wall_s"]
+    frontier_ratio = figures["frontier_warm_wall_s"] / figures["solve_wall_s"]
+    figures["resilience_warm_over_cold"] = ratio
+    figures["frontier_warm_over_one_solve"] = frontier_ratio
+    print()
+    print(f"machine: {os.cpu_count()} cores; check level: {a.check}")
+    print(
+        f"resilience ({figures['resilience_members']:.0f} solves): cold "
+        f"{figures['resilience_cold_wall_s']:.1f} s, warm {figures['resilience_warm_wall_s']:.1f} s"
+        f" -> warm/cold {ratio:.2f} (goal <= 0.20) {'OK' if ratio <= 0.2 else 'MISSED'}"
+    )
+    print(
+        f"  solve phase: cold {figures['resilience_cold_solve_phase_s']:.1f} s, warm "
+        f"{figures['resilience_warm_solve_phase_s']:.1f} s; max relative gap warm vs cold "
+        f"{figures['resilience_max_relative_gap_warm_vs_cold']:.1e}"
+    )
+    print(
+        f"re-solves per second per core: warm {figures['resolves_per_s_per_core_warm']:.2f}, "
+        f"cold {figures['resolves_per_s_per_core_cold']:.2f}"
+    )
+    print(
+        f"{a.points}-point frontier: warm {figures['frontier_warm_wall_s']:.1f} s, cold "
+        f"{figures['frontier_cold_wall_s']:.1f} s; one solve {figures['solve_wall_s']:.1f} s -> "
+        f"warm frontier / solve {frontier_ratio:.2f} (goal <= 3) "
+        f"{'OK' if frontier_ratio <= 3 else 'MISSED'}"
+    )
+    if a.json:
+        Path(a.json).write_text(json.dumps(figures, indent=2, sort_keys=True) + "\n")
+
+
+if __name__ == "__main__":
+    main()
