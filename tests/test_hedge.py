@@ -154,3 +154,59 @@ def test_progressive_hedging_agrees_with_extensive_form(tmp_path: Path) -> None:
     tolerance = 1e-4 * max(1.0, abs(ef.hedged_objective))  # PH convthresh 1e-6 per variable
     assert abs(ph.hedged_objective - ef.hedged_objective) <= tolerance
     assert ph.ph_info["convergence"] <= ph.ph_info["convthresh"]
+
+
+def test_reference_plan_cut_back_where_it_cannot_pass(tmp_path: Path) -> None:
+    """As the first test, but route a->b carries only 50 t a day in 'north'.
+
+    - Alone: 0 in both (south ships 100 t a->b, north 100 t a->c, in period 1).
+    - Hedged: u <= 50 (the shared first stage must fit north too); the expected objective
+      (100 - s) + 50 s is still least at s = 0: 100, so EVPI = 100.
+    - The 'south' plan (u = 100) cannot be carried out in 'north': strict VSS is infinite.
+      Cut back: the most of it north allows is u = 50; with that, 50 t wait at a and reach c
+      one period late (50) and 50 t are short at c (50 * 100 = 5,000): 5,050. Expected
+      0.5 * 0 + 0.5 * 5,050 = 2,525; VSS cut back = 2,525 - 100 = 2,425.
+    """
+    data = two_ports()
+    data["scenarios"]["north"]["overrides"]["routes"] = {"ab": {"capacity_t_per_day": 50}}
+    path = write_model(data, tmp_path)
+    result = hedge(path, "coin")
+    assert result.hedged_objective == pytest.approx(100.0, abs=1e-6)
+    assert result.evpi == pytest.approx(100.0, abs=1e-6)
+    assert result.cut_back == ["north"]
+    assert result.vss == float("inf")
+    assert result.ref_plan_objective == pytest.approx([0.0, 5050.0], abs=1e-4)
+    assert result.vss_cut_back == pytest.approx(2425.0, abs=1e-4)
+
+
+def test_shipped_scenario_sets() -> None:
+    """The shipped model's sets (a property the issue asks for): the ladder crossed with North
+    Korea's timing, and the rheostat levels weighted by the 2022 poll with the no-view share
+    spread in proportion: none 0.18, rear_area 0.42, joint_operations 0.225, each / 0.825."""
+    from rsoi.loader import load_model
+    from tests.helpers import SHIPPED
+
+    spec = load_model(SHIPPED, use_default=False).spec
+    ladder = spec.scenario_sets["ladder_korea_timing"]
+    timings = {korea_timing(m.scenario) for m in ladder.members}
+    assert {"none", "simultaneous", "sequential"} <= timings
+    poll = {m.scenario: m.probability for m in spec.scenario_sets["rheostat_poll"].members}
+    levels = {name: rok_level(name) for name in poll}
+    expected = {"none": 0.18 / 0.825, "rear_area": 0.42 / 0.825, "joint_operations": 0.225 / 0.825}
+    assert {levels[n]: p for n, p in poll.items()} == pytest.approx(expected, abs=1e-6)
+    for group in spec.scenario_sets.values():
+        assert group.description and group.source
+
+
+def korea_timing(scenario: str) -> str:
+    from rsoi.loader import load_model
+    from tests.helpers import SHIPPED
+
+    return load_model(SHIPPED, scenario).spec.events.korea_conflict.timing.value
+
+
+def rok_level(scenario: str) -> str:
+    from rsoi.loader import load_model
+    from tests.helpers import SHIPPED
+
+    return load_model(SHIPPED, scenario).spec.policies.rok_support.level.value

@@ -121,7 +121,7 @@ def test_interdict_cli_writes_csv_and_map_layer(tmp_path: Path) -> None:
         "interdict", path, "--k", "2", "--candidates", "ports", "--harden", "1", "--out", out
     )
     assert code == 0, stderr
-    assert "p2;p3" in stdout
+    assert "k=2  worst: p2 + p3  +10,000.00" in stdout and "greedy misses the worst set" in stdout
     table = pd.read_csv(out / "interdict.csv")
     assert list(table["k"]) == [1, 2]
     assert table.loc[1, "worst_set"] == "p2;p3"

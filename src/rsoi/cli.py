@@ -582,6 +582,8 @@ def cmd_hedge(args: argparse.Namespace) -> int:
         raise _run_exists(Path(args.out))
     with err.status("solving the scenario set…"):
         result = hedge(args.model, args.scenario_set, method=args.method)
+    if result.ph_info.get("rank", 0) != 0:  # under MPI only rank 0 writes and prints
+        return EXIT_OK
     target = _analysis_target(args, args.model, f"hedge-{result.set_name}")
     write_hedge(result, target)
     vss = "infinite" if result.vss == float("inf") else f"{result.vss:,.2f}"
@@ -625,11 +627,29 @@ def cmd_interdict(args: argparse.Namespace) -> int:
         )
     target = _analysis_target(args, args.model, "interdict")
     write_interdict(result, target)
-    _print_frame(
-        result.table,
-        ["k", "method", "worst_set", "objective_increase", "greedy_set", "greedy_increase"],
-        f"worst {args.k} losses from period {args.from_period} ({result.scenario})",
+    out.print(
+        f"[bold]rsoi interdict[/] {escape(result.scenario or 'base model')} · {len(result.candidates)} "
+        f"candidate nodes · lost from period {args.from_period} · method {args.method} · "
+        f"undamaged objective {result.base_objective:,.2f}"
     )
+    for row in result.table.itertuples(index=False):
+        same = (
+            "same set"
+            if row.greedy_set == row.worst_set
+            else ("greedy is as bad" if row.greedy_is_worst else "greedy misses the worst set")
+        )
+        out.print(
+            f"k={row.k}  worst: {escape(row.worst_set.replace(';', ' + '))}  "
+            f"+{row.objective_increase:,.2f}   greedy: "
+            f"{escape(row.greedy_set.replace(';', ' + '))}  +{row.greedy_increase:,.2f}  ({same})"
+        )
+    if result.hardening is not None:
+        h = result.hardening.iloc[0]
+        out.print(
+            f"harden {h['m']}: {escape(str(h['hardened']).replace(';', ' + '))} -> worst "
+            f"{args.k} then {escape(str(h['worst_set_after']).replace(';', ' + '))} "
+            f"+{h['objective_increase']:,.2f}"
+        )
     out.print(f"interdict folder: [bold]{escape(str(target))}[/]")
     return EXIT_OK
 

@@ -42,9 +42,11 @@ with $z_s(\hat x)$ the optimum of $s$ with its first-stage columns fixed to $\ha
 of $s$ that the reference plan lacks is fixed to 0). If $\hat x$ cannot be carried out in
 some member (e.g. it ships more through a port than that scenario's attacks leave), the
 strict VSS is infinite; rsoi then also reports the VSS with the plan *cut back* in those
-members ($0 \le x_{s,n} \le \hat x_n$: shipments that cannot pass are cancelled, nothing
-is added), a lower bound on the strict VSS, and names the members
-(``reference_plan_cut_back_in``).
+members, a finite lower bound on the strict VSS, and names them
+(``reference_plan_cut_back_in``). Cut back means: carry out as much of the plan as the member
+allows (maximise $\sum_n x_{s,n}$ subject to $0 \le x_{s,n} \le \hat x_n$: nothing is
+added, what cannot pass is cancelled), then, keeping that amount, minimise the member's
+objective.
 
 **Decomposition** (``--method ph``): progressive hedging in mpi-sppy over the Pyomo export of
 each member's LP (``rsoi.pyomo_model.to_pyomo_environ``); the nonanticipative variables are
@@ -356,14 +358,42 @@ def evaluate_plan(
         fixed = np.clip(fixed, lo[cols], up[cols])
         h.changeColsBounds(len(cols), cols, fixed, fixed)
         result = _run(h, f"scenario {m.name} with the plan fixed")
-        if result is None and cut_back is not None:  # cancel what cannot pass, add nothing
-            h.changeColsBounds(len(cols), cols, np.minimum(lo[cols], fixed), fixed)
-            result = _run(h, f"scenario {m.name} with the plan cut back")
+        if result is None and cut_back is not None:
+            result = _cut_back(h, m, cols, np.minimum(lo[cols], fixed), fixed)
             cut_back.append(m.name)
         values.append(np.inf if result is None else result[0])
         xs.append(np.full_like(x_alone, np.nan) if result is None else result[1])
         h.changeColsBounds(len(cols), cols, _inf(lo[cols]), _inf(up[cols]))
     return values, xs
+
+
+def _cut_back(
+    h: highspy.Highs, m: Member, cols: np.ndarray, lower: np.ndarray, planned: np.ndarray
+) -> tuple[float, np.ndarray] | None:
+    """Carry out as much of the plan as this member allows, then plan the rest optimally.
+
+    Stage 1 maximises the sum of the first-stage columns within [lower, planned]; stage 2
+    keeps that sum (a row) and minimises the member's objective. Costs and rows are restored.
+    """
+    n = m.lp.n_cols
+    every = np.arange(n, dtype=np.int32)
+    cost = m.lp.cost()
+    h.changeColsBounds(len(cols), cols, lower, planned)
+    stage1 = np.zeros(n)
+    stage1[cols] = -1.0
+    h.changeColsCost(n, every, stage1)
+    first = _run(h, f"scenario {m.name}: how much of the plan can be carried out")
+    if first is None:
+        h.changeColsCost(n, every, cost)
+        return None
+    carried = -first[0]
+    h.addRow(
+        carried - 1e-9 * max(1.0, carried), highspy.kHighsInf, len(cols), cols, np.ones(len(cols))
+    )
+    h.changeColsCost(n, every, cost)
+    result = _run(h, f"scenario {m.name} with the plan cut back")
+    h.deleteRows(1, np.array([h.getNumRow() - 1], dtype=np.int32))
+    return result
 
 
 def _inf(a: np.ndarray) -> np.ndarray:

@@ -8,7 +8,8 @@ member lacks) is fixed to 0 in every member, so both routes solve the same probl
 
 Serial by default. Across processes, install ``mpi4py`` and start the same command under
 MPI, e.g. ``mpiexec -n 3 python -m mpi4py -m rsoi hedge --method ph``: mpi-sppy then spreads
-the scenarios over the ranks (every rank runs the command; rank 0 writes the folder).
+the scenarios over the ranks (every rank runs the command; only rank 0 writes the folder).
+Only the serial path is tested here (mpi4py is not installed in the test environment).
 """
 
 from __future__ import annotations
@@ -102,6 +103,7 @@ def progressive_hedging(
         "rho": settings["defaultPHrho"],
         "trivial_bound": float(trivial_bound) if trivial_bound is not None else None,
         "solver": settings["solver_name"],
+        "rank": int(ph.cylinder_rank) if hasattr(ph, "cylinder_rank") else 0,
     }
     if not np.isfinite(info["convergence"]):
         raise SolverError("progressive hedging did not converge")
