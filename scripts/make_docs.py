@@ -139,6 +139,7 @@ def render_model_md() -> str:
             "",
         ]
     out += ["", "## Constraint families", "", *sections]
+    out += analysis_sections()
     out += ["## Sources", ""]
     out += [f"- `{name}`: {ref}." for name, ref in PAPERS.items()]
     out += [
@@ -148,6 +149,23 @@ def render_model_md() -> str:
         "",
     ]
     return "\n".join(out)
+
+
+ANALYSES = ("rsoi.analysis.hedge", "rsoi.analysis.interdict")
+"""Modules whose docstrings state formulations built on the LP (stochastic, attacker-defender)."""
+
+
+def analysis_sections() -> list[str]:
+    """One section per module in ANALYSES: its docstring's first line, then the rest."""
+    import importlib
+
+    out = ["## Formulations built on the LP", ""]
+    for name in ANALYSES:
+        doc = inspect.getdoc(importlib.import_module(name)) or ""
+        title, _, body = doc.partition("\n")
+        out += [f"### {rst_to_md(title).rstrip('.')}", "", f"Module `{name}`.", ""]
+        out += [rst_to_md(body), ""]
+    return out
 
 
 # --- JSON Schema to Markdown ---------------------------------------------------------------

@@ -213,7 +213,10 @@ def _parser() -> argparse.ArgumentParser:
     fr.add_argument("model", nargs="?", default=str(DEFAULT_MODEL))
     fr.add_argument("--scenario", help="scenario (default: the model's default_scenario)")
     fr.add_argument(
-        "--points", type=_positive_int, default=11, help="points, both extremes included (default 11)"
+        "--points",
+        type=_positive_int,
+        default=11,
+        help="points, both extremes included (default 11)",
     )
     po = sub.add_parser(
         "policies",
@@ -228,7 +231,48 @@ def _parser() -> argparse.ArgumentParser:
     cp.add_argument(
         "--out", help="compare folder (default: runs/compare-<A>-<B>-<UTC time>-<pid>/)"
     )
+    _add_stochastic_parsers(sub, outside)
     return p
+
+
+def _add_stochastic_parsers(sub, outside: argparse.ArgumentParser) -> None:
+    """`hedge` and `interdict` (rsoi.analysis.hedge / rsoi.analysis.interdict)."""
+    h = sub.add_parser(
+        "hedge",
+        help="two-stage stochastic plan over a scenario set: hedged plan, EVPI and VSS",
+        parents=[outside],
+    )
+    h.add_argument("model", nargs="?", default=str(DEFAULT_MODEL))
+    h.add_argument("--set", dest="scenario_set", help="scenario set (default: the first one)")
+    h.add_argument(
+        "--method",
+        choices=["ef", "ph"],
+        default="ef",
+        help="ef: extensive form in one LP (default); ph: progressive hedging (mpi-sppy)",
+    )
+    h.add_argument("--out", help="output folder (default: runs/<model>-hedge-<set>-<UTC time>/)")
+    i = sub.add_parser(
+        "interdict",
+        help="worst k friendly nodes to lose (attacker-defender), beside the greedy ranking",
+        parents=[outside],
+    )
+    i.add_argument("model", nargs="?", default=str(DEFAULT_MODEL))
+    i.add_argument("--scenario", help="scenario (default: the model's default_scenario)")
+    i.add_argument("--k", type=int, required=True, help="number of nodes lost")
+    i.add_argument(
+        "--candidates",
+        default="ports,airfields,depots",
+        help="kinds of friendly (South Korean) node to consider, comma-separated, or place ids",
+    )
+    i.add_argument("--from-period", type=int, default=1, help="first period without the nodes")
+    i.add_argument(
+        "--method",
+        choices=["milp", "enumerate"],
+        default="milp",
+        help="milp: the dualised attacker-defender MILP (default); enumerate: every k-subset",
+    )
+    i.add_argument("--harden", type=int, default=0, help="defender: best M nodes to harden")
+    i.add_argument("--out", help="output folder (default: runs/<model>-interdict-<UTC time>/)")
 
 
 COMMANDS = {
@@ -243,6 +287,8 @@ COMMANDS = {
     "frontier": "cmd_frontier",
     "policies": "cmd_policies",
     "compare": "cmd_compare",
+    "hedge": "cmd_hedge",
+    "interdict": "cmd_interdict",
 }
 
 
@@ -874,6 +920,85 @@ def entry() -> None:
                 stream.flush()
         os._exit(code)
     raise SystemExit(code)
+
+
+def cmd_hedge(args: argparse.Namespace) -> int:
+    from rsoi.analysis.hedge import differences_in_words, hedge, write_hedge
+
+    if args.out and Path(args.out).exists():
+        raise _run_exists(Path(args.out))
+    with err.status("solving the scenario set…"):
+        result = hedge(args.model, args.scenario_set, method=args.method)
+    if result.ph_info.get("rank", 0) != 0:  # under MPI only rank 0 writes and prints
+        return EXIT_OK
+    target = _analysis_target(args, args.model, f"hedge-{result.set_name}")
+    write_hedge(result, target)
+    vss = "infinite" if result.vss == float("inf") else f"{result.vss:,.2f}"
+    out.print(
+        f"[bold]rsoi hedge[/] {escape(result.set_name)} · {len(result.members)} scenarios · "
+        f"first stage periods 1-{result.K} · method {result.method} · notional data"
+    )
+    t = Table(show_edge=False)
+    t.add_column("measure")
+    t.add_column("value", justify="right")
+    t.add_row("hedged expected objective", f"{result.hedged_objective:,.2f}")
+    t.add_row("expected objective, scenario known", f"{result.expected_alone:,.2f}")
+    t.add_row("EVPI", f"{result.evpi:,.2f}")
+    t.add_row(f"VSS against the {escape(result.reference)} plan", vss)
+    if result.cut_back:
+        t.add_row(
+            f"VSS, plan cut back in {escape(', '.join(result.cut_back))}",
+            f"{result.vss_cut_back:,.2f}",
+        )
+    out.print(t)
+    for sentence in differences_in_words(result):
+        out.print(f"- {escape(sentence)}")
+    out.print(f"hedge folder: [bold]{escape(str(target))}[/]")
+    return EXIT_OK
+
+
+def cmd_interdict(args: argparse.Namespace) -> int:
+    from rsoi.analysis.interdict import interdict, write_interdict
+
+    if args.out and Path(args.out).exists():
+        raise _run_exists(Path(args.out))
+    with err.status("solving the attacker-defender problem…"):
+        result = interdict(
+            args.model,
+            args.scenario,
+            k=args.k,
+            candidates=args.candidates,
+            from_period=args.from_period,
+            method=args.method,
+            harden=args.harden,
+        )
+    target = _analysis_target(args, args.model, "interdict")
+    write_interdict(result, target)
+    out.print(
+        f"[bold]rsoi interdict[/] {escape(result.scenario or 'base model')} · {len(result.candidates)} "
+        f"candidate nodes · lost from period {args.from_period} · method {args.method} · "
+        f"undamaged objective {result.base_objective:,.2f}"
+    )
+    for row in result.table.itertuples(index=False):
+        same = (
+            "same set"
+            if row.greedy_set == row.worst_set
+            else ("greedy is as bad" if row.greedy_is_worst else "greedy misses the worst set")
+        )
+        out.print(
+            f"k={row.k}  worst: {escape(row.worst_set.replace(';', ' + '))}  "
+            f"+{row.objective_increase:,.2f}   greedy: "
+            f"{escape(row.greedy_set.replace(';', ' + '))}  +{row.greedy_increase:,.2f}  ({same})"
+        )
+    if result.hardening is not None:
+        h = result.hardening.iloc[0]
+        out.print(
+            f"harden {h['m']}: {escape(str(h['hardened']).replace(';', ' + '))} -> worst "
+            f"{args.k} then {escape(str(h['worst_set_after']).replace(';', ' + '))} "
+            f"+{h['objective_increase']:,.2f}"
+        )
+    out.print(f"interdict folder: [bold]{escape(str(target))}[/]")
+    return EXIT_OK
 
 
 if __name__ == "__main__":

@@ -1275,6 +1275,7 @@ def check_references(spec: ModelSpec, doc: Document) -> list[Problem]:
     _check_satisfiable(spec, doc, problems)
     _check_calendar(spec, doc, problems)
     _check_scenario_links(spec, doc, problems)
+    _check_scenario_sets(spec, doc, problems)
     return problems
 
 
@@ -1395,5 +1396,29 @@ def _check_scenario_links(spec: ModelSpec, doc: Document, problems: list[Problem
                     ("scenarios", name, "inherits"),
                     "scenario inheritance cycle: " + " -> ".join([*chain, name]),
                     "remove one `inherits` link",
+                )
+            )
+
+
+def _check_scenario_sets(spec: ModelSpec, doc: Document, problems: list[Problem]) -> None:
+    """Every scenario-set member names a scenario; K lies inside the horizon."""
+    for name, group in spec.scenario_sets.items():
+        for i, member in enumerate(group.members):
+            if member.scenario not in spec.scenarios:
+                problems.append(
+                    doc.problem(
+                        ("scenario_sets", name, "members", i, "scenario"),
+                        f"unknown scenario '{member.scenario}'",
+                        did_you_mean(member.scenario, spec.scenarios)
+                        or "name a scenario listed under `scenarios`",
+                    )
+                )
+        if group.here_and_now_periods >= spec.horizon.periods:
+            problems.append(
+                doc.problem(
+                    ("scenario_sets", name, "here_and_now_periods"),
+                    f"here_and_now_periods {group.here_and_now_periods} leaves no second stage "
+                    f"(the horizon has {spec.horizon.periods} periods)",
+                    f"use a value from 1 to {spec.horizon.periods - 1}",
                 )
             )

@@ -603,6 +603,40 @@ class Scenario(Strict):
     """Values overlaid on the base model: nested keys, list entries addressed by id."""
 
 
+class ScenarioSetMember(Strict):
+    scenario: Id
+    """Name of a scenario in `scenarios`."""
+    probability: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
+    """Probability of the scenario (the members' probabilities sum to 1)."""
+
+
+class ScenarioSet(Strict):
+    """Scenarios with probabilities, for the two-stage stochastic plan (`rsoi hedge`)."""
+
+    description: str
+    """What the set represents."""
+    source: Source
+    """Where the probabilities come from (a poll, a judgement, ...)."""
+    here_and_now_periods: Period
+    """K: flows, force shares and provider allocations in periods 1..K are decided once for
+    every member (first stage); later periods are decided per scenario."""
+    members: list[ScenarioSetMember] = Field(min_length=1)
+    """Scenarios and their probabilities."""
+
+    @model_validator(mode="after")
+    def _probabilities_sum_to_one(self) -> ScenarioSet:
+        total = sum(m.probability for m in self.members)
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(
+                f"members: probabilities sum to {total:.6g}, not 1; rescale them to add up to 1"
+            )
+        names = [m.scenario for m in self.members]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"members: scenario '{twice[0]}' is listed twice; merge its entries")
+        return self
+
+
 class ModelSpec(Strict):
     """An rsoi theater model."""
 
@@ -656,3 +690,5 @@ class ModelSpec(Strict):
     """Scenario solved when none is named."""
     scenarios: dict[Id, Scenario] = {}
     """Named scenarios."""
+    scenario_sets: dict[Id, ScenarioSet] = {}
+    """Named sets of scenarios with probabilities (`rsoi hedge`); the first is the default."""

@@ -1,0 +1,580 @@
+r"""The worst k losses: the attacker-defender model on rsoi's LP (``rsoi interdict``).
+
+**Inner problem.** The scenario's LP $\min\{c^\top x : L \le Ax \le U,\ l \le x \le u\}$.
+Losing friendly node $p$ from period $P$ sets its capacity factor to 0 from $P$ on, as
+``resilience`` does: the rows $I_p$ it caps (``place_throughput[p,t]`` and
+``airfield_mog[p,t]`` for $t \ge P$, found by building the LP with and without the loss)
+get the upper bound $U^1_i = 0$ instead of $U^0_i$. With binaries $w_p$ (1 = node lost):
+
+$$ z(w) = \min_x \{ c^\top x : L \le Ax \le U^0 - \textstyle\sum_p w_p \sum_{i \in I_p}
+   (U^0_i - U^1_i) e_i,\ l \le x \le u \} $$
+
+**Outer problem.** $\max_w z(w)$ s.t. $\sum_p w_p = k$, $w \in \{0,1\}$ (the increase over
+the undamaged optimum is $z(w) - z(0)$).
+
+**Dualised single MILP** (Brown, Carlyle, Salmerón and Wood 2006). By LP duality, with
+$\alpha \ge 0$ ($\beta \ge 0$) the duals of the finite lower (upper) row bounds and
+$\rho \ge 0$ ($\mu \ge 0$) those of the finite lower (upper) column bounds,
+
+$$ \max_{w, \alpha, \beta, \rho, \mu, v} \; L^\top \alpha - U^{0\top} \beta + l^\top \rho - u^\top \mu
+   + \sum_p \sum_{i \in I_p} (U^0_i - U^1_i)\, v_i $$
+
+$$ \text{s.t.}\quad A^\top(\alpha - \beta) + \rho - \mu = c, \qquad
+   v_i \le \beta_i, \qquad v_i \le M_i\, w_{p(i)}, \qquad \sum_p w_p = k, \qquad
+   \alpha, \beta, \rho, \mu, v \ge 0 $$
+
+($v_i$ linearises the product $w_p \beta_i$). **Bounds on the duals.** $\beta_i$ of a lost
+row is the value of one more unit of the capacity the loss removed. Every requirement in
+rsoi is elastic and every constraint that couples flows to anything else (access,
+onward transport, escort, route and place capacities) only caps flows, so cancelling
+$\delta$ units of commodity $k$ moving through the lost node is always possible by holding
+them where they are and leaving at most $\delta$ units of a demand line undelivered, at a
+cost of at most $\delta\, W_{c} w_k$ (class weight times tons per unit; lateness and
+transport cost only fall). Per ton of throughput this is at most
+$\bar W = \max_d W_{c(d)}$, so $M_i = \bar W$ for ``place_throughput`` rows and
+$M_i = \pi \bar W$ for ``airfield_mog`` rows ($\pi$ tons per sortie: the row counts sorties).
+The argument assumes that holding cancelled cargo where it is never breaks a storage
+limit (storage never forces cargo to move); ``--method enumerate`` needs no such
+assumption, and the tests check both methods agree.
+
+**Enumeration** (``--method enumerate``, and the cross-check): every $k$-subset of the
+candidates re-solved warm from the undamaged basis (``changeRowsBounds``, then restored).
+
+**Greedy** (for comparison): the $k$ nodes with the largest single-loss increases (the
+``resilience`` ranking), lost together.
+
+**Hardening** (``--harden M``, defender-attacker-defender): choose $M$ nodes that cannot be
+lost so that the worst $k$ losses among the others hurt least. Exact by the branching rule
+of Brown et al.: an optimal hardening set contains a node of the attacker's best set
+against the current hardening (else that attack still works), so the search branches on
+the $\le k$ nodes of each best attack, solving one attacker problem per branch
+($\le \sum_{j \le M} k^j$ attacker solves).
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import highspy
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from rsoi.errors import InputError, Problem, SolverError, did_you_mean
+from rsoi.lp import LinearProgram
+from rsoi.solve import _numpy_inf, make_highs
+
+KIND_GROUPS: dict[str, set[str]] = {
+    "ports": {"seaport", "naval_base"},
+    "airfields": {"airbase"},
+    "depots": {"depot", "army_base", "maintenance_facility", "staging_area"},
+}
+"""Candidate groups of ``--candidates`` by place kind (a place with MOG counts as an airfield)."""
+
+INTERDICTED_FAMILIES = ("place_throughput", "airfield_mog")
+
+
+@dataclass
+class Network:
+    """The scenario's LP, live in HiGHS, and what losing each candidate changes."""
+
+    model_path: Path
+    scenario: str | None
+    from_period: int
+    lp: LinearProgram
+    ctx: object
+    highs: highspy.Highs
+    base_objective: float
+    candidates: list[str]
+    rows: dict[str, np.ndarray]  # node -> global rows whose upper bound the loss changes
+    new_upper: dict[str, np.ndarray]
+    bound: dict[str, np.ndarray]  # node -> M_i per row
+    coords: dict[str, tuple[float, float]] = field(default_factory=dict)
+    solves: int = 0
+
+    def objective(self, lost: tuple[str, ...]) -> float:
+        """Optimum with `lost` nodes lost: a warm re-solve, bounds restored afterwards."""
+        if not lost:
+            return self.base_objective
+        rows = np.concatenate([self.rows[p] for p in lost]).astype(np.int32)
+        new = np.concatenate([self.new_upper[p] for p in lost])
+        lo, up = self.lp.row_bounds()
+        h = self.highs
+        h.changeRowsBounds(len(rows), rows, _numpy_inf(lo[rows]), _numpy_inf(new))
+        h.run()
+        self.solves += 1
+        status = h.getModelStatus()
+        value = (
+            h.getInfo().objective_function_value
+            if status == highspy.HighsModelStatus.kOptimal
+            else np.inf
+            if status == highspy.HighsModelStatus.kInfeasible
+            else None
+        )
+        h.changeRowsBounds(len(rows), rows, _numpy_inf(lo[rows]), _numpy_inf(up[rows]))
+        if value is None:
+            raise SolverError(f"losing {', '.join(lost)}: HiGHS stopped with status {status}")
+        return float(value)
+
+
+def _candidate_ids(prep, spec: str, where: str) -> list[str]:
+    """Friendly (South Korean) nodes with cargo or aircraft capacity, filtered by kind or id."""
+    friendly = [
+        p
+        for p in prep.spec.places
+        if prep.place_by_id[p.id].country == "KR"
+        and (p.cargo_t_per_day is not None or p.mog is not None)
+    ]
+    out: list[str] = []
+    for token in (t.strip() for t in spec.split(",") if t.strip()):
+        if token in KIND_GROUPS:
+            for p in friendly:
+                kind = str(prep.place_by_id[p.id].kind or "")
+                kind = kind.split(".")[-1]
+                airfield = token == "airfields" and p.mog is not None
+                if (kind in KIND_GROUPS[token] or airfield) and p.id not in out:
+                    out.append(p.id)
+        elif token in prep.place_by_id:
+            if token not in out:
+                out.append(token)
+        else:
+            raise InputError(
+                [
+                    Problem(
+                        "--candidates",
+                        None,
+                        None,
+                        "--candidates",
+                        f"'{token}' is neither a place id nor one of {', '.join(KIND_GROUPS)}",
+                        did_you_mean(token, [*KIND_GROUPS, *prep.place_by_id])
+                        or f"use {', '.join(KIND_GROUPS)} or place ids",
+                    )
+                ]
+            )
+    return sorted(out)
+
+
+def load_network(
+    model_path: str | Path,
+    scenario: str | None,
+    candidates: str = "ports,airfields,depots",
+    from_period: int = 1,
+    verify: bool = False,
+) -> Network:
+    """Build the scenario's LP once and, per candidate, the rows its loss changes.
+
+    `verify` rebuilds the LP with each loss applied as an attack (as ``resilience`` does)
+    and checks that exactly the rows of :func:`lost_rows` change, and only to 0."""
+    from rsoi.build import build
+    from rsoi.loader import load_model, read_yaml
+    from rsoi.prepare import prepare
+
+    model_path = Path(model_path)
+    doc = read_yaml(model_path)
+    loaded = load_model(model_path, scenario, document=doc)
+    horizon = loaded.spec.horizon.periods
+    if not 1 <= from_period <= horizon:
+        raise InputError(
+            [
+                Problem(
+                    "--from-period",
+                    None,
+                    None,
+                    "--from-period",
+                    f"period {from_period} is outside the horizon (1..{horizon})",
+                    f"use a period from 1 to {horizon}",
+                )
+            ]
+        )
+    prep = prepare(loaded)
+    lp, ctx = build(prep)
+    nodes = _candidate_ids(prep, candidates, "--candidates")
+    rows: dict[str, np.ndarray] = {}
+    new_upper: dict[str, np.ndarray] = {}
+    bound: dict[str, np.ndarray] = {}
+    family_of = np.empty(lp.n_rows, dtype=object)
+    for name, block in lp.constraints.items():
+        family_of[block.start : block.start + block.size] = name
+    w_bar = max((prep.priority_weight[d.priority] for d in prep.demands), default=0.0)
+    air = loaded.spec.modes.get("air")
+    payload = air.payload_t_per_sortie if air is not None and air.payload_t_per_sortie else 0.0
+    for node in nodes:
+        rows[node] = lost_rows(lp, node, from_period)
+        new_upper[node] = np.zeros(len(rows[node]))
+        bound[node] = np.where(family_of[rows[node]] == "airfield_mog", payload * w_bar, w_bar)
+    if verify:
+        for node in nodes:
+            verify_loss_rule(lp, model_path, scenario, node, from_period, doc)
+    h = make_highs(lp, None, loaded.spec.settings.solver)
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        raise SolverError("the undamaged scenario has no optimal solution")
+    return Network(
+        model_path=model_path,
+        scenario=loaded.scenario,
+        from_period=from_period,
+        lp=lp,
+        ctx=ctx,
+        highs=h,
+        base_objective=float(h.getInfo().objective_function_value),
+        candidates=nodes,
+        rows=rows,
+        new_upper=new_upper,
+        bound=bound,
+        coords={p: tuple(prep.coords[p]) for p in nodes},
+    )
+
+
+def lost_rows(lp: LinearProgram, node: str, from_period: int) -> np.ndarray:
+    """Global rows a loss of `node` from `from_period` sets to 0 (its capacity rows)."""
+    out = []
+    for family in INTERDICTED_FAMILIES:
+        block = lp.constraints.get(family)
+        if block is None or block.size == 0:
+            continue
+        idx = block.index
+        hit = (idx["place"].astype(str) == node).to_numpy() & (
+            idx["period"].to_numpy() >= from_period
+        )
+        out.append(block.start + np.flatnonzero(hit))
+    return np.concatenate(out) if out else np.zeros(0, np.int64)
+
+
+def verify_loss_rule(
+    lp: LinearProgram, model_path: Path, scenario: str | None, node: str, from_period: int, doc
+) -> None:
+    """Rebuild with the loss as an attack; only the rows of `lost_rows` may change, to 0."""
+    from rsoi.build import build
+    from rsoi.loader import load_model
+    from rsoi.prepare import prepare
+    from rsoi.schema import Attack
+
+    hit = load_model(model_path, scenario, document=doc)
+    hit.spec.events.attacks.append(
+        Attack(target=node, from_period=from_period, capacity_factor=0.0, source="interdict")
+    )
+    lp1, _ = build(prepare(hit))
+    lo0, up0 = lp.row_bounds()
+    lo1, up1 = lp1.row_bounds()
+    same = (
+        lp1.n_rows == lp.n_rows
+        and lp1.n_cols == lp.n_cols
+        and (lp.matrix_csc() != lp1.matrix_csc()).nnz == 0
+        and np.array_equal(lo0, lo1)
+        and all(np.array_equal(a, b) for a, b in zip(lp.bounds(), lp1.bounds(), strict=True))
+        and np.array_equal(lp.cost(), lp1.cost())
+    )
+    expected = up0.copy()
+    expected[lost_rows(lp, node, from_period)] = 0.0
+    if not same or not np.array_equal(up1, expected):
+        raise SolverError(f"losing {node} changes the LP beyond its capacity rows")
+
+
+# --- the attacker's problem --------------------------------------------------------------
+
+
+def worst_by_enumeration(
+    net: Network, k: int, protected: frozenset[str] = frozenset()
+) -> tuple[tuple[str, ...], float]:
+    """Every k-subset of the unprotected candidates, warm; ties go to the first in sort order."""
+    pool = [p for p in net.candidates if p not in protected]
+    best: tuple[tuple[str, ...], float] | None = None
+    for subset in itertools.combinations(pool, min(k, len(pool))):
+        value = net.objective(subset)
+        if best is None or value > best[1] + 1e-9 * max(1.0, abs(best[1])):
+            best = (subset, value)
+    return best if best is not None else ((), net.base_objective)
+
+
+def worst_by_milp(
+    net: Network, k: int, protected: frozenset[str] = frozenset()
+) -> tuple[tuple[str, ...], float]:
+    """The dualised attacker MILP (module docstring); returns the set and its primal optimum."""
+    lp = net.lp
+    A = lp.matrix_csc()
+    n = lp.n_cols
+    L, U = lp.row_bounds()
+    lo, up = lp.bounds()
+    c = lp.cost()
+    fin_L, fin_U = np.flatnonzero(np.isfinite(L)), np.flatnonzero(np.isfinite(U))
+    fin_l, fin_u = np.flatnonzero(np.isfinite(lo)), np.flatnonzero(np.isfinite(up))
+    nodes = [p for p in net.candidates if p not in protected]
+    lost_rows = np.concatenate([net.rows[p] for p in nodes]) if nodes else np.zeros(0, int)
+    drop = np.concatenate([U[net.rows[p]] - net.new_upper[p] for p in nodes]) if nodes else []
+    big_m = np.concatenate([net.bound[p] for p in nodes]) if nodes else np.zeros(0)
+    owner = np.concatenate([np.full(len(net.rows[p]), i) for i, p in enumerate(nodes)])
+    # dual columns: alpha (fin_L), beta (fin_U), rho (fin_l), mu (fin_u), v (lost rows), w
+    blocks = [len(fin_L), len(fin_U), len(fin_l), len(fin_u), len(lost_rows), len(nodes)]
+    start = np.concatenate([[0], np.cumsum(blocks)])
+    n_dual = int(start[-1])
+    At = A.T.tocsr()  # n x m
+    eye_n = sp.identity(n, format="csc")
+    stationarity = sp.hstack(
+        [
+            At[:, fin_L],
+            -At[:, fin_U],
+            eye_n[:, fin_l],
+            -eye_n[:, fin_u],
+            sp.csr_matrix((n, len(lost_rows) + len(nodes))),
+        ],
+        format="csr",
+    )
+    # v_i - beta_i <= 0 ; v_i - M_i w_p <= 0 ; sum w = k
+    beta_pos = np.searchsorted(fin_U, lost_rows)
+    if len(lost_rows) and not np.array_equal(fin_U[beta_pos], lost_rows):
+        raise SolverError("a lost row has no finite upper bound")
+    r = np.arange(len(lost_rows))
+    v_cols = start[4] + r
+    link1 = sp.csr_matrix(
+        (
+            np.concatenate([np.ones(len(r)), -np.ones(len(r))]),
+            (np.concatenate([r, r]), np.concatenate([v_cols, start[1] + beta_pos])),
+        ),
+        shape=(len(r), n_dual),
+    )
+    link2 = sp.csr_matrix(
+        (
+            np.concatenate([np.ones(len(r)), -big_m]),
+            (np.concatenate([r, r]), np.concatenate([v_cols, start[5] + owner])),
+        ),
+        shape=(len(r), n_dual),
+    )
+    card = sp.csr_matrix(
+        (np.ones(len(nodes)), (np.zeros(len(nodes), int), start[5] + np.arange(len(nodes)))),
+        shape=(1, n_dual),
+    )
+    M = sp.vstack([stationarity, link1, link2, card], format="csc")
+    n_rows = M.shape[0]
+    kk = min(k, len(nodes))
+    row_lo = np.concatenate([c, np.full(2 * len(r), -np.inf), [kk]])
+    row_up = np.concatenate([c, np.zeros(2 * len(r)), [kk]])
+    # maximise: minimise the negative dual objective
+    obj = np.concatenate(
+        [-L[fin_L], U[fin_U], -lo[fin_l], up[fin_u], -np.asarray(drop, float), np.zeros(len(nodes))]
+    )
+    col_lo = np.zeros(n_dual)
+    col_up = np.full(n_dual, np.inf)
+    col_up[start[5] :] = 1.0
+    integrality = np.zeros(n_dual, dtype=np.int32)
+    integrality[start[5] :] = 1
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("random_seed", 0)
+    h.setOptionValue("mip_rel_gap", 1e-9)
+    # few binaries, and the dual is large: sub-MIP heuristics cost most of the time here
+    for option in ("mip_heuristic_run_rins", "mip_heuristic_run_rens"):
+        h.setOptionValue(option, False)
+    status = h.passModel(
+        n_dual,
+        n_rows,
+        int(M.nnz),
+        int(highspy.MatrixFormat.kColwise),
+        int(highspy.ObjSense.kMinimize),
+        0.0,
+        obj,
+        _numpy_inf(col_lo),
+        _numpy_inf(col_up),
+        _numpy_inf(row_lo),
+        _numpy_inf(row_up),
+        M.indptr.astype(np.int32),
+        M.indices.astype(np.int32),
+        M.data.astype(np.float64),
+        integrality,
+    )
+    if status == highspy.HighsStatus.kError:
+        raise SolverError("HiGHS rejected the interdiction MILP")
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        raise SolverError(
+            f"interdiction MILP: HiGHS stopped with {h.modelStatusToString(h.getModelStatus())}"
+        )
+    w = np.asarray(h.getSolution().col_value)[start[5] :]
+    chosen = tuple(sorted(p for p, wp in zip(nodes, w, strict=True) if wp > 0.5))
+    return chosen, net.objective(chosen)
+
+
+def attack(net: Network, k: int, method: str, protected: frozenset[str] = frozenset()):
+    if method == "milp":
+        return worst_by_milp(net, k, protected)
+    if method == "enumerate":
+        return worst_by_enumeration(net, k, protected)
+    raise ValueError(method)
+
+
+def best_hardening(
+    net: Network, k: int, m: int, method: str
+) -> tuple[tuple[str, ...], tuple, float]:
+    """Best m nodes to harden against the worst k losses (branch on each best attack)."""
+    best: list = [(), (), np.inf]
+
+    def search(hardened: frozenset[str], left: int) -> None:
+        worst, value = attack(net, k, method, hardened)
+        if value < best[2] - 1e-9 * max(1.0, abs(value)) or (
+            abs(value - best[2]) <= 1e-9 * max(1.0, abs(value)) and len(hardened) < len(best[0])
+        ):
+            best[:] = [tuple(sorted(hardened)), worst, value]
+        if left == 0:
+            return
+        for p in worst:
+            search(hardened | {p}, left - 1)
+
+    search(frozenset(), m)
+    return best[0], best[1], best[2]
+
+
+# --- the command -------------------------------------------------------------------------
+
+
+@dataclass
+class InterdictResult:
+    scenario: str | None
+    from_period: int
+    candidates: list[str]
+    base_objective: float
+    singles: pd.DataFrame
+    table: pd.DataFrame
+    hardening: pd.DataFrame | None
+    coords: dict[str, tuple[float, float]]
+    timings: dict[str, float]
+    solves: int
+
+
+def interdict(
+    model_path: str | Path,
+    scenario: str | None = None,
+    k: int = 2,
+    candidates: str = "ports,airfields,depots",
+    from_period: int = 1,
+    method: str = "milp",
+    harden: int = 0,
+) -> InterdictResult:
+    """Worst j losses for j = 1..k, beside the greedy sets; optionally the best hardening."""
+    if k < 1:
+        raise InputError([Problem("--k", None, None, "--k", "k must be at least 1", "use --k 1")])
+    timings: dict[str, float] = {}
+    t = time.perf_counter()
+    net = load_network(model_path, scenario, candidates, from_period)
+    if k > len(net.candidates):
+        raise InputError(
+            [
+                Problem(
+                    "--k",
+                    None,
+                    None,
+                    "--k",
+                    f"k = {k} but only {len(net.candidates)} candidate nodes",
+                    f"use --k {len(net.candidates)} or fewer, or widen --candidates",
+                )
+            ]
+        )
+    timings["build"] = time.perf_counter() - t
+    t = time.perf_counter()
+    singles = pd.DataFrame(
+        {"node": net.candidates, "objective": [net.objective((p,)) for p in net.candidates]}
+    )
+    singles["objective_increase"] = singles["objective"] - net.base_objective
+    singles = singles.sort_values(
+        ["objective_increase", "node"], ascending=[False, True]
+    ).reset_index(drop=True)
+    timings["single_losses"] = time.perf_counter() - t
+    rows = []
+    t = time.perf_counter()
+    for j in range(1, k + 1):
+        worst, value = attack(net, j, method)
+        greedy = tuple(sorted(singles["node"].head(j)))
+        greedy_value = net.objective(greedy)
+        rows.append(
+            {
+                "k": j,
+                "method": method,
+                "worst_set": ";".join(worst),
+                "objective": value,
+                "objective_increase": value - net.base_objective,
+                "greedy_set": ";".join(greedy),
+                "greedy_objective": greedy_value,
+                "greedy_increase": greedy_value - net.base_objective,
+                "greedy_is_worst": bool(greedy_value >= value - 1e-9 * max(1.0, abs(value))),
+            }
+        )
+    timings["attacker"] = time.perf_counter() - t
+    hardening = None
+    if harden:
+        t = time.perf_counter()
+        hardened, worst, value = best_hardening(net, k, harden, method)
+        hardening = pd.DataFrame(
+            [
+                {
+                    "m": harden,
+                    "k": k,
+                    "hardened": ";".join(hardened),
+                    "worst_set_after": ";".join(worst),
+                    "objective": value,
+                    "objective_increase": value - net.base_objective,
+                }
+            ]
+        )
+        timings["harden"] = time.perf_counter() - t
+    return InterdictResult(
+        scenario=net.scenario,
+        from_period=from_period,
+        candidates=net.candidates,
+        base_objective=net.base_objective,
+        singles=singles,
+        table=pd.DataFrame(rows),
+        hardening=hardening,
+        coords=net.coords,
+        timings=timings,
+        solves=net.solves,
+    )
+
+
+def worst_set_layer(result: InterdictResult):
+    """Points of the worst set for each k (one feature per node and k), EPSG:4326."""
+    import geopandas as gpd
+    import shapely
+
+    records = []
+    for row in result.table.itertuples(index=False):
+        for node in row.worst_set.split(";") if row.worst_set else []:
+            lon, lat = result.coords[node]
+            records.append(
+                {
+                    "k": row.k,
+                    "node": node,
+                    "from_period": result.from_period,
+                    "objective_increase": row.objective_increase,
+                    "in_greedy_set": node in row.greedy_set.split(";"),
+                    "geometry": shapely.Point(lon, lat),
+                }
+            )
+    return gpd.GeoDataFrame(records, geometry="geometry", crs="EPSG:4326")
+
+
+def write_interdict(result: InterdictResult, target: Path) -> Path:
+    """interdict.csv, single_losses.csv, (hardening.csv), plan.gpkg layer ``worst_losses``."""
+    from rsoi.results import atomic_run_dir, write_csv, write_json
+
+    with atomic_run_dir(target) as tmp:
+        write_csv(tmp / "interdict.csv", result.table)
+        write_csv(tmp / "single_losses.csv", result.singles)
+        if result.hardening is not None:
+            write_csv(tmp / "hardening.csv", result.hardening)
+        layer = worst_set_layer(result)
+        if len(layer):
+            layer.to_file(tmp / "plan.gpkg", layer="worst_losses", driver="GPKG")
+        write_json(
+            tmp / "interdict_summary.json",
+            {
+                "scenario": result.scenario,
+                "from_period": result.from_period,
+                "candidates": result.candidates,
+                "base_objective": round(result.base_objective, 6),
+                "lp_solves": result.solves,
+                "notional_data": True,
+                "timings_seconds": {k: round(v, 3) for k, v in result.timings.items()},
+            },
+        )
+    return target

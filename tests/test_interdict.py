@@ -1,0 +1,147 @@
+"""The worst k losses (rsoi interdict): a network worked out by hand where greedy fails."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+
+from rsoi.analysis.interdict import (
+    best_hardening,
+    interdict,
+    load_network,
+    worst_by_enumeration,
+    worst_by_milp,
+)
+from tests.helpers import run_cli
+from tests.tiny import demand, tiny, write_model
+
+
+def _port(pid: str, lon: float) -> dict:
+    return {"id": pid, "kind": "seaport", "country": "KR", "theater": "korea", "lon": lon,
+            "lat": 35.0, "cargo_t_per_day": 1000, "source": "test"}  # fmt: skip
+
+
+def _road(origin: str, destination: str) -> dict:
+    return {"id": f"{origin}-{destination}", "origin": origin, "destination": destination,
+            "mode": "road", "capacity_t_per_day": 1000, "transit_periods": 1,
+            "distance_km": 100, "source": "test"}  # fmt: skip
+
+
+def redundant_ports() -> dict:
+    """Depot a (150 t) ships through three Korean ports: p1 alone serves c, p2 and p3 both serve b.
+
+    a -> p1 -> c (50 t needed at c), a -> p2 -> b and a -> p3 -> b (100 t needed at b), all
+    roads of one period; both demands due in period 3 (EAD = LAD = 3); shortfall costs the
+    taiwan_support weight 100 per ton; ports handle 1000 t a day, so only losses bind.
+    """
+    data = tiny(
+        demands=[
+            demand(100, 3, 3, place="b", id="need_b"),
+            demand(50, 3, 3, place="c", id="need_c"),
+        ],
+        stocks=[{"place": "a", "commodity": "ammo", "quantity": 150, "source": "test"}],
+    )
+    data["places"] += [
+        _port("p1", 126.0),
+        _port("p2", 126.5),
+        _port("p3", 127.5),
+        {"id": "c", "kind": "seaport", "country": "TW", "theater": "taiwan", "lon": 121.5,
+         "lat": 25.0, "source": "test"},
+    ]  # fmt: skip
+    data["routes"] = [
+        _road("a", "p1"),
+        _road("p1", "c"),
+        _road("a", "p2"),
+        _road("p2", "b"),
+        _road("a", "p3"),
+        _road("p3", "b"),
+    ]
+    return data
+
+
+def test_worst_pair_is_not_the_greedy_pair(tmp_path: Path) -> None:
+    """Worked by hand (losses from period 1; objective = 100 per ton short):
+
+    - nothing lost: 100 t via p2 (or p3) to b, 50 t via p1 to c, all on time: 0;
+    - p1 lost: c gets nothing, 50 t short: 5,000; p2 or p3 lost alone: the other carries b: 0;
+    - so greedy ranks p1 first, then p2 (tie with p3, broken by name): greedy pair {p1, p2}
+      costs 5,000 (c short; b served via p3);
+    - but {p2, p3} cuts b off: 100 t short = 10,000, the worst pair;
+    - all three lost: 150 t short = 15,000.
+    """
+    path = write_model(redundant_ports(), tmp_path)
+    net = load_network(path, None, "ports", 1, verify=True)
+    assert net.candidates == ["p1", "p2", "p3"]
+    assert net.base_objective == pytest.approx(0.0, abs=1e-6)
+    assert net.objective(("p1",)) == pytest.approx(5000.0)
+    assert net.objective(("p2",)) == pytest.approx(0.0, abs=1e-6)
+    for method in (worst_by_milp, worst_by_enumeration):
+        worst, value = method(net, 2)
+        assert worst == ("p2", "p3") and value == pytest.approx(10000.0)
+        worst, value = method(net, 3)
+        assert value == pytest.approx(15000.0)
+    result = interdict(path, k=2, candidates="ports")
+    pair = result.table.set_index("k").loc[2]
+    assert pair["worst_set"] == "p2;p3" and pair["objective_increase"] == pytest.approx(10000.0)
+    assert pair["greedy_set"] == "p1;p2" and pair["greedy_increase"] == pytest.approx(5000.0)
+    assert not pair["greedy_is_worst"]
+
+
+def test_hardening_by_hand(tmp_path: Path) -> None:
+    """Harden one node against the worst pair: hardening p2 (or p3) leaves {p1, p3} = 5,000;
+    hardening p1 leaves {p2, p3} = 10,000. Best: p2 (first in order), worst pair then 5,000."""
+    path = write_model(redundant_ports(), tmp_path)
+    net = load_network(path, None, "ports", 1)
+    for method in ("milp", "enumerate"):
+        hardened, worst, value = best_hardening(net, 2, 1, method)
+        assert hardened == ("p2",) and worst == ("p1", "p3") and value == pytest.approx(5000.0)
+
+
+def test_milp_agrees_with_enumeration_on_every_k(tmp_path: Path) -> None:
+    """Cross-check on a second network: p2 and p3 also carry c (via b is impossible, so add
+    roads p2->c and p3->c); the two methods must agree on every k and from-period."""
+    data = redundant_ports()
+    data["routes"] += [_road("p2", "c"), _road("p3", "c")]
+    path = write_model(data, tmp_path)
+    for period in (1, 2):
+        net = load_network(path, None, "ports", period)
+        for k in (1, 2, 3):
+            _, a_value = worst_by_milp(net, k)
+            _, b_value = worst_by_enumeration(net, k)
+            assert a_value == pytest.approx(b_value, rel=1e-7, abs=1e-6)
+
+
+def test_interdict_cli_writes_csv_and_map_layer(tmp_path: Path) -> None:
+    path = write_model(redundant_ports(), tmp_path)
+    out = tmp_path / "worst"
+    code, stdout, stderr = run_cli(
+        "interdict", path, "--k", "2", "--candidates", "ports", "--harden", "1", "--out", out
+    )
+    assert code == 0, stderr
+    assert "k=2  worst: p2 + p3  +10,000.00" in stdout and "greedy misses the worst set" in stdout
+    table = pd.read_csv(out / "interdict.csv")
+    assert list(table["k"]) == [1, 2]
+    assert table.loc[1, "worst_set"] == "p2;p3"
+    layer = gpd.read_file(out / "plan.gpkg", layer="worst_losses")
+    assert sorted(layer.loc[layer["k"] == 2, "node"]) == ["p2", "p3"]
+    assert (out / "hardening.csv").exists()
+    code, _, stderr = run_cli("interdict", path, "--k", "2", "--out", out)
+    assert code == 2 and "already exists" in stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--k", "4", "--candidates", "ports"], "only 3 candidate nodes"),
+        (["--k", "1", "--candidates", "portz"], "'portz' is neither"),
+        (["--k", "1", "--from-period", "9"], "outside the horizon"),
+    ],
+)
+def test_interdict_bad_arguments_exit_2(tmp_path: Path, args: list[str], words: str) -> None:
+    path = write_model(redundant_ports(), tmp_path)
+    code, _, stderr = run_cli("interdict", path, *args, "--out", tmp_path / "x")
+    assert code == 2 and words in stderr and "Traceback" not in stderr
+    assert not (tmp_path / "x").exists()
