@@ -344,7 +344,7 @@ def test_cli_resilience_input_errors(tmp_path: Path) -> None:
     code, _, stderr = run_cli("resilience", model, "--nodes", "aa", "--out", tmp_path / "u")
     assert code == 2 and "'a'" in stderr
     code, _, stderr = run_cli("resilience", model, "--from-period", "99", "--out", tmp_path / "v")
-    assert code == 2 and "outside the horizon 1..3" in stderr
+    assert code == 2 and "outside the horizon (1..3)" in stderr
     assert not (tmp_path / "u").exists() and not (tmp_path / "v").exists()
 
 

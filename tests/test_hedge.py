@@ -142,7 +142,6 @@ def test_progressive_hedging_agrees_with_extensive_form(tmp_path: Path) -> None:
     a->c in period 1, the expected objective is 0.9 [60 (100 - u - v) + 100 v]
     + 0.1 [60 (100 - u - v) + 100 u] = 6000 - 50 u + 30 v, least at u = 100, v = 0: 1,000.
     PH (mpi-sppy, on the Pyomo export) must reach the same within its tolerance."""
-    pytest.importorskip("mpisppy")
     data = two_ports()
     data["settings"]["lateness_weight"] = 60.0
     members = data["scenario_sets"]["coin"]["members"]

@@ -30,6 +30,9 @@ def _has_pyqgis() -> bool:
     return probe.returncode == 0
 
 
+if os.environ.get("RSOI_REQUIRE_QGIS") and not _has_pyqgis():  # CI installs it: never skip there
+    raise RuntimeError("RSOI_REQUIRE_QGIS is set but PyQGIS does not import for /usr/bin/python3")
+
 pytestmark = pytest.mark.skipif(
     not _has_pyqgis(),
     reason="PyQGIS not installed for /usr/bin/python3 (apt-get install qgis python3-qgis); "

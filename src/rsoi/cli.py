@@ -627,7 +627,7 @@ def _from_period_ok(model, from_period: int) -> None:
                     None,
                     None,
                     "--from-period",
-                    f"period {from_period} is outside the horizon 1..{periods}",
+                    f"period {from_period} is outside the horizon (1..{periods})",
                     f"give a period from 1 to {periods}",
                 )
             ]
