@@ -104,13 +104,14 @@ def dask_client(scheduler: str | None = None, workers: int | None = None) -> Ite
         return
     import os
 
+    from rsoi.interrupt import workers_ignore_ctrl_c
+
     n = workers or max(1, min(os.cpu_count() or 1, 4))
-    with (
-        LocalCluster(
+    with workers_ignore_ctrl_c():  # Ctrl-C stops the command, which stops its workers
+        cluster = LocalCluster(
             n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None
-        ) as cluster,
-        Client(cluster) as client,
-    ):
+        )
+    with cluster, Client(cluster) as client:
         yield client
 
 

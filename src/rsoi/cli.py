@@ -32,7 +32,12 @@ from rsoi.errors import (
     SolverError,
     did_you_mean,
 )
-from rsoi.interrupt import Terminated, sigterm_as_interrupt
+from rsoi.interrupt import (
+    Terminated,
+    close_dask_clusters,
+    signals_deferred,
+    sigterm_as_interrupt,
+)
 
 DEFAULT_MODEL = Path("models/korea_taiwan.yaml")
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_SOLVER = 0, 1, 2, 3, 4
@@ -228,12 +233,12 @@ def main(argv: list[str] | None = None) -> int:
     except CheckError as exc:
         _print_check_failure(exc)
         return EXIT_INTERNAL
-    except Terminated:
-        err.print("terminated: no run folder written")
-        return EXIT_SIGTERM
-    except KeyboardInterrupt:
-        err.print("interrupted: no run folder written")
-        return EXIT_SIGINT
+    except KeyboardInterrupt as exc:
+        terminated = isinstance(exc, Terminated)
+        with signals_deferred():  # the cleanup runs to its end, then the one line
+            close_dask_clusters()
+            err.print(f"{'terminated' if terminated else 'interrupted'}: no run folder written")
+        return EXIT_SIGTERM if terminated else EXIT_SIGINT
     except Exception as exc:  # the last line of defence: no traceback unless RSOI_DEBUG=1
         if os.environ.get("RSOI_DEBUG") == "1":
             traceback.print_exc()
@@ -612,11 +617,14 @@ def entry() -> None:
     """Console entry point: `main`, and after an interrupt a prompt exit.
 
     By the time `main` returns 130/143 every `finally` has run (temporary folder removed, Dask
-    cluster closed). The interpreter's own teardown is skipped then: native solver threads
-    stopped mid-solve can abort it ("terminate called ..."), turning exit 130 into a crash.
+    cluster closed). If a HiGHS solve was cancelled, the interpreter's own teardown is skipped:
+    native solver threads stopped mid-solve can abort it ("terminate called ..."), turning
+    exit 130 into a crash.
     """
+    import rsoi.interrupt
+
     code = main()
-    if code in (EXIT_SIGINT, EXIT_SIGTERM):
+    if code in (EXIT_SIGINT, EXIT_SIGTERM) and rsoi.interrupt.solve_interrupted:
         for stream in (sys.stdout, sys.stderr):
             with contextlib.suppress(Exception):
                 stream.flush()
