@@ -510,3 +510,17 @@ def test_signal_during_a_sweep_stops_workers_quietly(
     assert seconds < 5, seconds  # about 1-2 s: the local cluster closes
     assert [p for p in alive if Path(f"/proc/{p}/stat").read_text().split()[2] != "Z"] == []
     assert leftovers(tmp_path, "sw") == []
+
+
+def test_run_folder_with_a_fifo_or_device_is_refused(small: Path, tmp_path: Path) -> None:
+    run = tmp_path / "r1"
+    assert run_cli("solve", small, "--out", run, "--quiet", "--no-check")[0] == 0
+    (run / "flows.csv").unlink()
+    os.mkfifo(run / "flows.csv")
+    (run / "duals.csv").unlink()
+    (run / "duals.csv").symlink_to("/dev/zero")
+    for command in ("check", "map"):
+        code, _, stderr = run_cli(command, run)
+        assert code == 2, stderr
+        assert "flows.csv is a FIFO (named pipe)" in stderr
+        assert "duals.csv is a character device" in stderr

@@ -130,14 +130,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument(
         "--force", action="store_true", help="replace an existing --out folder rsoi wrote"
     )
-    memory = argparse.ArgumentParser(add_help=False)
-    memory.add_argument(
-        "--max-memory",
-        type=_memory,
-        help="refuse models whose LP needs more (e.g. 4G; default: the available memory)",
-    )
+    memory_help = "refuse models whose LP needs more (e.g. 4G; default: the available memory)"
     s.add_argument("--quiet", action="store_true", help="print only the run folder")
-    s._add_container_actions(memory)
+    s.add_argument("--max-memory", type=_memory, help=memory_help)
     s.add_argument("--geojson", action="store_true", help="also write GeoJSON layers")
     s.add_argument(
         "--no-check", action="store_true", help="skip the independent check of the solution"
@@ -146,7 +141,7 @@ def _parser() -> argparse.ArgumentParser:
         "validate", help="check a model and all its scenarios without solving", parents=[outside]
     )
     v.add_argument("model", nargs="?", default=str(DEFAULT_MODEL))
-    v._add_container_actions(memory)
+    v.add_argument("--max-memory", type=_memory, help=memory_help)
     k = sub.add_parser(
         "check", help="independently verify a run folder against its model", parents=[outside]
     )
@@ -277,7 +272,7 @@ def _print_check_failure(exc: CheckError) -> None:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from rsoi.budget import check_fits
+    from rsoi.budget import available_memory, check_fits
     from rsoi.loader import load_model, read_yaml
     from rsoi.numerics import scan
     from rsoi.prepare import prepare
@@ -287,10 +282,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
     names = [None, *sorted(scenarios)] if isinstance(scenarios, dict) else [None]
     problems: list[Problem] = []
     warnings: list[str] = []
+    limit = args.max_memory or available_memory()  # one figure for every scenario
     for name in names:
         try:
             model = load_model(args.model, name, use_default=False, document=doc)
-            check_fits(model.spec, args.model, args.max_memory)
+            check_fits(model.spec, args.model, limit)
             prep = prepare(model)
         except InputError as exc:
             problems.extend(p for p in exc.problems if p not in problems)
@@ -307,7 +303,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from rsoi.check import verify_run
+    from rsoi.results import require_readable_run_folder
 
+    require_readable_run_folder(Path(args.run_dir))  # no FIFO or device among its tables
     report = verify_run(Path(args.run_dir), model_path=args.model)
     out.print(f"{args.run_dir}: check passed ({len(report.checked)} families)", markup=False)
     for item in report.checked:
@@ -318,7 +316,9 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_map(args: argparse.Namespace) -> int:
     from rsoi.check import load_summary
     from rsoi.gis import export_run
+    from rsoi.results import require_readable_run_folder
 
+    require_readable_run_folder(Path(args.run_dir))  # no FIFO or device among its tables
     load_summary(Path(args.run_dir))  # InputError unless a run folder
     for path in export_run(Path(args.run_dir), geojson=args.geojson):
         out.print(str(path), markup=False)

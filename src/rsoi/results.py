@@ -28,6 +28,7 @@ from rsoi.csvcells import neutralise_cell, restore_cell  # noqa: F401 (re-export
 from rsoi.errors import InputError, Problem
 from rsoi.interrupt import signals_deferred
 from rsoi.lp import LinearProgram
+from rsoi.safeio import FileRefused, require_regular_file
 from rsoi.solve import Solution
 
 ZERO = 1e-9
@@ -458,6 +459,31 @@ def check_replaceable(target: Path, protect: Iterable[Path] = ()) -> None:
         raise not_a_run_folder(
             target, f"it has no summary.json or {ANALYSIS_MARKER} with rsoi's format marker"
         )
+
+
+MAX_RUN_FILE_BYTES = 2 * 1024**3
+"""A run folder's table larger than this is not one rsoi wrote (checked before reading)."""
+
+
+def require_readable_run_folder(folder: Path) -> None:
+    """InputError unless the run folder's summary and tables are regular files of sane size.
+
+    `check` and `map` read them with libraries that would block forever on a FIFO put in
+    place of `flows.csv`, or read `/dev/zero` behind a symlink until memory runs out.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        return  # the readers say "not a folder" themselves
+    problems = []
+    for path in sorted(folder.glob("*")):
+        if path.suffix not in (".csv", ".json"):
+            continue
+        try:
+            require_regular_file(path, MAX_RUN_FILE_BYTES, path.name)
+        except FileRefused as exc:
+            problems.append(Problem(str(path), None, None, path.name, exc.message, exc.hint))
+    if problems:
+        raise InputError(problems)
 
 
 def _process_start(pid: int) -> str:
