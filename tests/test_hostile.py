@@ -524,3 +524,20 @@ def test_run_folder_with_a_fifo_or_device_is_refused(small: Path, tmp_path: Path
         assert code == 2, stderr
         assert "flows.csv is a FIFO (named pipe)" in stderr
         assert "duals.csv is a character device" in stderr
+
+
+@pytest.mark.parametrize("where", ["under the model file", "read-only folder"])
+def test_out_that_cannot_be_created_is_an_input_error(
+    small: Path, tmp_path: Path, where: str
+) -> None:
+    if where == "read-only folder":
+        if os.geteuid() == 0:
+            pytest.skip("root writes into read-only folders")
+        locked = tmp_path / "locked"
+        locked.mkdir(mode=0o500)
+        out = locked / "sub" / "r1"
+    else:
+        out = small / "r1"
+    code, _, stderr = run_cli("solve", small, "--out", out, "--quiet")
+    assert code == 2 and "--out: cannot create the folder it goes in" in stderr, stderr
+    assert "internal error" not in stderr

@@ -571,7 +571,21 @@ def atomic_run_dir(
         check_replaceable(target, protect)
     if target.name in ("", ".", ".."):
         raise not_a_run_folder(target, "give the run folder a name")
-    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a file in the way, no permission, read-only file system
+        raise InputError(
+            [
+                Problem(
+                    str(target),
+                    None,
+                    None,
+                    "--out",
+                    f"cannot create the folder it goes in: {exc.strerror or exc}",
+                    "choose an --out in a writable folder",
+                )
+            ]
+        ) from None
     for stale in remove_stale_temp_dirs(target.parent):
         if notify is not None:
             notify(f"removed {stale}: temporary folder of a run that was killed")
