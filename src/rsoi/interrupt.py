@@ -8,6 +8,9 @@
   callbacks (simplex, IPM, MIP), waits briefly for the thread to stop, and re-raises.
 - `new_highs`: a Highs instance without the copyright banner HiGHS prints on stdout the first
   time one is made (`--quiet` prints only the run folder).
+- Dask: on a signal, logging is silenced and worker processes are killed at once;
+  `workers_ignore_ctrl_c` starts workers with SIGINT blocked (a terminal's Ctrl-C reaches the
+  whole process group) and `close_dask_clusters` closes what is left without output.
 """
 
 from __future__ import annotations
@@ -29,9 +32,9 @@ TEST_ANNOUNCE_ENV = "RSOI_TEST_ANNOUNCE_SOLVE"
 DASK_CLOSE_TIMEOUT_S = 2.0
 """How long an interrupted command waits for a Dask cluster to close before terminating it."""
 WAIT_STEP_S = 0.05
+"""How long the main thread blocks at a time while HiGHS runs (bounds the reaction time)."""
 CANCEL_WAIT_S = 0.5
 """After an interrupt, how long to wait for HiGHS to notice the cancellation."""
-"""How long the main thread blocks at a time while HiGHS runs (bounds the reaction time)."""
 
 
 class Terminated(KeyboardInterrupt):
