@@ -24,6 +24,9 @@ def test_sweep_matches_single_runs(tmp_path):
     on_disk = pd.read_csv(target / "sweep.csv")
     assert list(on_disk["scenario"]) == sorted(scenarios)
     assert not list(tmp_path.glob(".sweep.tmp-*"))
+    from rsoi.results import is_rsoi_output_dir
+
+    assert is_rsoi_output_dir(target)  # marked: `--force` may replace it, nothing else
 
 
 def test_sweep_never_overwrites(tmp_path):

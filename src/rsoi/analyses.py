@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from rsoi.results import atomic_run_dir, write_csv
+from rsoi.results import atomic_run_dir, write_analysis_marker, write_csv
 
 
 def _row(summary: dict) -> dict:
@@ -134,6 +134,7 @@ def sweep(
         rows = client.gather(futures)
         table = pd.DataFrame(rows).sort_values("scenario").reset_index(drop=True)
         write_csv(tmp / "sweep.csv", table)
+        write_analysis_marker(tmp, "sweep")
     return table
 
 
@@ -166,4 +167,5 @@ def resilience(
             ["objective_increase", "node"], ascending=[False, True]
         ).reset_index(drop=True)
         write_csv(tmp / "resilience.csv", table)
+        write_analysis_marker(tmp, "resilience")
     return table
