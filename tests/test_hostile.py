@@ -450,3 +450,94 @@ def test_lp_too_big_for_memory_is_refused_with_numbers(small: Path, tmp_path: Pa
         assert "--max-memory" in stderr
     assert not (tmp_path / "r").exists()
     assert run_cli("validate", small, "--max-memory", "1M")[0] == 0
+
+
+@pytest.fixture(scope="module")
+def slow_sweep(slow_model: Path) -> Path:
+    """The slow theater with two scenarios (a sweep keeps two solves busy)."""
+    from ruamel.yaml import YAML
+
+    yaml = YAML(typ="safe", pure=False)
+    data = yaml.load(slow_model.read_text())
+    data["scenarios"] = {
+        f"s{i}": {"description": f"s{i}", "overrides": {"settings.lateness_weight": 1.0 + i}}
+        for i in range(2)
+    }
+    path = slow_model.with_name("slow_sweep.yaml")
+    with path.open("w") as fh:
+        yaml.dump(data, fh)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("signum", "group", "code", "said"),
+    [(signal.SIGTERM, False, 143, "terminated"), (signal.SIGINT, True, 130, "interrupted")],
+    ids=["SIGTERM-to-rsoi", "SIGINT-to-group(Ctrl-C)"],
+)
+def test_signal_during_a_sweep_stops_workers_quietly(
+    slow_sweep: Path, tmp_path: Path, signum: int, group: bool, code: int, said: str
+) -> None:
+    """Ctrl-C in a terminal reaches the whole process group, Dask's workers included."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rsoi", "sweep", str(slow_sweep), "--out", str(tmp_path / "sw"),
+         "--workers", "1"],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,
+        env={**os.environ, "RSOI_TEST_ANNOUNCE_SOLVE": "1",
+             "PYTHONPATH": os.pathsep.join(filter(None, [str(Path(__file__).parents[1] / "src"),
+                                                         os.environ.get("PYTHONPATH")]))},
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        line = ""
+        while "solver running" not in line and time.monotonic() < deadline:
+            line = proc.stderr.readline()
+            assert line or proc.poll() is None, "ended before the workers solved"
+        sent = time.monotonic()
+        os.killpg(proc.pid, signum) if group else proc.send_signal(signum)
+        got = proc.wait(timeout=30)
+        seconds = time.monotonic() - sent
+        rest = proc.stderr.read()
+        time.sleep(0.5)
+        alive = subprocess.run(
+            ["pgrep", "-g", str(proc.pid)], capture_output=True, text=True
+        ).stdout.split()
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert got == code, rest
+    assert rest.strip().splitlines() == [f"{said}: no run folder written"], rest
+    assert seconds < 5, seconds  # about 1-2 s: the local cluster closes
+    assert [p for p in alive if Path(f"/proc/{p}/stat").read_text().split()[2] != "Z"] == []
+    assert leftovers(tmp_path, "sw") == []
+
+
+def test_run_folder_with_a_fifo_or_device_is_refused(small: Path, tmp_path: Path) -> None:
+    run = tmp_path / "r1"
+    assert run_cli("solve", small, "--out", run, "--quiet", "--no-check")[0] == 0
+    (run / "flows.csv").unlink()
+    os.mkfifo(run / "flows.csv")
+    (run / "duals.csv").unlink()
+    (run / "duals.csv").symlink_to("/dev/zero")
+    for command in ("check", "map"):
+        code, _, stderr = run_cli(command, run)
+        assert code == 2, stderr
+        assert "flows.csv is a FIFO (named pipe)" in stderr
+        assert "duals.csv is a character device" in stderr
+
+
+@pytest.mark.parametrize("where", ["under the model file", "read-only folder"])
+def test_out_that_cannot_be_created_is_an_input_error(
+    small: Path, tmp_path: Path, where: str
+) -> None:
+    if where == "read-only folder":
+        if os.geteuid() == 0:
+            pytest.skip("root writes into read-only folders")
+        locked = tmp_path / "locked"
+        locked.mkdir(mode=0o500)
+        out = locked / "sub" / "r1"
+    else:
+        out = small / "r1"
+    code, _, stderr = run_cli("solve", small, "--out", out, "--quiet")
+    assert code == 2 and "--out: cannot create the folder it goes in" in stderr, stderr
+    assert "internal error" not in stderr

@@ -34,7 +34,12 @@ from rsoi.errors import (
     SolverError,
     did_you_mean,
 )
-from rsoi.interrupt import Terminated, sigterm_as_interrupt
+from rsoi.interrupt import (
+    Terminated,
+    close_dask_clusters,
+    signals_deferred,
+    sigterm_as_interrupt,
+)
 
 DEFAULT_MODEL = Path("models/korea_taiwan.yaml")
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_SOLVER = 0, 1, 2, 3, 4
@@ -127,14 +132,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument(
         "--force", action="store_true", help="replace an existing --out folder rsoi wrote"
     )
-    memory = argparse.ArgumentParser(add_help=False)
-    memory.add_argument(
-        "--max-memory",
-        type=_memory,
-        help="refuse models whose LP needs more (e.g. 4G; default: the available memory)",
-    )
+    memory_help = "refuse models whose LP needs more (e.g. 4G; default: the available memory)"
     s.add_argument("--quiet", action="store_true", help="print only the run folder")
-    s._add_container_actions(memory)
+    s.add_argument("--max-memory", type=_memory, help=memory_help)
     s.add_argument("--geojson", action="store_true", help="also write GeoJSON layers")
     s.add_argument(
         "--no-check", action="store_true", help="skip the independent check of the solution"
@@ -143,7 +143,7 @@ def _parser() -> argparse.ArgumentParser:
         "validate", help="check a model and all its scenarios without solving", parents=[outside]
     )
     v.add_argument("model", nargs="?", default=str(DEFAULT_MODEL))
-    v._add_container_actions(memory)
+    v.add_argument("--max-memory", type=_memory, help=memory_help)
     k = sub.add_parser(
         "check", help="independently verify a run folder against its model", parents=[outside]
     )
@@ -322,12 +322,12 @@ def main(argv: list[str] | None = None) -> int:
     except CheckError as exc:
         _print_check_failure(exc)
         return EXIT_INTERNAL
-    except Terminated:
-        err.print("terminated: no run folder written")
-        return EXIT_SIGTERM
-    except KeyboardInterrupt:
-        err.print("interrupted: no run folder written")
-        return EXIT_SIGINT
+    except KeyboardInterrupt as exc:
+        terminated = isinstance(exc, Terminated)
+        with signals_deferred():  # the cleanup runs to its end, then the one line
+            close_dask_clusters()
+            err.print(f"{'terminated' if terminated else 'interrupted'}: no run folder written")
+        return EXIT_SIGTERM if terminated else EXIT_SIGINT
     except Exception as exc:  # the last line of defence: no traceback unless RSOI_DEBUG=1
         if os.environ.get("RSOI_DEBUG") == "1":
             traceback.print_exc()
@@ -366,7 +366,7 @@ def _print_check_failure(exc: CheckError) -> None:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from rsoi.budget import check_fits
+    from rsoi.budget import available_memory, check_fits
     from rsoi.loader import load_model, read_yaml
     from rsoi.numerics import scan
     from rsoi.prepare import prepare
@@ -376,10 +376,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
     names = [None, *sorted(scenarios)] if isinstance(scenarios, dict) else [None]
     problems: list[Problem] = []
     warnings: list[str] = []
+    limit = args.max_memory or available_memory()  # one figure for every scenario
     for name in names:
         try:
             model = load_model(args.model, name, use_default=False, document=doc)
-            check_fits(model.spec, args.model, args.max_memory)
+            check_fits(model.spec, args.model, limit)
             prep = prepare(model)
         except InputError as exc:
             problems.extend(p for p in exc.problems if p not in problems)
@@ -397,7 +398,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from rsoi.check import verify_run
+    from rsoi.results import require_readable_run_folder
 
+    require_readable_run_folder(Path(args.run_dir))  # no FIFO or device among its tables
     report = verify_run(Path(args.run_dir), model_path=args.model)
     out.print(f"{args.run_dir}: check passed ({len(report.checked)} families)", markup=False)
     for item in report.checked:
@@ -408,7 +411,9 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_map(args: argparse.Namespace) -> int:
     from rsoi.check import load_summary
     from rsoi.gis import export_run
+    from rsoi.results import require_readable_run_folder
 
+    require_readable_run_folder(Path(args.run_dir))  # no FIFO or device among its tables
     load_summary(Path(args.run_dir))  # InputError unless a run folder
     from rsoi.check import verify_run
 
@@ -910,11 +915,14 @@ def entry() -> None:
     """Console entry point: `main`, and after an interrupt a prompt exit.
 
     By the time `main` returns 130/143 every `finally` has run (temporary folder removed, Dask
-    cluster closed). The interpreter's own teardown is skipped then: native solver threads
-    stopped mid-solve can abort it ("terminate called ..."), turning exit 130 into a crash.
+    cluster closed). If a HiGHS solve was cancelled, the interpreter's own teardown is skipped:
+    native solver threads stopped mid-solve can abort it ("terminate called ..."), turning
+    exit 130 into a crash.
     """
+    import rsoi.interrupt
+
     code = main()
-    if code in (EXIT_SIGINT, EXIT_SIGTERM):
+    if code in (EXIT_SIGINT, EXIT_SIGTERM) and rsoi.interrupt.solve_interrupted:
         for stream in (sys.stdout, sys.stderr):
             with contextlib.suppress(Exception):
                 stream.flush()

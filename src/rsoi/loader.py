@@ -74,32 +74,32 @@ _FLOAT = re.compile(
 
 
 class LocationMap(dict):
-    """path -> location, indexed by path prefix.
+    """path -> location, with a path-prefix index built on first use.
 
     A scenario overlay moves the locations under one path to another; with the prefix index
     that costs the size of the subtree, not of the whole document, so resolving a chain of
-    scenarios is linear in its depth.
+    scenarios is linear in its depth. Maps that are never overlaid never build the index.
     """
 
     def __init__(self, items: Any = ()) -> None:
         super().__init__(items)
-        self._under: dict[Path_, set[Path_]] = {}
-        for key in self:
-            self._index(key)
+        self._under: dict[Path_, set[Path_]] | None = None
 
     def _index(self, key: Path_) -> None:
+        assert self._under is not None
         for cut in range(len(key) + 1):
             self._under.setdefault(key[:cut], set()).add(key)
 
     def __setitem__(self, key: Path_, value: Location) -> None:
-        if key not in self:
+        if self._under is not None and key not in self:
             self._index(key)
         super().__setitem__(key, value)
 
     def __delitem__(self, key: Path_) -> None:
         super().__delitem__(key)
-        for cut in range(len(key) + 1):
-            self._under[key[:cut]].discard(key)
+        if self._under is not None:
+            for cut in range(len(key) + 1):
+                self._under[key[:cut]].discard(key)
 
     def setdefault(self, key: Path_, default: Any = None) -> Any:
         if key not in self:
@@ -108,13 +108,14 @@ class LocationMap(dict):
 
     def under(self, prefix: Path_) -> list[Path_]:
         """Every key that starts with `prefix` (the prefix itself included)."""
+        if self._under is None:
+            self._under = {}
+            for key in self:
+                self._index(key)
         return list(self._under.get(tuple(prefix), ()))
 
     def copy(self) -> LocationMap:
-        new = LocationMap.__new__(LocationMap)
-        dict.__init__(new, self)
-        new._under = {prefix: set(keys) for prefix, keys in self._under.items()}
-        return new
+        return LocationMap(self)
 
 
 @dataclass

@@ -28,6 +28,7 @@ from rsoi.csvcells import neutralise_cell, restore_cell  # noqa: F401 (re-export
 from rsoi.errors import InputError, Problem
 from rsoi.interrupt import signals_deferred
 from rsoi.lp import LinearProgram
+from rsoi.safeio import FileRefused, require_regular_file
 from rsoi.solve import Solution
 
 ZERO = 1e-9
@@ -461,6 +462,31 @@ def check_replaceable(target: Path, protect: Iterable[Path] = ()) -> None:
         )
 
 
+MAX_RUN_FILE_BYTES = 2 * 1024**3
+"""A run folder's table larger than this is not one rsoi wrote (checked before reading)."""
+
+
+def require_readable_run_folder(folder: Path) -> None:
+    """InputError unless the run folder's summary and tables are regular files of sane size.
+
+    `check` and `map` read them with libraries that would block forever on a FIFO put in
+    place of `flows.csv`, or read `/dev/zero` behind a symlink until memory runs out.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        return  # the readers say "not a folder" themselves
+    problems = []
+    for path in sorted(folder.glob("*")):
+        if path.suffix not in (".csv", ".json"):
+            continue
+        try:
+            require_regular_file(path, MAX_RUN_FILE_BYTES, path.name)
+        except FileRefused as exc:
+            problems.append(Problem(str(path), None, None, path.name, exc.message, exc.hint))
+    if problems:
+        raise InputError(problems)
+
+
 def _process_start(pid: int) -> str:
     """Start time of process `pid` in clock ticks since boot ('' if unknown or not running)."""
     try:
@@ -531,8 +557,12 @@ def atomic_run_dir(
     force: bool = False,
     protect: Iterable[Path] = (),
     notify: Callable[[str], None] | None = None,
+    analysis: str | None = None,
 ) -> Iterator[Path]:
     """Yield a temporary folder beside `target`; rename it into place only on success.
+
+    `analysis` names the analysis that writes the folder: it is then marked as one
+    (`write_analysis_marker`), so that `--force` may later replace it.
 
     SIGTERM is turned into KeyboardInterrupt for the duration, so an interrupted run leaves
     neither the target nor the temporary folder behind. With `force`, an existing target is
@@ -546,7 +576,21 @@ def atomic_run_dir(
         check_replaceable(target, protect)
     if target.name in ("", ".", ".."):
         raise not_a_run_folder(target, "give the run folder a name")
-    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a file in the way, no permission, read-only file system
+        raise InputError(
+            [
+                Problem(
+                    str(target),
+                    None,
+                    None,
+                    "--out",
+                    f"cannot create the folder it goes in: {exc.strerror or exc}",
+                    "choose an --out in a writable folder",
+                )
+            ]
+        ) from None
     for stale in remove_stale_temp_dirs(target.parent):
         if notify is not None:
             notify(f"removed {stale}: temporary folder of a run that was killed")
@@ -559,6 +603,8 @@ def atomic_run_dir(
     own_handler = _main_thread() and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
     previous = signal.signal(signal.SIGTERM, on_term) if own_handler else None
     try:
+        if analysis is not None:
+            write_analysis_marker(tmp, analysis)
         yield tmp
         (tmp / OWNER_FILE).unlink(missing_ok=True)
         _fsync_tree(tmp)

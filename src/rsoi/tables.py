@@ -154,7 +154,7 @@ def read_csv_rows(
 _CSV_HINT = "check quotes: a quoted cell must end with a quote"
 MAX_CSV_BYTES = 8 * 1024 * 1024
 """Larger CSV tables are refused before reading (parsing keeps every cell's location)."""
-MAX_CSV_ROWS = 100_000
+MAX_CSV_ROWS = 50_000
 """Bound on data rows in one CSV table."""
 
 

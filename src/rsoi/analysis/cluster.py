@@ -64,16 +64,17 @@ def dask_client(
         with client:
             yield client
         return
+    from rsoi.interrupt import workers_ignore_ctrl_c
+
     n = workers or (default_workers() if processes else 1)
-    with (
-        LocalCluster(
+    with workers_ignore_ctrl_c():  # Ctrl-C stops the command, which stops its workers
+        cluster = LocalCluster(
             n_workers=n,
             threads_per_worker=1,
             processes=processes,
             dashboard_address="127.0.0.1:0",  # a free port: no clash, no warning
-        ) as cluster,
-        Client(cluster, set_as_default=False) as client,
-    ):
+        )
+    with cluster, Client(cluster, set_as_default=False) as client:
         yield client
 
 

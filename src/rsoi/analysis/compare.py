@@ -245,6 +245,6 @@ def write_compare(result: Comparison, target: Path, make_dir: bool = False) -> P
         target.mkdir(parents=True)
         fill(target)
         return target
-    with atomic_run_dir(target) as tmp:
+    with atomic_run_dir(target, analysis="compare") as tmp:
         fill(tmp)
     return target

@@ -241,7 +241,7 @@ def frontier(
         current["epsilon"] = current["korea_shortfall"]
         current["nearest_point"] = nearest["point"]
     results = [VariantResult(str(r["point"]), r["status"], error=r.get("error", "")) for r in rows]
-    with atomic_run_dir(target) as tmp:
+    with atomic_run_dir(target, analysis="frontier") as tmp:
         t1 = time.perf_counter()
         _check_points(path, scenario, rows, tmp, settings, results)
         settings.timings["write_and_check"] = time.perf_counter() - t1

@@ -705,7 +705,7 @@ def write_hedge(result: HedgeResult, target: Path) -> Path:
     from rsoi.results import atomic_run_dir, write_csv, write_json
 
     scenarios = scenario_table(result)
-    with atomic_run_dir(target) as tmp:
+    with atomic_run_dir(target, analysis="hedge") as tmp:
         write_csv(tmp / "hedge_plan.csv", plan_table(result))
         write_csv(tmp / "hedge_scenarios.csv", scenarios)
         write_json(tmp / "hedge_summary.json", summary(result))

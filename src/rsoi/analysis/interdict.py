@@ -557,7 +557,7 @@ def write_interdict(result: InterdictResult, target: Path) -> Path:
     """interdict.csv, single_losses.csv, (hardening.csv), plan.gpkg layer ``worst_losses``."""
     from rsoi.results import atomic_run_dir, write_csv, write_json
 
-    with atomic_run_dir(target) as tmp:
+    with atomic_run_dir(target, analysis="interdict") as tmp:
         write_csv(tmp / "interdict.csv", result.table)
         write_csv(tmp / "single_losses.csv", result.singles)
         if result.hardening is not None:

@@ -176,7 +176,7 @@ def policies(
         ok.sort(key=lambda r: (-(r.objective - base), r.name))
         return [r.name for r in ok[:TOP_N]]
 
-    with atomic_run_dir(target) as tmp:
+    with atomic_run_dir(target, analysis="policies") as tmp:
         results = run_variants(model_path, scenario, variants, tmp, settings, top)
         base = results[0]
         rows = []

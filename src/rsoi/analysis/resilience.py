@@ -68,7 +68,7 @@ def resilience(
 
         return [r.name for r in ok[:TOP_N]]
 
-    with atomic_run_dir(target) as tmp:
+    with atomic_run_dir(target, analysis="resilience") as tmp:
         results = run_variants(model_path, scenario, variants, tmp, settings, top)
         base = results[0]
         rows = []

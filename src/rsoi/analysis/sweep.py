@@ -45,7 +45,7 @@ def sweep(
     variants = [Variant(name, scenario=s) for name, s in zip(names, scenarios, strict=True)]
     n = len(variants)
     with (
-        atomic_run_dir(target) as tmp,
+        atomic_run_dir(target, analysis="sweep") as tmp,
         dask_client(settings.scheduler, settings.workers, processes=settings.cold) as client,
     ):
         t0 = time.perf_counter()
