@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from rsoi.csvcells import restore_cell
 from rsoi.errors import CheckError, InputError, Problem
 from rsoi.geo import geodesic_km
 from rsoi.loader import LoadedModel, load_model
@@ -1689,6 +1690,9 @@ def read_tables(folder: Path) -> tuple[dict[str, pd.DataFrame], list[str]]:
             )
         if missing:
             continue
+        for col in frame.columns:
+            if col not in NUMERIC:  # undo the CSV-injection guard of the writer
+                frame[col] = frame[col].map(restore_cell)
         for col in frame.columns:
             if col in NUMERIC:
                 raw = frame[col]
