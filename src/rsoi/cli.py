@@ -110,8 +110,8 @@ def _parser() -> argparse.ArgumentParser:
         "--check",
         choices=["all", "sample", "none"],
         default="sample",
-        help="verify the run folders written: all, sample (baseline + top results; "
-        "default) or none",
+        help="run folders written and verified: all, sample (baseline + top results; "
+        "default) or none (tables only; sweep: its folders, unverified)",
     )
     dask_args.add_argument(
         "--cold",

@@ -6,7 +6,10 @@ Check levels (``--check``):
 - ``all``: every variant's run folder is written and verified by `rsoi.check`;
 - ``sample`` (default): the baseline and every variant reported as a top result (the rows the
   terminal shows) are written and verified;
-- ``none``: the same folders are written, not verified.
+- ``none``: no run folders, only the analysis tables (nothing to verify; the fastest).
+
+(`sweep` always writes every scenario's run folder: that is what it produces; ``none`` only
+skips their verification.)
 """
 
 from __future__ import annotations
@@ -72,6 +75,8 @@ def run_variants(
             client, solve_variant, [path] * n, [scenario] * n, variants, [settings.cold] * n
         )
         settings.timings["solve_all"] = time.perf_counter() - t0
+        if settings.check == "none":
+            return results
         keep = set(v.name for v in variants) if settings.check == "all" else set(top(results))
         keep.add(variants[0].name)
         chosen = [i for i, r in enumerate(results) if r.name in keep and r.ok]

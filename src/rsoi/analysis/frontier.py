@@ -278,6 +278,8 @@ def _check_points(path, scenario, rows, folder: Path, settings: Settings, result
     from rsoi.analysis.warm import write_variant_run
     from rsoi.solve import Solution
 
+    if settings.check == "none":
+        return
     if settings.check == "all":
         chosen = list(range(len(rows)))
     else:
