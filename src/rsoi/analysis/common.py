@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from rsoi.analysis.cluster import dask_client, map_tasks
+from rsoi.analysis.cluster import task_runner
 from rsoi.analysis.warm import BASELINE, Variant, VariantResult, solve_variant
 from rsoi.results import write_json
 
@@ -70,9 +70,9 @@ def run_variants(
     t0 = time.perf_counter()
     # threads locally on the warm path (shared imports, one live model per thread); processes
     # for the cold path, as the analyses ran before the warm engine
-    with dask_client(settings.scheduler, settings.workers, processes=settings.cold) as client:
-        results: list[VariantResult] = map_tasks(
-            client, solve_variant, [path] * n, [scenario] * n, variants, [settings.cold] * n
+    with task_runner(settings.scheduler, settings.workers, processes=settings.cold) as run:
+        results: list[VariantResult] = run(
+            solve_variant, [path] * n, [scenario] * n, variants, [settings.cold] * n
         )
         settings.timings["solve_all"] = time.perf_counter() - t0
         if settings.check == "none":
@@ -81,8 +81,7 @@ def run_variants(
         keep.add(variants[0].name)
         chosen = [i for i, r in enumerate(results) if r.name in keep and r.ok]
         t1 = time.perf_counter()
-        written: list[VariantResult] = map_tasks(
-            client,
+        written: list[VariantResult] = run(
             solve_variant,
             [path] * len(chosen),
             [scenario] * len(chosen),

@@ -284,13 +284,20 @@ def _check_points(path, scenario, rows, folder: Path, settings: Settings, result
         chosen = list(range(len(rows)))
     else:
         chosen = sorted({0, len(rows) - 2, len(rows) - 1})
-    wm = WarmModel(path, scenario)
+    from rsoi.build import build
+    from rsoi.loader import load_model
+    from rsoi.prepare import prepare
+
+    model = load_model(path, scenario, use_default=False)
+    prep = prepare(model)
+    lp, ctx = build(prep)
+    version = highspy.Highs()
+    version = f"{version.versionMajor()}.{version.versionMinor()}.{version.versionPatch()}"
     for i in chosen:
         row = rows[i]
         if row["status"] != "optimal":
             continue
         x = row["_x"]
-        lp = wm.lp
         parts = {p: float(np.dot(c, x[cols])) for p, (cols, c) in lp.objective_parts.items()}
         # row activities from the plan; duals of the plain model are not those of a point,
         # so only the current weights' plan carries them (the others: none, not checked)
@@ -305,7 +312,7 @@ def _check_points(path, scenario, rows, folder: Path, settings: Settings, result
             col_dual=np.zeros(lp.n_cols),
             objective_parts=dict(sorted(parts.items())),
             solver="HiGHS",
-            solver_version=f"{wm.h.versionMajor()}.{wm.h.versionMinor()}.{wm.h.versionPatch()}",
+            solver_version=version,
             handover_seconds=0.0,
             solve_seconds=0.0,
             mip=False,
@@ -313,10 +320,10 @@ def _check_points(path, scenario, rows, folder: Path, settings: Settings, result
         name = "point-" + folder_name(str(row["point"]))
         results[i].run_dir = name
         checked = write_variant_run(
-            wm.model,
-            wm.prep,
+            model,
+            prep,
             lp,
-            wm.ctx,
+            ctx,
             sol,
             BASELINE,
             str(folder / name),

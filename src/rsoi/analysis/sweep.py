@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from rsoi.analysis.cluster import dask_client, map_tasks
+from rsoi.analysis.cluster import task_runner
 from rsoi.analysis.common import Settings, base_row, folder_name, write_summary
 from rsoi.analysis.warm import Variant, VariantResult, solve_variant
 from rsoi.results import atomic_run_dir, write_csv
@@ -46,11 +46,10 @@ def sweep(
     n = len(variants)
     with (
         atomic_run_dir(target) as tmp,
-        dask_client(settings.scheduler, settings.workers, processes=settings.cold) as client,
+        task_runner(settings.scheduler, settings.workers, processes=settings.cold) as run,
     ):
         t0 = time.perf_counter()
-        results: list[VariantResult] = map_tasks(
-            client,
+        results: list[VariantResult] = run(
             solve_variant,
             [path] * n,
             [anchor] * n,
