@@ -87,7 +87,7 @@ def map_tasks(client: Any, fn: Callable, *iterables: list) -> list:
 
 @contextlib.contextmanager
 def task_runner(
-    scheduler: str | None, workers: int | None, processes: bool
+    scheduler: str | None, workers: int | None, processes: bool, timeout: float | None = None
 ) -> Iterator[Callable[..., list]]:
     """A `map(fn, *lists) -> results` over Dask, or in this process for one local worker.
 
@@ -97,5 +97,5 @@ def task_runner(
     if scheduler is None and not processes and (workers or 1) == 1:
         yield lambda fn, *lists: [fn(*args) for args in zip(*lists, strict=True)]
         return
-    with dask_client(scheduler, workers, processes=processes) as client:
+    with dask_client(scheduler, workers, processes=processes, timeout=timeout) as client:
         yield lambda fn, *lists: map_tasks(client, fn, *lists)

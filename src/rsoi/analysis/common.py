@@ -47,6 +47,7 @@ class Settings:
     check: str = "sample"
     scheduler: str | None = None
     workers: int | None = None
+    scheduler_timeout: float | None = None
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -70,7 +71,9 @@ def run_variants(
     t0 = time.perf_counter()
     # threads locally on the warm path (shared imports, one live model per thread); processes
     # for the cold path, as the analyses ran before the warm engine
-    with task_runner(settings.scheduler, settings.workers, processes=settings.cold) as run:
+    with task_runner(
+        settings.scheduler, settings.workers, settings.cold, settings.scheduler_timeout
+    ) as run:
         results: list[VariantResult] = run(
             solve_variant, [path] * n, [scenario] * n, variants, [settings.cold] * n
         )

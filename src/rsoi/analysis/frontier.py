@@ -220,7 +220,9 @@ def frontier(
     if settings.scheduler:
         from rsoi.analysis.cluster import dask_client
 
-        with dask_client(settings.scheduler, settings.workers) as client:
+        with dask_client(
+            settings.scheduler, settings.workers, timeout=settings.scheduler_timeout
+        ) as client:
             rows = client.submit(trace, path, scenario, points, settings.cold, pure=False).result()
     else:
         rows = trace(path, scenario, points, settings.cold)

@@ -46,7 +46,9 @@ def sweep(
     n = len(variants)
     with (
         atomic_run_dir(target) as tmp,
-        task_runner(settings.scheduler, settings.workers, processes=settings.cold) as run,
+        task_runner(
+            settings.scheduler, settings.workers, settings.cold, settings.scheduler_timeout
+        ) as run,
     ):
         t0 = time.perf_counter()
         results: list[VariantResult] = run(
