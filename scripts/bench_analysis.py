@@ -45,10 +45,6 @@ def run(args: list[str], cwd: Path) -> float:
     return wall
 
 
-def summary(folder: Path) -> dict:
-    return json.loads((folder / "summary.json").read_text())
-
-
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--model", default=str(ROOT / "models" / "korea_taiwan.yaml"))

@@ -14,7 +14,8 @@ import pandas as pd
 import pytest
 
 from rsoi.analysis.common import Settings
-from rsoi.analysis.warm import BASELINE, Variant, clear_cache, solve_variant
+from rsoi.analysis.variant import BASELINE, Variant
+from rsoi.analysis.warm import clear_cache, solve_variant
 from tests.helpers import run_cli
 from tests.tiny import force, tiny, write_model
 

@@ -1025,7 +1025,7 @@ def check_run(
         path, summary.get("scenario"), use_default=False, allow_outside_paths=allow_outside_paths
     )
     if isinstance(summary.get("variant"), dict):  # an analysis variant: the same edits
-        from rsoi.analysis.warm import Variant, apply_variant
+        from rsoi.analysis.variant import Variant, apply_variant
 
         model = apply_variant(model, Variant.from_json(summary["variant"]))
     if summary.get("input_hash") and summary["input_hash"] != model.input_hash:

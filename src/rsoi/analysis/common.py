@@ -23,7 +23,8 @@ from pathlib import Path
 import pandas as pd
 
 from rsoi.analysis.cluster import task_runner
-from rsoi.analysis.warm import BASELINE, Variant, VariantResult, solve_variant
+from rsoi.analysis.variant import BASELINE, Variant
+from rsoi.analysis.warm import VariantResult, solve_variant
 from rsoi.results import write_json
 
 CHECK_LEVELS = ("all", "sample", "none")

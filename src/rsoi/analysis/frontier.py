@@ -36,7 +36,8 @@ import pandas as pd
 
 from rsoi.analysis.common import Settings, folder_name, write_summary
 from rsoi.analysis.compare import _html_table, page
-from rsoi.analysis.warm import BASELINE, VariantResult, WarmModel, figures
+from rsoi.analysis.variant import BASELINE
+from rsoi.analysis.warm import VariantResult, WarmModel, figures
 from rsoi.errors import InputError, Problem
 from rsoi.results import atomic_run_dir, write_csv
 from rsoi.solve import HIGHS_INF

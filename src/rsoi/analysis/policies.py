@@ -37,7 +37,8 @@ from rsoi.analysis.common import (
     write_summary,
 )
 from rsoi.analysis.compare import _html_table, page
-from rsoi.analysis.warm import BASELINE, Variant, VariantResult
+from rsoi.analysis.variant import BASELINE, Variant
+from rsoi.analysis.warm import VariantResult
 from rsoi.results import atomic_run_dir, write_csv
 from rsoi.schema import SupportLevel
 

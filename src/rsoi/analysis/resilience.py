@@ -20,7 +20,8 @@ from rsoi.analysis.common import (
     run_variants,
     write_summary,
 )
-from rsoi.analysis.warm import BASELINE, Variant, VariantResult
+from rsoi.analysis.variant import BASELINE, Variant
+from rsoi.analysis.warm import VariantResult
 from rsoi.results import atomic_run_dir, write_csv
 
 

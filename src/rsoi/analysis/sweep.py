@@ -20,7 +20,8 @@ import pandas as pd
 
 from rsoi.analysis.cluster import task_runner
 from rsoi.analysis.common import Settings, base_row, folder_name, write_summary
-from rsoi.analysis.warm import Variant, VariantResult, solve_variant
+from rsoi.analysis.variant import Variant
+from rsoi.analysis.warm import VariantResult, solve_variant
 from rsoi.results import atomic_run_dir, write_csv
 
 BASE_NAME = "base"
