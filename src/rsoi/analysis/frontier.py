@@ -112,7 +112,10 @@ class _Live:
             return None
         if slot is not None:
             self.bases[slot] = h.getBasis()
-        return np.asarray(h.getSolution().col_value, dtype=float)[: self.lp.n_cols]
+        sol = h.getSolution()
+        # the model's own rows (the two measure rows follow them)
+        self.last_dual = np.asarray(sol.row_dual, dtype=float)[: self.lp.n_rows]
+        return np.asarray(sol.col_value, dtype=float)[: self.lp.n_cols]
 
 
 def _slack(v: float) -> float:
@@ -202,6 +205,7 @@ def trace(model_path: str, scenario: str | None, points: int, cold: bool) -> lis
                 **{f"combat_power:{g}": v for g, v in f["power_by_group"].items()},
             )
             row["_x"] = x
+            row["_dual"] = live.last_dual
         row["_seconds"] = time.perf_counter() - t0
         rows.append(row)
     return rows
@@ -302,8 +306,8 @@ def _check_points(path, scenario, rows, folder: Path, settings: Settings, result
             continue
         x = row["_x"]
         parts = {p: float(np.dot(c, x[cols])) for p, (cols, c) in lp.objective_parts.items()}
-        # row activities from the plan; duals of the plain model are not those of a point,
-        # so only the current weights' plan carries them (the others: none, not checked)
+        # shadow prices of the model's rows in the point's own (ε-bounded) problem; for the
+        # current weights' plan they are the plain model's
         activity = lp.matrix_csc() @ x
         sol = Solution(
             status="optimal",
@@ -311,7 +315,7 @@ def _check_points(path, scenario, rows, folder: Path, settings: Settings, result
             objective=float(lp.cost() @ x),
             x=x,
             row_activity=activity,
-            row_dual=np.zeros(lp.n_rows),
+            row_dual=row["_dual"],
             col_dual=np.zeros(lp.n_cols),
             objective_parts=dict(sorted(parts.items())),
             solver="HiGHS",

@@ -67,10 +67,18 @@ class VariantResult:
         return self.status in OK_STATUSES
 
 
+ZERO = 1e-9
+"""Magnitudes below this are solver round-off and reported as 0 (as in the run tables)."""
+
+
+def tidy(value: float) -> float:
+    return 0.0 if abs(value) < ZERO else float(value)
+
+
 def figures(lp: LinearProgram, ctx, x: np.ndarray) -> dict[str, dict]:
     """Per-class shortfall penalty and lines short, combat power per theater and force group."""
     spec = ctx.spec
-    parts = {p: float(np.dot(v, x[c])) for p, (c, v) in lp.objective_parts.items()}
+    parts = {p: tidy(np.dot(v, x[c])) for p, (c, v) in lp.objective_parts.items()}
     classes = [c.id for c in spec.settings.priority_classes]
     shortfall = {c: parts.get(f"shortfall:{c}", 0.0) for c in classes}
     lines: dict[str, int] = dict.fromkeys(classes, 0)
@@ -87,10 +95,10 @@ def figures(lp: LinearProgram, ctx, x: np.ndarray) -> dict[str, dict]:
         value = power * x[ctx.share.ids]
         theaters = idx["theater"].to_numpy(object)
         for theater in sorted(set(theaters)):
-            power_theater[theater] = float(value[theaters == theater].sum())
+            power_theater[theater] = tidy(value[theaters == theater].sum())
             for g in sorted(set(group)):
                 sel = (theaters == theater) & (group == g)
-                power_group[f"{g}:{theater}"] = float(value[sel].sum())
+                power_group[f"{g}:{theater}"] = tidy(value[sel].sum())
     return {
         "objective_parts": dict(sorted(parts.items())),
         "shortfall_by_class": shortfall,
