@@ -14,16 +14,13 @@ skips their verification.)
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pandas as pd
-
 from rsoi.analysis.cluster import task_runner
-from rsoi.analysis.variant import BASELINE, Variant
+from rsoi.analysis.variant import Variant
 from rsoi.analysis.warm import VariantResult, solve_variant
 from rsoi.results import write_json
 
@@ -152,21 +149,3 @@ def write_summary(
         "timings_seconds": {k: round(v, 3) for k, v in settings.timings.items()},
     }
     write_json(folder / "summary.json", summary)
-
-
-def default_folder(root: Path, model: str, analysis: str) -> Path:
-    """runs/<model>-<analysis>-<UTC time>-<pid>/ (see rsoi.results.default_run_dir)."""
-    from rsoi.results import default_run_dir
-
-    return default_run_dir(root, model, analysis)
-
-
-def stamp() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def frame(rows: list[dict]) -> pd.DataFrame:
-    return pd.DataFrame(rows)
-
-
-__all__ = ["BASELINE", "CHECK_LEVELS", "Settings", "run_variants"]
