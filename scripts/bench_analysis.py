@@ -4,20 +4,18 @@
                                      [--frontier-scenario invasion_korea_simultaneous]
                                      [--check none] [--json out.json]
 
-Every command runs as a fresh ``python -m rsoi`` subprocess (imports and the Dask cluster
-included, like a user's run), from the repository root, writing into a temporary folder:
-
-1. ``resilience`` on the model's default scenario, cold then warm: wall time, and the solve
-   phase (from the folder's summary.json). Goal: warm wall <= 0.2 x cold wall.
-2. one ``solve`` of the frontier scenario, and a ``frontier --points N`` of it, warm and cold.
-   Goal: the warm N-point frontier <= 3 x the wall time of one solve.
+1. ``resilience`` on the model's default scenario, cold then warm, in this one process (the
+   imports are shared; each path starts its own Dask cluster as the command does: cold on
+   processes, warm in this process): wall time and the solve phase. Goal: warm <= 0.2 x cold.
+2. one ``rsoi solve`` of the frontier scenario and ``rsoi frontier --points N`` of it, warm
+   and cold, each as a fresh ``python -m rsoi`` subprocess (user-visible wall time, imports
+   included). Goal: the warm N-point frontier <= 3 x one solve.
 3. re-solves per second per core, warm and cold: resilience members / solve-phase seconds /
-   workers (warm: one thread keeps the live model; cold: the local cluster's processes).
+   workers (warm: one live model; cold: the local cluster's processes).
 
 Both paths write and check the same folders (``--check``, default ``none``: the comparison
-is of the solves; pass ``sample`` to include the checker). Results are compared too: the
-cold and warm resilience tables must agree to 1e-6 relative. Figures are printed, never
-asserted in unit tests.
+is of the solves; ``sample`` adds the checker's time to both). The cold and warm resilience
+tables must agree to 1e-6 relative. Figures are printed, never asserted in unit tests.
 """
 
 from __future__ import annotations
@@ -30,8 +28,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-
-import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -49,10 +45,6 @@ def run(args: list[str], cwd: Path) -> float:
     return wall
 
 
-def summary(folder: Path) -> dict:
-    return json.loads((folder / "summary.json").read_text())
-
-
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--model", default=str(ROOT / "models" / "korea_taiwan.yaml"))
@@ -63,25 +55,33 @@ def main() -> None:
     a = p.parse_args()
     model = str(Path(a.model).resolve())
     figures: dict[str, float] = {}
+    from rsoi.analysis.common import Settings
+    from rsoi.analysis.resilience import friendly_nodes, resilience
+    from rsoi.loader import load_model
+    from rsoi.prepare import prepare
+
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
         check = ["--check", a.check]
+        spec = load_model(model).spec
+        scenario_name = spec.default_scenario
+        nodes = friendly_nodes(prepare(load_model(model, scenario_name)).spec)
+        tables = {}
         for path in ("cold", "warm"):
-            flag = ["--cold"] if path == "cold" else []
-            folder = out / f"res-{path}"
-            wall = run(["resilience", model, "--out", str(folder), *check, *flag], ROOT)
-            s = summary(folder)
-            members = s["members"]
+            settings = Settings(cold=path == "cold", check=a.check)
+            t = time.perf_counter()
+            table, _ = resilience(model, scenario_name, out / f"res-{path}", nodes, 1, settings)
+            wall = time.perf_counter() - t
+            tables[path] = table.set_index("node")
+            members = len(nodes) + 1
             workers = 1 if path == "warm" else min(os.cpu_count() or 1, 4)
+            solve_phase = settings.timings["solve_all"]
             figures[f"resilience_{path}_wall_s"] = wall
-            figures[f"resilience_{path}_solve_phase_s"] = s["timings_seconds"]["solve_all"]
-            figures[f"resolves_per_s_per_core_{path}"] = (
-                members / s["timings_seconds"]["solve_all"] / workers
-            )
+            figures[f"resilience_{path}_solve_phase_s"] = solve_phase
+            figures[f"resolves_per_s_per_core_{path}"] = members / solve_phase / workers
             figures["resilience_members"] = members
             print(f"resilience {path}: {wall:.1f} s wall, {members} solves", flush=True)
-        cold = pd.read_csv(out / "res-cold" / "resilience.csv").set_index("node")
-        warm = pd.read_csv(out / "res-warm" / "resilience.csv").set_index("node")
+        cold, warm = tables["cold"], tables["warm"]
         gap = ((warm["objective"] - cold["objective"]).abs() / cold["objective"].abs()).max()
         figures["resilience_max_relative_gap_warm_vs_cold"] = float(gap)
         scenario = ["--scenario", a.frontier_scenario]

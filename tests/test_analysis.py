@@ -14,7 +14,8 @@ import pandas as pd
 import pytest
 
 from rsoi.analysis.common import Settings
-from rsoi.analysis.warm import BASELINE, Variant, clear_cache, solve_variant
+from rsoi.analysis.variant import BASELINE, Variant
+from rsoi.analysis.warm import clear_cache, solve_variant
 from tests.helpers import run_cli
 from tests.tiny import force, tiny, write_model
 
@@ -62,7 +63,10 @@ def rich_model() -> dict:
             fc("rok1", nation="ROK", assignment="rok", combat_power=15),
         ],
         combat_requirements=korea_taiwan(30, 40),
-    )
+        demands=[{"id": "d1", "place": "b", "commodity": "ammo", "quantity": 90, "ead": 2,
+                  "lad": 3, "priority": "sustainment", "source": "t"}],
+    )  # fmt: skip
+    data["places"][0]["cargo_t_per_day"] = 50  # `a` limits what leaves: a node loss bites
     p = data["policies"]
     p["deterrence_floor"] = {"enabled": True, "mode": "elastic", "combat_power": 20,
                              "opportunistic_combat_power": 35, "source": "t"}  # fmt: skip
@@ -187,6 +191,7 @@ def test_policy_price_is_shadow_price_times_step(tmp_path: Path) -> None:
     ranked = result.table["objective_change"].tolist()
     assert ranked == sorted(ranked, reverse=True)  # costliest first
     assert result.poll is None  # no poll data in this model
+    assert not [p for p in (tmp_path / "p").iterdir() if p.is_dir()]  # --check none: tables only
     assert (tmp_path / "p" / "policies.csv").exists() and (tmp_path / "p" / "report.html").exists()
 
 
@@ -220,7 +225,7 @@ def test_warm_equals_cold_on_every_policy_variant(tmp_path: Path) -> None:
         Variant(f"{p}={s}", settings=edits) for p, s, edits in policy_settings()
     ]
     distinct = set()
-    for v in variants:
+    for v in [*variants, Variant("loss-a-again", attacks=(("a", 3, 0.5),))]:
         warm = solve_variant(model, None, v)
         cold = solve_variant(model, None, v, cold=True)
         assert warm.status == cold.status == "optimal", (v.name, warm.error, cold.error)
@@ -228,6 +233,10 @@ def test_warm_equals_cold_on_every_policy_variant(tmp_path: Path) -> None:
         assert warm.objective == pytest.approx(cold.objective, rel=1e-9, abs=1e-9), v.name
         distinct.add(round(cold.objective, 6))
     assert len(distinct) >= 5  # the settings really change the optimum
+    from rsoi.analysis.warm import warm_model
+
+    # the second node loss went through the bounds-only shortcut, verified on the first
+    assert warm_model(model, None).fast_attacks is True
 
 
 def test_variant_run_folder_passes_rsoi_check(tmp_path: Path) -> None:
@@ -444,3 +453,40 @@ def test_binding_changes_are_listed(tmp_path: Path) -> None:
     assert {f"policy_usfk_air_share[{t}]" for t in (2, 3)} <= set(stopped["constraint"])
     row = stopped.set_index("constraint").loc["policy_usfk_air_share[2]"]
     assert row["shadow_price_a"] == pytest.approx(-W_TAIWAN * 20 / 60)
+
+
+def test_analysis_folders_never_overwrite_and_a_failed_check_is_exit_1(
+    tmp_path: Path, monkeypatch
+) -> None:
+    model = write_model(two_theater_model(), tmp_path)
+    (tmp_path / "taken").mkdir()
+    code, _, stderr = run_cli("resilience", model, "--nodes", "a", "--out", tmp_path / "taken")
+    assert code == 2 and "already exists" in stderr
+    assert not any((tmp_path / "taken").iterdir())
+
+    import rsoi.check
+    from rsoi.check import CheckReport
+
+    def failing(folder, **kwargs):
+        report = CheckReport(str(folder))
+        report.violations.append("flows: planted violation")
+        return report
+
+    monkeypatch.setattr(rsoi.check, "check_run", failing)
+    code, _, stderr = run_cli("sweep", model, "--out", tmp_path / "s")
+    assert code == 1 and "CHECK FAILED" in stderr and "planted violation" in stderr
+    table = pd.read_csv(tmp_path / "s" / "sweep.csv")
+    assert table["check"].str.startswith("FAILED").all()
+
+
+def test_results_do_not_depend_on_the_number_of_workers(tmp_path: Path) -> None:
+    """Each warm re-solve starts from the base basis with the solver state cleared."""
+    from rsoi.analysis.policies import policies
+
+    model = write_model(rich_model(), tmp_path)
+    one = policies(model, None, tmp_path / "one", Settings(check="none", workers=1))
+    two = policies(model, None, tmp_path / "two", Settings(check="none", workers=2))
+    assert one.table.equals(two.table)
+    assert (tmp_path / "one" / "policies.csv").read_bytes() == (
+        tmp_path / "two" / "policies.csv"
+    ).read_bytes()

@@ -1859,7 +1859,7 @@ def _check_loaded(
     folder: Path, summary: dict, model: LoadedModel, report: CheckReport
 ) -> CheckReport:
     if isinstance(summary.get("variant"), dict):  # an analysis variant: the same edits
-        from rsoi.analysis.warm import Variant, apply_variant
+        from rsoi.analysis.variant import Variant, apply_variant
 
         model = apply_variant(model, Variant.from_json(summary["variant"]))
     recorded = summary.get("input_hash")

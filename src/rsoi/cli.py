@@ -178,8 +178,8 @@ def _parser() -> argparse.ArgumentParser:
         "--check",
         choices=["all", "sample", "none"],
         default="sample",
-        help="verify the run folders written: all, sample (baseline + top results; "
-        "default) or none",
+        help="run folders written and verified: all, sample (baseline + top results; "
+        "default) or none (tables only; sweep: its folders, unverified)",
     )
     dask_args.add_argument(
         "--cold",
@@ -523,25 +523,25 @@ def _analysis_settings(args: argparse.Namespace):
         raise InputError(
             [Problem("--workers", None, None, "--workers", "must be 1 or more", "e.g. 2")]
         )
-    if args.scheduler_timeout is not None:
-        import rsoi.analysis.cluster as cluster
-
-        if not args.scheduler_timeout > 0:
-            raise InputError(
-                [
-                    Problem(
-                        "--scheduler-timeout",
-                        None,
-                        None,
-                        "--scheduler-timeout",
-                        "must be a positive number of seconds",
-                        "e.g. 10",
-                    )
-                ]
-            )
-        cluster.SCHEDULER_TIMEOUT_S = args.scheduler_timeout
+    if args.scheduler_timeout is not None and not 0 < args.scheduler_timeout < float("inf"):
+        raise InputError(
+            [
+                Problem(
+                    "--scheduler-timeout",
+                    None,
+                    None,
+                    "--scheduler-timeout",
+                    "must be a positive number of seconds",
+                    "e.g. 10",
+                )
+            ]
+        )
     return Settings(
-        cold=args.cold, check=args.check, scheduler=args.scheduler, workers=args.workers
+        cold=args.cold,
+        check=args.check,
+        scheduler=args.scheduler,
+        workers=args.workers,
+        scheduler_timeout=args.scheduler_timeout,
     )
 
 
@@ -704,7 +704,7 @@ def cmd_frontier(args: argparse.Namespace) -> int:
 
     settings = _analysis_settings(args)
     model = load_model(args.model, args.scenario)
-    if args.points < 2:
+    if not 2 <= args.points <= 1000:
         raise InputError(
             [
                 Problem(
@@ -712,7 +712,7 @@ def cmd_frontier(args: argparse.Namespace) -> int:
                     None,
                     None,
                     "--points",
-                    "needs at least 2 (both extremes)",
+                    f"{args.points} points: give 2 (both extremes) to 1000",
                     "e.g. 11",
                 )
             ]

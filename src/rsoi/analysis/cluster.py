@@ -84,3 +84,19 @@ def map_tasks(client: Any, fn: Callable, *iterables: list) -> list:
         return []
     futures = client.map(fn, *iterables, pure=False)
     return client.gather(futures)
+
+
+@contextlib.contextmanager
+def task_runner(
+    scheduler: str | None, workers: int | None, processes: bool, timeout: float | None = None
+) -> Iterator[Callable[..., list]]:
+    """A `map(fn, *lists) -> results` over Dask, or in this process for one local worker.
+
+    One local worker on the warm path needs no cluster: the tasks run here, in order, on the
+    one live model (saving the cluster's start-up); any other case goes through Dask.
+    """
+    if scheduler is None and not processes and (workers or 1) == 1:
+        yield lambda fn, *lists: [fn(*args) for args in zip(*lists, strict=True)]
+        return
+    with dask_client(scheduler, workers, processes=processes, timeout=timeout) as client:
+        yield lambda fn, *lists: map_tasks(client, fn, *lists)

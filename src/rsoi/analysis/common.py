@@ -6,21 +6,22 @@ Check levels (``--check``):
 - ``all``: every variant's run folder is written and verified by `rsoi.check`;
 - ``sample`` (default): the baseline and every variant reported as a top result (the rows the
   terminal shows) are written and verified;
-- ``none``: the same folders are written, not verified.
+- ``none``: no run folders, only the analysis tables (nothing to verify; the fastest).
+
+(`sweep` always writes every scenario's run folder: that is what it produces; ``none`` only
+skips their verification.)
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pandas as pd
-
-from rsoi.analysis.cluster import dask_client, map_tasks
-from rsoi.analysis.warm import BASELINE, Variant, VariantResult, solve_variant
+from rsoi.analysis.cluster import task_runner
+from rsoi.analysis.variant import Variant
+from rsoi.analysis.warm import VariantResult, solve_variant
 from rsoi.results import write_json
 
 CHECK_LEVELS = ("all", "sample", "none")
@@ -44,6 +45,7 @@ class Settings:
     check: str = "sample"
     scheduler: str | None = None
     workers: int | None = None
+    scheduler_timeout: float | None = None
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -67,17 +69,20 @@ def run_variants(
     t0 = time.perf_counter()
     # threads locally on the warm path (shared imports, one live model per thread); processes
     # for the cold path, as the analyses ran before the warm engine
-    with dask_client(settings.scheduler, settings.workers, processes=settings.cold) as client:
-        results: list[VariantResult] = map_tasks(
-            client, solve_variant, [path] * n, [scenario] * n, variants, [settings.cold] * n
+    with task_runner(
+        settings.scheduler, settings.workers, settings.cold, settings.scheduler_timeout
+    ) as run:
+        results: list[VariantResult] = run(
+            solve_variant, [path] * n, [scenario] * n, variants, [settings.cold] * n
         )
         settings.timings["solve_all"] = time.perf_counter() - t0
+        if settings.check == "none":
+            return results
         keep = set(v.name for v in variants) if settings.check == "all" else set(top(results))
         keep.add(variants[0].name)
         chosen = [i for i, r in enumerate(results) if r.name in keep and r.ok]
         t1 = time.perf_counter()
-        written: list[VariantResult] = map_tasks(
-            client,
+        written: list[VariantResult] = run(
             solve_variant,
             [path] * len(chosen),
             [scenario] * len(chosen),
@@ -144,21 +149,3 @@ def write_summary(
         "timings_seconds": {k: round(v, 3) for k, v in settings.timings.items()},
     }
     write_json(folder / "summary.json", summary)
-
-
-def default_folder(root: Path, model: str, analysis: str) -> Path:
-    """runs/<model>-<analysis>-<UTC time>-<pid>/ (see rsoi.results.default_run_dir)."""
-    from rsoi.results import default_run_dir
-
-    return default_run_dir(root, model, analysis)
-
-
-def stamp() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def frame(rows: list[dict]) -> pd.DataFrame:
-    return pd.DataFrame(rows)
-
-
-__all__ = ["BASELINE", "CHECK_LEVELS", "Settings", "run_variants"]

@@ -36,7 +36,8 @@ import pandas as pd
 
 from rsoi.analysis.common import Settings, folder_name, write_summary
 from rsoi.analysis.compare import _html_table, page
-from rsoi.analysis.warm import BASELINE, VariantResult, WarmModel, figures
+from rsoi.analysis.variant import BASELINE
+from rsoi.analysis.warm import VariantResult, WarmModel, figures
 from rsoi.errors import InputError, Problem
 from rsoi.results import atomic_run_dir, write_csv
 from rsoi.solve import HIGHS_INF
@@ -111,7 +112,10 @@ class _Live:
             return None
         if slot is not None:
             self.bases[slot] = h.getBasis()
-        return np.asarray(h.getSolution().col_value, dtype=float)[: self.lp.n_cols]
+        sol = h.getSolution()
+        # the model's own rows (the two measure rows follow them)
+        self.last_dual = np.asarray(sol.row_dual, dtype=float)[: self.lp.n_rows]
+        return np.asarray(sol.col_value, dtype=float)[: self.lp.n_cols]
 
 
 def _slack(v: float) -> float:
@@ -201,6 +205,7 @@ def trace(model_path: str, scenario: str | None, points: int, cold: bool) -> lis
                 **{f"combat_power:{g}": v for g, v in f["power_by_group"].items()},
             )
             row["_x"] = x
+            row["_dual"] = live.last_dual
         row["_seconds"] = time.perf_counter() - t0
         rows.append(row)
     return rows
@@ -220,7 +225,9 @@ def frontier(
     if settings.scheduler:
         from rsoi.analysis.cluster import dask_client
 
-        with dask_client(settings.scheduler, settings.workers) as client:
+        with dask_client(
+            settings.scheduler, settings.workers, timeout=settings.scheduler_timeout
+        ) as client:
             rows = client.submit(trace, path, scenario, points, settings.cold, pure=False).result()
     else:
         rows = trace(path, scenario, points, settings.cold)
@@ -278,20 +285,29 @@ def _check_points(path, scenario, rows, folder: Path, settings: Settings, result
     from rsoi.analysis.warm import write_variant_run
     from rsoi.solve import Solution
 
+    if settings.check == "none":
+        return
     if settings.check == "all":
         chosen = list(range(len(rows)))
     else:
         chosen = sorted({0, len(rows) - 2, len(rows) - 1})
-    wm = WarmModel(path, scenario)
+    from rsoi.build import build
+    from rsoi.loader import load_model
+    from rsoi.prepare import prepare
+
+    model = load_model(path, scenario, use_default=False)
+    prep = prepare(model)
+    lp, ctx = build(prep)
+    version = highspy.Highs()
+    version = f"{version.versionMajor()}.{version.versionMinor()}.{version.versionPatch()}"
     for i in chosen:
         row = rows[i]
         if row["status"] != "optimal":
             continue
         x = row["_x"]
-        lp = wm.lp
         parts = {p: float(np.dot(c, x[cols])) for p, (cols, c) in lp.objective_parts.items()}
-        # row activities from the plan; duals of the plain model are not those of a point,
-        # so only the current weights' plan carries them (the others: none, not checked)
+        # shadow prices of the model's rows in the point's own (ε-bounded) problem; for the
+        # current weights' plan they are the plain model's
         activity = lp.matrix_csc() @ x
         sol = Solution(
             status="optimal",
@@ -299,11 +315,11 @@ def _check_points(path, scenario, rows, folder: Path, settings: Settings, result
             objective=float(lp.cost() @ x),
             x=x,
             row_activity=activity,
-            row_dual=np.zeros(lp.n_rows),
+            row_dual=row["_dual"],
             col_dual=np.zeros(lp.n_cols),
             objective_parts=dict(sorted(parts.items())),
             solver="HiGHS",
-            solver_version=f"{wm.h.versionMajor()}.{wm.h.versionMinor()}.{wm.h.versionPatch()}",
+            solver_version=version,
             handover_seconds=0.0,
             solve_seconds=0.0,
             mip=False,
@@ -311,10 +327,10 @@ def _check_points(path, scenario, rows, folder: Path, settings: Settings, result
         name = "point-" + folder_name(str(row["point"]))
         results[i].run_dir = name
         checked = write_variant_run(
-            wm.model,
-            wm.prep,
+            model,
+            prep,
             lp,
-            wm.ctx,
+            ctx,
             sol,
             BASELINE,
             str(folder / name),

@@ -37,7 +37,8 @@ from rsoi.analysis.common import (
     write_summary,
 )
 from rsoi.analysis.compare import _html_table, page
-from rsoi.analysis.warm import BASELINE, Variant, VariantResult
+from rsoi.analysis.variant import BASELINE, Variant
+from rsoi.analysis.warm import VariantResult, tidy
 from rsoi.results import atomic_run_dir, write_csv
 from rsoi.schema import SupportLevel
 
@@ -87,6 +88,13 @@ def policy_settings() -> list[tuple[str, str, tuple[tuple[str, Any], ...]]]:
 
 
 def _current(spec, path: str) -> Any:
+    if path == "policies.rok_support.level":
+        import rsoi.schema as schema
+
+        effective = getattr(schema, "effective_rok_level", None)  # contract C4, when present
+        if effective is not None:
+            level = effective(spec)
+            return getattr(level, "value", level)
     node: Any = spec
     for key in path.split("."):
         node = getattr(node, key)
@@ -186,13 +194,13 @@ def policies(
                 "setting": setting,
                 "shipped": _is_shipped(spec, edits),
                 "status": r.status,
-                "objective_change": r.objective - base.objective if r.ok else float("nan"),
+                "objective_change": tidy(r.objective - base.objective) if r.ok else float("nan"),
             }
             for cls, value in r.shortfall_by_class.items():
-                row[f"shortfall_change:{cls}"] = value - base.shortfall_by_class.get(cls, 0.0)
+                row[f"shortfall_change:{cls}"] = tidy(value - base.shortfall_by_class.get(cls, 0.0))
             for theater, value in r.power_by_theater.items():
-                row[f"combat_power_change:{theater}"] = value - base.power_by_theater.get(
-                    theater, 0.0
+                row[f"combat_power_change:{theater}"] = tidy(
+                    value - base.power_by_theater.get(theater, 0.0)
                 )
             row.update(base_row(r))
             row.update(check_columns(r))

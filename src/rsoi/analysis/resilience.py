@@ -20,7 +20,8 @@ from rsoi.analysis.common import (
     run_variants,
     write_summary,
 )
-from rsoi.analysis.warm import BASELINE, Variant, VariantResult
+from rsoi.analysis.variant import BASELINE, Variant
+from rsoi.analysis.warm import VariantResult, tidy
 from rsoi.results import atomic_run_dir, write_csv
 
 
@@ -74,7 +75,7 @@ def resilience(
         rows = []
         for node, r in zip(nodes, results[1:], strict=True):
             row = {"node": node, **base_row(r)}
-            row["objective_increase"] = r.objective - base.objective if r.ok else float("nan")
+            row["objective_increase"] = tidy(r.objective - base.objective) if r.ok else float("nan")
             rows.append({**row, **check_columns(r)})
         columns = ["node", "status", "objective_increase"]
         table = _ranked(rows) if rows else pd.DataFrame(columns=[*columns, "error", "check"])

@@ -18,9 +18,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from rsoi.analysis.cluster import dask_client, map_tasks
+from rsoi.analysis.cluster import task_runner
 from rsoi.analysis.common import Settings, base_row, folder_name, write_summary
-from rsoi.analysis.warm import Variant, VariantResult, solve_variant
+from rsoi.analysis.variant import Variant
+from rsoi.analysis.warm import VariantResult, solve_variant
 from rsoi.results import atomic_run_dir, write_csv
 
 BASE_NAME = "base"
@@ -46,11 +47,12 @@ def sweep(
     n = len(variants)
     with (
         atomic_run_dir(target, analysis="sweep") as tmp,
-        dask_client(settings.scheduler, settings.workers, processes=settings.cold) as client,
+        task_runner(
+            settings.scheduler, settings.workers, settings.cold, settings.scheduler_timeout
+        ) as run,
     ):
         t0 = time.perf_counter()
-        results: list[VariantResult] = map_tasks(
-            client,
+        results: list[VariantResult] = run(
             solve_variant,
             [path] * n,
             [anchor] * n,

@@ -28,112 +28,18 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import highspy
 import numpy as np
 import scipy.sparse as sp
 
+from rsoi.analysis.variant import SAME_SCENARIO, Variant, apply_variant
 from rsoi.errors import InfeasibleError, InputError, SolverError
 from rsoi.lp import LinearProgram
 from rsoi.solve import HIGHS_INF, Solution, _numpy_inf, make_highs
 
 OK_STATUSES = ("optimal", "time_limit_feasible")
-
-
-# --- variants ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Variant:
-    """Edits to a scenario's validated model; picklable, so Dask can ship it."""
-
-    name: str
-    settings: tuple[tuple[str, Any], ...] = ()
-    """(dotted attribute path on the model spec, new value), e.g. ("policies.troop_floor.enabled", False)."""
-    attacks: tuple[tuple[str, int, float], ...] = ()
-    """(target place or route, first period, remaining capacity share) appended to the events."""
-    description: str = ""
-    scenario: str | None = "\0same"
-    """Another scenario of the same model file to start from (a sweep member); default: the base's."""
-
-    @property
-    def has_edits(self) -> bool:
-        return bool(self.settings or self.attacks)
-
-    def to_json(self) -> dict:
-        return {
-            "name": self.name,
-            "description": self.description,
-            "settings": {path: _plain(value) for path, value in self.settings},
-            "attacks": [
-                {"target": t, "from_period": p, "capacity_factor": f} for t, p, f in self.attacks
-            ],
-        }
-
-    @classmethod
-    def from_json(cls, data: dict) -> Variant:
-        return cls(
-            name=data["name"],
-            description=data.get("description", ""),
-            settings=tuple((k, v) for k, v in data.get("settings", {}).items()),
-            attacks=tuple(
-                (a["target"], int(a["from_period"]), float(a["capacity_factor"]))
-                for a in data.get("attacks", [])
-            ),
-        )
-
-
-SAME_SCENARIO = "\0same"
-BASELINE = Variant("baseline", description="the scenario as shipped")
-
-
-def _plain(value: Any) -> Any:
-    return getattr(value, "value", value)
-
-
-def _set(node, keys: list[str], value: Any):
-    """A copy of pydantic model `node` with the attribute at `keys` set (only that path copied).
-
-    The innermost model is re-validated, so a value is converted and checked by the schema.
-    """
-    if len(keys) == 1:
-        data = node.model_dump(mode="python", round_trip=True)
-        if keys[0] not in data:
-            raise KeyError(keys[0])
-        data[keys[0]] = _plain(value)
-        return type(node).model_validate(data)
-    child = getattr(node, keys[0])
-    return node.model_copy(update={keys[0]: _set(child, keys[1:], value)})
-
-
-def apply_variant(model, variant: Variant):
-    """A copy of LoadedModel `model` with `variant`'s edits (the scenario itself is untouched)."""
-    from rsoi.schema import Attack
-
-    if not variant.settings and not variant.attacks:
-        return model
-    spec = model.spec
-    for path, value in variant.settings:
-        try:
-            spec = _set(spec, path.split("."), value)
-        except (KeyError, AttributeError):
-            raise KeyError(f"variant {variant.name}: unknown setting {path}") from None
-    if variant.attacks:
-        attacks = list(spec.events.attacks) + [
-            Attack(
-                target=t,
-                from_period=p,
-                capacity_factor=f,
-                source=f"analysis variant {variant.name}",
-            )
-            for t, p, f in variant.attacks
-        ]
-        spec = spec.model_copy(
-            update={"events": spec.events.model_copy(update={"attacks": attacks})}
-        )
-    return dataclasses.replace(model, spec=spec)
-
 
 # --- results ----------------------------------------------------------------------------
 
@@ -161,10 +67,18 @@ class VariantResult:
         return self.status in OK_STATUSES
 
 
+ZERO = 1e-9
+"""Magnitudes below this are solver round-off and reported as 0 (as in the run tables)."""
+
+
+def tidy(value: float) -> float:
+    return 0.0 if abs(value) < ZERO else float(value)
+
+
 def figures(lp: LinearProgram, ctx, x: np.ndarray) -> dict[str, dict]:
     """Per-class shortfall penalty and lines short, combat power per theater and force group."""
     spec = ctx.spec
-    parts = {p: float(np.dot(v, x[c])) for p, (c, v) in lp.objective_parts.items()}
+    parts = {p: tidy(np.dot(v, x[c])) for p, (c, v) in lp.objective_parts.items()}
     classes = [c.id for c in spec.settings.priority_classes]
     shortfall = {c: parts.get(f"shortfall:{c}", 0.0) for c in classes}
     lines: dict[str, int] = dict.fromkeys(classes, 0)
@@ -181,10 +95,10 @@ def figures(lp: LinearProgram, ctx, x: np.ndarray) -> dict[str, dict]:
         value = power * x[ctx.share.ids]
         theaters = idx["theater"].to_numpy(object)
         for theater in sorted(set(theaters)):
-            power_theater[theater] = float(value[theaters == theater].sum())
+            power_theater[theater] = tidy(value[theaters == theater].sum())
             for g in sorted(set(group)):
                 sel = (theaters == theater) & (group == g)
-                power_group[f"{g}:{theater}"] = float(value[sel].sum())
+                power_group[f"{g}:{theater}"] = tidy(value[sel].sum())
     return {
         "objective_parts": dict(sorted(parts.items())),
         "shortfall_by_class": shortfall,
