@@ -388,6 +388,12 @@ EDITS = [
     ("duals", _set("range_to", "-1e9", _binding), "does not contain the bound"),
     ("duals", _set("upper", "77", lambda f: f.index[f["family"] == "route_capacity"]), "upper"),
     ("duals", _set("source", "elsewhere", lambda f: f.index[f["family"] == "demand"]), "source"),
+    ("duals", _set("family", "bogus"), "unknown family 'bogus'"),
+    (
+        "duals",
+        _set("constraint", "route_capacity[ab,9]", _named("route_capacity[ab,1]")),
+        "route_capacity[ab,9]: not a constraint of this model",
+    ),
     ("shortfalls", _set("theater", "korea"), "theater 'korea'"),
     ("shortfalls", _set("priority", "sustainment"), "priority"),
     ("shortfalls", _set("delivered_late", "5"), "delivered_late"),
