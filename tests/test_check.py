@@ -21,7 +21,7 @@ from rsoi.errors import CheckError, InputError
 from rsoi.pipeline import run_model, write_run
 from tests.helpers import POLICIES_OFF, TASKS, run_cli, shipped_project, write_model
 
-FORBIDDEN = {"rsoi.build", "rsoi.lp", "rsoi.solve", "rsoi.results", "rsoi.pipeline"}
+FORBIDDEN = {"rsoi.prepare", "rsoi.build", "rsoi.lp", "rsoi.solve", "rsoi.results", "rsoi.pipeline"}
 
 
 @pytest.fixture(scope="module")

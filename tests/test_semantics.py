@@ -388,6 +388,12 @@ EDITS = [
     ("duals", _set("range_to", "-1e9", _binding), "does not contain the bound"),
     ("duals", _set("upper", "77", lambda f: f.index[f["family"] == "route_capacity"]), "upper"),
     ("duals", _set("source", "elsewhere", lambda f: f.index[f["family"] == "demand"]), "source"),
+    ("duals", _set("family", "bogus"), "unknown family 'bogus'"),
+    (
+        "duals",
+        _set("constraint", "route_capacity[ab,9]", _named("route_capacity[ab,1]")),
+        "route_capacity[ab,9]: not a constraint of this model",
+    ),
     ("shortfalls", _set("theater", "korea"), "theater 'korea'"),
     ("shortfalls", _set("priority", "sustainment"), "priority"),
     ("shortfalls", _set("delivered_late", "5"), "delivered_late"),
@@ -456,3 +462,16 @@ def test_map_refuses_a_plan_that_fails_the_check(tiny_run: Path, tmp_path: Path)
     code, stdout, stderr = run_cli("map", folder)
     assert code == 1 and "CHECK FAILED" in stderr and "flow[ab,ammo,1]" in stderr, stderr
     assert not (folder / "map.png").exists() and stdout == ""
+
+
+def test_checker_loads_no_preparation_code() -> None:
+    """Importing rsoi.check pulls in neither the preparation nor the LP code, even indirectly."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, rsoi.check; print(sorted(m for m in sys.modules if m in "
+        "{'rsoi.prepare', 'rsoi.build', 'rsoi.lp', 'rsoi.solve', 'rsoi.results', 'rsoi.pipeline'}))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -17,6 +17,10 @@ short (task, combat-power and floor shortfalls, lateness per day late); the LP m
 $\Delta$ = ``horizon.period_days`` where a period total is needed. Quantities without a time unit
 (demand ``quantity``, stocks, ``storage_t``, shares, transport cost per ton-km) are not scaled.
 
+Column values below $10^{-7}$ (HiGHS's primal feasibility tolerance) are reported as exact
+zeros, so no solver noise (e.g. stray flows of 1e-8 t, ``-0`` objective parts) reaches the
+tables or ``summary.json``.
+
 Every requirement is elastic (a shortfall variable with a penalty), so any scenario solves;
 only policy constraints in ``mode: hard`` can make the model infeasible. Inputs that no plan
 could satisfy whatever the policies (e.g. a C-day stock above the place's ``storage_t``) are

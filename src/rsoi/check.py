@@ -1405,11 +1405,14 @@ class _Checker:
         dup = pd.Series(names).duplicated().to_numpy()
         for i in np.flatnonzero(dup):
             self.fail("duals", f"duals.csv: {names[i]} listed twice")
-        for i in range(len(names)):
-            if fam[i] not in KNOWN_FAMILIES:
-                self.fail("duals", f"duals.csv: {names[i]}: unknown family '{fam[i]}'")
-            elif not names[i].startswith(fam[i] + "[") and names[i] != fam[i]:
-                self.fail("duals", f"duals.csv: {names[i]}: name does not match family {fam[i]}")
+        known_family = np.isin(fam, KNOWN_FAMILIES)
+        for i in np.flatnonzero(~known_family):
+            self.fail("duals", f"duals.csv: {names[i]}: unknown family '{fam[i]}'")
+        matches = np.array(
+            [n.startswith(f + "[") or n == f for n, f in zip(names, fam, strict=True)], dtype=bool
+        )
+        for i in np.flatnonzero(known_family & ~matches):
+            self.fail("duals", f"duals.csv: {names[i]}: name does not match family {fam[i]}")
         expected = self.expected_rows()
         row_of = {n: i for i, n in enumerate(names)}
         for name in sorted(expected.keys() - row_of.keys()):
@@ -1419,18 +1422,22 @@ class _Checker:
                 self.fail("duals", f"{names[i]}: not a constraint of this model (duals.csv)")
         src = d["source"].astype(str).to_numpy()
         exp_names = list(expected)
-        rows = np.array([row_of.get(n, -1) for n in exp_names], dtype=np.int64)
-        exp = np.array([expected[n][1:3] for n in exp_names], dtype=float).reshape(-1, 2)
-        exp_family = np.array([expected[n][0] for n in exp_names], dtype=object)
+        exp_family, exp_lo, exp_up, _ = (
+            map(np.asarray, zip(*expected.values(), strict=True)) if expected else ([],) * 4
+        )
+        exp = np.column_stack([exp_lo, exp_up]).astype(float).reshape(-1, 2)
+        first = np.flatnonzero(~dup)
+        hit = pd.Index(names[first]).get_indexer(exp_names)
+        rows = np.where(hit >= 0, first[np.maximum(hit, 0)], -1) if len(first) else hit
         found = rows >= 0
         found[found] &= fam[rows[found]] == exp_family[found]
         for col, (what, theirs_all) in enumerate((("lower", lo), ("upper", up))):
             mine = exp[found, col]
             theirs = theirs_all[rows[found]]
             same_inf = np.isinf(mine) & np.isnan(theirs)
-            close = np.abs(np.nan_to_num(theirs, nan=np.inf) - mine) <= _tol(
-                np.where(np.isinf(mine), 0.0, mine)
-            )
+            finite = np.isfinite(mine) & np.isfinite(theirs)
+            close = np.zeros(len(mine), bool)
+            close[finite] = np.abs(theirs[finite] - mine[finite]) <= _tol(mine[finite])
             for j in np.flatnonzero(~(same_inf | close)):
                 name = exp_names[np.flatnonzero(found)[j]]
                 self.fail(
@@ -1586,12 +1593,11 @@ class _Checker:
         def judge(item: str, cost: float, terms: list[float], x: float, upper: float) -> None:
             red = cost - sum(terms)
             tol = 1e-6 * max(1.0, abs(cost), *(abs(v) for v in terms))
-            if x > 1e-9 and (upper == math.inf or x < upper - _tol(upper)):
-                bad = abs(red) > tol
-            elif x > 1e-9:
-                bad = red > tol  # at its upper bound
-            else:
-                bad = red < -tol
+            at_lower = x <= 1e-9
+            at_upper = upper != math.inf and x >= upper - _tol(upper)
+            if at_lower and at_upper:  # a fixed column (e.g. zero capacity): any reduced cost
+                return
+            bad = red < -tol if at_lower else red > tol if at_upper else abs(red) > tol
             if bad:
                 self.fail(
                     "reduced_cost",
@@ -1602,10 +1608,13 @@ class _Checker:
         def judge_all(items, cost, dual_sum, dual_abs, x, upper) -> None:
             red = cost - dual_sum
             tol = 1e-6 * np.maximum(1.0, np.maximum(np.abs(cost), dual_abs))
-            inside = (x > 1e-9) & (x < upper - _tol(np.where(np.isinf(upper), 0.0, upper)))
-            at_upper = (x > 1e-9) & ~inside
-            bad = (inside & (np.abs(red) > tol)) | (at_upper & (red > tol))
-            bad |= (x <= 1e-9) & (red < -tol)
+            at_lower = x <= 1e-9
+            at_upper = np.isfinite(upper) & (
+                x >= upper - _tol(np.where(np.isinf(upper), 0.0, upper))
+            )
+            inside = ~at_lower & ~at_upper
+            bad = (inside & (np.abs(red) > tol)) | (at_upper & ~at_lower & (red > tol))
+            bad |= at_lower & ~at_upper & (red < -tol)
             for i in np.flatnonzero(bad):
                 self.fail(
                     "reduced_cost",
