@@ -35,6 +35,7 @@ from rsoi.schema import (
     PlaceKind,
     SupportLevel,
     TaskKind,
+    effective_rok_level,
 )
 
 REL_TOL = 1e-6
@@ -170,7 +171,7 @@ class _Checker:
         return 1.0 if f is None else float(f[t - 1])
 
     def rok_allows(self, level: SupportLevel) -> bool:
-        current = self.spec.policies.rok_support.level
+        current = effective_rok_level(self.spec)
         return SUPPORT_LEVEL_ORDER.index(current) >= SUPPORT_LEVEL_ORDER.index(level)
 
     # --- table sanity ----------------------------------------------------------------------
@@ -540,7 +541,8 @@ class _Checker:
 
     def share_changes(self) -> float:
         """Sum over forces and theaters of |share(t) - share(t-1)| (apportionment.csv)."""
-        a = self.t["apportionment"].sort_values(["force", "theater", "period"])
+        a = self.t["apportionment"]
+        a = a[a["theater"] != "in_transit"].sort_values(["force", "theater", "period"])
         total = 0.0
         for _, group in a.groupby(["force", "theater"], sort=True):
             period = group["period"].to_numpy(int)
@@ -632,7 +634,7 @@ class _Checker:
                 self.fail(
                     "policy_rok_support_level",
                     f"policy_rok_support_level[{row.task}]: {item} is above the ROK support level "
-                    f"'{self.spec.policies.rok_support.level.value}'",
+                    f"'{effective_rok_level(self.spec).value}'",
                 )
         a["cap"] = np.asarray(kappa, dtype=float) * a["units_allocated"].to_numpy(float)
         self.provider_use = a.groupby(["provider", "period"])["units_allocated"].sum()
@@ -714,11 +716,55 @@ class _Checker:
 
     # --- forces -----------------------------------------------------------------------------
 
+    def _force_coordinates(self) -> dict[str, tuple[float, float]]:
+        """(lon, lat) of every place: YAML first, else the geodata file read here."""
+        out = {p.id: (p.lon, p.lat) for p in self.spec.places if p.lon is not None}
+        model_dir = getattr(self, "model_dir", None)
+        if self.spec.geodata and model_dir is not None:
+            data = json.loads((Path(model_dir) / self.spec.geodata).read_text(encoding="utf-8"))
+            for feature in data["features"]:
+                pid = feature["properties"]["id"]
+                if pid not in out:
+                    lon, lat = feature["geometry"]["coordinates"][:2]
+                    out[pid] = (float(lon), float(lat))
+        return out
+
+    def force_lags(self) -> tuple[dict, dict]:
+        """Arrival periods per (force, theater) and swing lags per (force, from, to), derived
+        here from contract C1: lag = floor(km / (speed * period_days) + 0.5)."""
+        from pyproj import Geod  # own geodesic, not rsoi.geo
+
+        geod = Geod(ellps="WGS84")
+        xy = self._force_coordinates()
+        anchor = {t.id: t.anchor for t in self.spec.theaters}
+
+        def periods(a: str, b: str, speed: float) -> int:
+            (lon1, lat1), (lon2, lat2) = xy[a], xy[b]
+            km = geod.inv(lon1, lat1, lon2, lat2)[2] / 1000.0
+            return math.floor(km / (speed * self.days) + 0.5)
+
+        arrival, swing = {}, {}
+        for f in self.spec.forces:
+            for th in f.theaters:
+                lag = f.arrival_lag_periods.get(th)
+                if lag is None:
+                    lag = periods(f.home, anchor[th], f.speed_km_per_day)
+                arrival[(f.id, th)] = f.ready_period + lag
+                for other in f.theaters:
+                    if other != th:
+                        lag = f.swing_lag_periods
+                        if lag is None:
+                            lag = periods(anchor[th], anchor[other], f.speed_km_per_day)
+                        swing[(f.id, th, other)] = lag
+        return arrival, swing
+
     def check_apportionment(self) -> None:
-        self.checked.append("apportionment shares, combat power, policy floors and bounds")
+        self.checked.append(
+            "apportionment: arrival (C1), no teleporting, shares, combat power, floors, bounds"
+        )
         s = self.sane(
             "apportionment",
-            {"force": self.forces, "theater": set(self.prep.theater_ids)},
+            {"force": self.forces, "theater": {*self.prep.theater_ids, "in_transit"}},
             ["share", "combat_power", "troops"],
         ).copy()
         for row in s[s.duplicated(["force", "theater", "period"])].itertuples():
@@ -726,19 +772,21 @@ class _Checker:
                 "apportionment",
                 f"apportionment.csv: duplicate row {row.force},{row.theater},{row.period}",
             )
+        arrival, swing = self.force_lags()
         for row in s.itertuples():
             force = self.forces[row.force]
             item = f"share[{row.force},{row.theater},{row.period}]"
             if row.share <= 1e-12:
                 continue
-            if row.theater not in force.theaters:
-                self.fail("apportionment", f"{item}: force is not apportioned to {row.theater}")
-                continue
-            arrival = self.prep.force_arrival[(row.force, row.theater)]
-            if row.period < arrival:
-                self.fail(
-                    "apportionment", f"{item}: before the force can arrive (period {arrival})"
-                )
+            if row.theater != "in_transit":
+                if row.theater not in force.theaters:
+                    self.fail("apportionment", f"{item}: force is not apportioned to {row.theater}")
+                    continue
+                first = arrival[(row.force, row.theater)]
+                if row.period < first:
+                    self.fail(
+                        "apportionment", f"{item}: before the force can arrive (period {first})"
+                    )
             self.leq("apportionment", item, row.share, 1.0, "share")
             self.equal(
                 "apportionment",
@@ -751,12 +799,55 @@ class _Checker:
         total = s.groupby(["force", "period"])["share"].sum()
         for (force, t), value in total.items():
             self.leq(
-                "force_share_total", f"force_share_total[{force},{t}]", value, 1.0, "sum of shares"
+                "force_home", f"force_home[{force},{t}]", value, 1.0, "theater + transit shares"
             )
-        z = {(r.force, r.theater, int(r.period)): float(r.share) for r in s.itertuples()}
+        z = {
+            (r.force, r.theater, int(r.period)): float(r.share)
+            for r in s.itertuples()
+            if r.theater != "in_transit"
+        }
+        moving = {
+            (r.force, int(r.period)): float(r.share)
+            for r in s.itertuples()
+            if r.theater == "in_transit"
+        }
+        self._no_teleport(z, moving, arrival, swing)
+        self._home_share = {
+            (f.id, t): 1.0
+            - moving.get((f.id, t), 0.0)
+            - sum(z.get((f.id, th, t), 0.0) for th in f.theaters)
+            for f in self.spec.forces
+            for t in range(1, self.T + 1)
+        }
         self._combat_power(z)
         self._floors(z)
         self._force_bounds(z)
+
+    def _no_teleport(self, z: dict, moving: dict, arrival: dict, swing: dict) -> None:
+        """A share that appears in a theater was outside every theater (home or in transit)
+        for the shortest lag into it: gains at t need home+transit share at t-1..t-m."""
+        for f in self.spec.forces:
+            for th in f.theaters:
+                lags = [arrival[(f.id, th)] - f.ready_period]
+                lags += [swing[(f.id, o, th)] for o in f.theaters if o != th]
+                m = min(lags)
+                if m == 0:
+                    continue
+                for t in range(1, self.T + 1):
+                    gain = z.get((f.id, th, t), 0.0) - z.get((f.id, th, t - 1), 0.0)
+                    if gain <= 1e-9:
+                        continue
+                    for k in range(1, m + 1):
+                        if t - k < 1:
+                            continue  # before C-day everything is at home
+                        away = 1.0 - sum(z.get((f.id, o, t - k), 0.0) for o in f.theaters)
+                        self.leq(
+                            "force_position",
+                            f"force_position[{f.id},{th},{t}]",
+                            gain,
+                            away,
+                            f"share arriving vs share outside every theater {k} period(s) earlier",
+                        )
 
     def _combat_power(self, z: dict) -> None:
         power: dict[tuple[str, int], float] = defaultdict(float)
@@ -807,6 +898,12 @@ class _Checker:
                     for (f, th, tt), share in z.items()
                     if th == "korea" and tt == t
                 )
+                if name == "policy_troop_floor":  # troops physically in Korea, at home there
+                    have += sum(
+                        coef(f) * self._home_share[(f.id, t)]
+                        for f in self.spec.forces
+                        if self.places[f.home].theater == "korea"
+                    )
                 if p.mode == ConstraintMode.elastic:
                     have += self.short.get(("policy", name, t), 0.0)
                 self.leq(
@@ -829,7 +926,11 @@ class _Checker:
         if pol.usfk_ground_stays.enabled:
             ground = {f for f in usfk if self.forces[f].branch == Branch.ground}
             rules.append(("policy_usfk_ground_stays", ground))
-        if not pol.strategic_flexibility.allowed:
+        rok = pol.rok_support
+        withdrawn = rok.none_withdraws_flexibility and (
+            effective_rok_level(self.spec) == SupportLevel.none
+        )
+        if not pol.strategic_flexibility.allowed or withdrawn:
             rules.append(("policy_strategic_flexibility", usfk))
         if not self.rok_allows(SupportLevel.joint_operations):
             rules.append(
@@ -1038,6 +1139,7 @@ def check_run(
     if problems:
         return report
     checker = _Checker(prepare(model), tables, summary)
+    checker.model_dir = model.path.parent  # the force checks read coordinates themselves
     flows = checker.check_flows()
     route_load = checker.check_route_capacity(flows)
     checker.check_places(flows)

@@ -383,7 +383,8 @@ def apportionment_layer(run: RunData) -> gpd.GeoDataFrame:
     forces = {f.id: f for f in spec.forces if len(f.theaters) > 1}
     anchors = {t.id: t.anchor for t in spec.theaters}
     app = run.tables["apportionment"]
-    app = app[app["force"].isin(forces)]
+    # `in_transit` rows have no anchor to draw to
+    app = app[app["force"].isin(forces) & app["theater"].isin(anchors)]
     periods = np.arange(1, run.prep.T + 1)
     rows = []
     for (force, theater), g in app.groupby(["force", "theater"], sort=True):

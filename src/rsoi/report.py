@@ -233,7 +233,8 @@ def apportionment_section(run: RunData) -> str:
         rows.append(cells)
     note = (
         "<p>Share of each force apportioned to each theater per period (1 = whole force; "
-        "blank = none, or not yet arrived).</p>"
+        "blank = none, or not yet arrived; <code>in_transit</code> = moving between home and "
+        "a theater or between theaters, counted in neither).</p>"
     )
     return (
         head
