@@ -396,3 +396,41 @@ def test_figures_the_papers_do_not_contain_are_marked_notional() -> None:
             assert "notional" in q.source, q.id
     naval = next(f for f in spec.forces if f.id == "usfk-naval-marine")
     assert "notional" in naval.source and "negligible" in naval.source
+
+
+# --- the checker derives lags itself -------------------------------------------------------------
+
+
+def test_checker_catches_a_shortened_lag(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Inject an error into the preparation (every travel takes 0 periods): the LP then lets
+    the force of the sequential swing model be in Taiwan in 1..3 and in Korea in 4. The checker
+    derives the C1 lags from the coordinates itself and reports the arrival and the swing."""
+    from rsoi import prepare as prepare_module
+    from rsoi.check import check_run
+    from rsoi.pipeline import run_model, write_run
+
+    path = write_model(_swing_model(), tmp_path)
+    good = check_run(write_run(run_model(path), tmp_path / "good"))
+    assert good.ok, good.violations
+    monkeypatch.setattr(prepare_module, "periods_of_travel", lambda *_args: 0)
+    run = run_model(path)
+    assert run.solution.objective == pytest.approx(2000.0)  # the teleporting optimum
+    report = check_run(write_run(run, tmp_path / "bad"))
+    text = "\n".join(report.violations)
+    assert "before the force can arrive" in text
+    assert "force_position[f,korea,4]" in text
+
+
+def test_scenarios_json_shows_the_grid() -> None:
+    import json
+
+    from tests.helpers import run_cli
+
+    code, stdout, _ = run_cli("scenarios", SHIPPED, "--json")
+    assert code == 0
+    grid = {row["name"]: row for row in json.loads(stdout)}
+    assert grid["korea_alone"]["china_action"] == "none"
+    assert grid["invasion_korea_sequential"]["korea_timing"] == "sequential"
+    assert grid["invasion_korea_sequential"]["korea_delay_periods"] == 10
+    assert grid["blockade"]["rok_support_level"] == "rear_area_isr_escort"
+    assert grid["invasion_rok_none"]["rok_support_level"] == "none"

@@ -824,22 +824,24 @@ class _Checker:
         self._force_bounds(z)
 
     def _no_teleport(self, z: dict, moving: dict, arrival: dict, swing: dict) -> None:
-        """A share that appears in a theater was outside every theater (home or in transit)
-        for the shortest lag into it: gains at t need home+transit share at t-1..t-m."""
+        """A share that appears in a theater at t was outside every theater (at home, or in
+        transit) in the periods before: from home, in every earlier period; from another
+        theater, for the swing lag. So a gain at t is at most the share outside every theater
+        in t-1 .. t-m, m the shortest swing lag into the theater (all earlier periods when the
+        force serves one theater)."""
         for f in self.spec.forces:
             for th in f.theaters:
-                lags = [arrival[(f.id, th)] - f.ready_period]
-                lags += [swing[(f.id, o, th)] for o in f.theaters if o != th]
-                m = min(lags)
-                if m == 0:
-                    continue
+                swings = [swing[(f.id, o, th)] for o in f.theaters if o != th]
+                if swings and min(swings) == 0:
+                    continue  # an instant swing from another theater is allowed
                 for t in range(1, self.T + 1):
+                    m = min(swings) if swings else t - 1
                     gain = z.get((f.id, th, t), 0.0) - z.get((f.id, th, t - 1), 0.0)
                     if gain <= 1e-9:
                         continue
                     for k in range(1, m + 1):
                         if t - k < 1:
-                            continue  # before C-day everything is at home
+                            break  # before C-day everything is at home
                         away = 1.0 - sum(z.get((f.id, o, t - k), 0.0) for o in f.theaters)
                         self.leq(
                             "force_position",

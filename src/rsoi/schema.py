@@ -584,6 +584,18 @@ def effective_rok_level(spec: ModelSpec) -> SupportLevel:
     return level
 
 
+def scenario_grid_entry(spec: ModelSpec) -> dict[str, object]:
+    """Where a scenario (its applied spec) sits in the grid: China's rung, North Korea's
+    timing and delay, and the rheostat level in force (`rsoi scenarios --json`)."""
+    conflict = spec.events.korea_conflict
+    return {
+        "china_action": spec.events.china_action.value,
+        "korea_timing": conflict.timing.value,
+        "korea_delay_periods": conflict.delay_periods if conflict.timing == "sequential" else 0,
+        "rok_support_level": effective_rok_level(spec).value,
+    }
+
+
 class StrategicFlexibility(Strict):
     allowed: bool = True
     """If false, no USFK force may be apportioned to the Taiwan theater."""
