@@ -309,6 +309,19 @@ def test_every_switch_changes_an_answer_in_its_direction(shipped) -> None:
     assert shipped["invasion_guam_attacks_stipulated"][0] < shipped["invasion_guam_attacks"][0]
     # attacks on Guam cost something
     assert shipped["invasion_guam_attacks"][0] > shipped["invasion"][0]
+    # export commitments (003) compete with Taiwan support for Korean production
+    assert shipped["invasion_exports"][0] > shipped["invasion"][0]
+
+
+def test_loaned_shells_are_us_held_and_separate_from_rok_war_stock() -> None:
+    """003: "lend up to 500,000 155mm artillery shells to the United States": a U.S.-held
+    stock of at most 500,000 at the U.S. depot, beside a ROK-held war reserve."""
+    spec = load_model(SHIPPED, None).spec
+    shells = [s for s in spec.stocks if s.commodity == "ammo_155mm"]
+    loan = [s for s in shells if "003" in s.source]
+    assert len(loan) == 1 and loan[0].quantity <= 500_000 and "U.S.-held" in loan[0].source
+    rok = [s for s in shells if s is not loan[0]]
+    assert rok and all(s.place != loan[0].place for s in rok)
 
 
 # --- §7 data hygiene -----------------------------------------------------------------------------
