@@ -292,7 +292,9 @@ def define_route_capacity(ctx: Context) -> None:
 
     $$ \sum_k w_k\, x_{rkt} \le \Delta\, \bar x_r\, \phi_{rt} $$
 
-    $\phi_{rt}$ is the attack factor (``events.attacks``); a route through a closed lane has 0.
+    $\phi_{rt}$ is the attack factor (``events.attacks``); a route through a closed lane has 0,
+    and so does a route touching Korea for another theater below the ROK level that admits
+    national resources (see ``policy_rok_support_level``).
     """
     index, flow_rows = _route_period_rows(ctx)
     caps = (
@@ -832,7 +834,38 @@ def define_rok_support_level(ctx: Context) -> None:
 
     $$ \sum_{u \in \mathrm{ROK}} \sum_{\sigma: \tau(\sigma)=\tau,\ \theta(\sigma) \ne \mathrm{korea}} \sum_t \kappa_{u\tau} a_{u\sigma t} \le 0 $$
 
-    Its shadow price is the value of raising the rheostat for that task.
+    Its shadow price is the value of raising the rheostat for that task. Tasks for the Korean
+    theater are never gated: defending forces on Korean soil is Korea's defense at every level
+    ("If Beijing attacked U.S. bases in South Korea, Seoul would be obligated under the
+    bilateral defense treaty to respond against China"), so the shipped model files the
+    protection of attacked U.S. bases in Korea under theater ``korea``, class ``korea_defense``.
+
+    **Level in force** (``rsoi.schema.effective_rok_level``, one rule for every module): an
+    explicit ``policies.rok_support.level`` wins; otherwise ``level_by_ladder`` maps China's rung
+    to a level ("a graduated and escalating response ... heavily dependent on the scenarios").
+    Default mapping: no China action -> ``none``; gray zone -> ``rear_area``; blockade ->
+    ``rear_area_isr_escort`` ("escort and protect ships transiting the Taiwan Strait"); missile
+    strikes and invasion -> ``rear_area_isr_escort``, the baseline U.S. expectation
+    ("rear-area support, protection, and expanded reconnaissance"); invasion with attacks on
+    U.S. bases -> ``joint_operations`` (the treaty passage above). With
+    ``stipulated_response: true`` an attack on a place outside both theaters raises the
+    ladder's level to ``stipulated_level`` ("Washington may stipulate that Chinese attacks on
+    U.S. bases in Guam or throughout the Indo-Pacific would also require a South Korean
+    response"; off by default).
+
+    **Tasks per level** (``tasks[].min_rok_level``): ``rear_area`` admits port and airfield
+    access, base security, onward transport and maintenance ("Provide rear-area and logistical
+    support to U.S. forces"); ``rear_area_isr_escort`` adds ISR, air and maritime protection
+    and sea-lane escort; ``joint_operations`` also lets ROK forces serve the Taiwan theater.
+
+    **National resources**: below ``national_resources_min_level`` (default ``rear_area``) no
+    route that touches a place in the Korean theater carries cargo for another theater, so
+    Korean ports, rail, production and the stocks held in Korea do not feed Taiwan at level
+    ``none`` (000 lists "providing munitions, ammunition, and military-grade fuel" among the
+    rear-area roles; the 2006 statement: the U.S. "respects the [South Korean] position that
+    it shall not be involved in a regional conflict in Northeast Asia against the will of the
+    Korean people"). Korea's own trade and exports (routes filed under ``korea``) stay open.
+
     Source: 000_5467993c79f30f39.txt, "a rheostat instead of an on-off switch".
     """
     policy = ctx.spec.policies.rok_support
