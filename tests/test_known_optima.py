@@ -67,15 +67,18 @@ def test_binding_troop_floor(tmp_path: Path) -> None:
     """One U.S. force (20,000 troops, combat power 10) at a; Taiwan needs 10 every period.
 
     A hard floor of 15,000 troops keeps 75 % in Korea, so Taiwan gets 2.5 from period 2 (the
-    arrival lag is one period: a -> b, ~44 km at 60 km/day, is 0.74 of a period, rounded to 1): shortfall 10 + 3 x 7.5 = 32.5 at weight 100 -> 3250.
-    Relaxing the floor by one troop frees 1/20,000 of the force: 10/20,000 x 100 = 0.05.
+    arrival lag is set to one period with `arrival_lag_periods`; a and b are 44 km apart and
+    the swing between them takes floor(0.06 + 0.5) = 0 periods): shortfall 10 + 3 x 7.5 = 32.5
+    at weight 100 -> 3250. Relaxing the floor by one troop in a period from 3 on frees
+    1/20,000 of the force there: 10/20,000 x 100 = 0.05.
     """
     model = small_model(
         demands=[],
         forces=[
             {"id": "f1", "name": "wing", "nation": "US", "branch": "air",
              "assignment": "follow_on", "home": "a", "theaters": ["korea", "taiwan"],
-             "troops": 20_000, "combat_power": 10, "speed_km_per_day": 60, "source": "test"},
+             "troops": 20_000, "combat_power": 10, "arrival_lag_periods": {"taiwan": 1},
+             "source": "test"},
         ],
         combat_requirements=[
             {"theater": "taiwan", "amount_by_ladder": {"gray_zone": 10},
@@ -90,11 +93,10 @@ def test_binding_troop_floor(tmp_path: Path) -> None:
     }
     summary, duals = solve(tmp_path, model)
     assert summary["objective"] == pytest.approx(32.5 * W_TAIWAN, rel=1e-9)
-    for t in (2, 3, 4):
+    for t in (3, 4):
         row = dual(duals, f"policy_troop_floor[{t}]")
         assert bool(row["binding"]) and abs(row["shadow_price"]) == pytest.approx(0.05)
         assert row["activity"] == pytest.approx(15_000)
-    assert not bool(dual(duals, "policy_troop_floor[1]")["binding"])
 
 
 def test_closed_strait(tmp_path: Path) -> None:

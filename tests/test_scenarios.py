@@ -8,7 +8,7 @@ import pytest
 
 from rsoi.loader import load_model
 from rsoi.pipeline import run_model
-from rsoi.schema import TaskKind
+from rsoi.schema import TaskKind, effective_rok_level
 
 MODEL = "models/korea_taiwan.yaml"
 SCENARIOS = list(load_model(MODEL, use_default=False).spec.scenarios)
@@ -45,7 +45,8 @@ def test_child_merges_fields_of_the_same_entity():
     spec = load_model(MODEL, "blockade_strait_closed").spec
     strait = next(lane for lane in spec.lanes if lane.id == "taiwan_strait")
     assert strait.contested and strait.closed
-    assert spec.policies.rok_support.level == "rear_area_isr_escort"
+    assert spec.requirements[[q.id for q in spec.requirements].index("esc-korea-trade")].amount > 0
+    assert effective_rok_level(spec) == "rear_area_isr_escort"  # the blockade rung's level
 
 
 def test_closed_strait_reroutes_sea_flow():
@@ -72,7 +73,7 @@ def test_default_run_allocates_every_rear_area_task(default_run):
 def test_default_run_apportions_forces_to_both_theaters_over_time(default_run):
     app = default_run.tables.apportionment
     used = app[app["share"] > 0]
-    assert set(used["theater"]) == {"korea", "taiwan"}
+    assert set(used["theater"]) == {"korea", "taiwan", "in_transit"}  # forces travel
     assert used["period"].nunique() == default_run.prep.T
     assert (app.groupby(["force", "period"])["share"].sum() <= 1 + 1e-9).all()
 

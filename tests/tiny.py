@@ -78,7 +78,7 @@ def force(id: str, **fields) -> dict:
         "home": "a",
         "theaters": ["korea", "taiwan"],
         "combat_power": 10,
-        "speed_km_per_day": 2000,  # a -> b (~1,440 km) is 0.72 period: lag 1 under rule C1
+        "speed_km_per_day": 1000,  # a->b ~1,440 km: arrival and swing lag floor(1.44+0.5) = 1
         "source": "test",
     }
     base.update(fields)

@@ -19,7 +19,7 @@ import pandas as pd
 import xarray as xr
 
 from rsoi.prepare import Prepared, support_slots
-from rsoi.schema import Assignment, Branch, ConstraintMode, Mode, TaskKind
+from rsoi.schema import Assignment, Branch, ConstraintMode, Mode, TaskKind, effective_rok_level
 
 
 def _quiet() -> None:
@@ -59,7 +59,10 @@ def _check_supported(prep: Prepared) -> None:
         raise NotImplementedError("integer_units")
     if any(p.maintenance_capacity is not None for p in spec.places):
         raise NotImplementedError("maintenance_capacity is not in the linopy formulation")
-    if pol.rok_support.level.value != "joint_operations" or not pol.strategic_flexibility.allowed:
+    if (
+        effective_rok_level(spec).value != "joint_operations"
+        or not pol.strategic_flexibility.allowed
+    ):
         raise NotImplementedError("ROK support level / strategic flexibility policies")
     if any(lane.contested for lane in spec.lanes):
         raise NotImplementedError("sea_lane_escort is not in the linopy formulation")
@@ -348,7 +351,62 @@ def build_linopy(prep: Prepared) -> Any:
                 "force", "theater", "period"
             ),
         )
-        m.add_constraints(z.sum("theater") <= 1, name="force_share_total")
+        # movements: home share h, deploys d (home -> theater, lag L), swings w (theater ->
+        # theater, lag S); the same balances as rsoi.build.define_apportionment
+        ok = np.zeros((len(F), len(TH)), bool)
+        lag = np.zeros((len(F), len(TH)), np.int64)
+        for i, f in enumerate(forces):
+            for th in f.theaters:
+                ok[i, TH.get_loc(th)] = True
+                lag[i, TH.get_loc(th)] = prep.force_lag[(f.id, th)]
+        okA = xr.DataArray(ok, coords=[F, TH])
+        lagA = xr.DataArray(lag, coords=[F, TH])
+        ready = xr.DataArray([f.ready_period for f in forces], coords=[F])
+        arriveA = xr.DataArray(arrive, coords=[F, TH])
+        h = m.add_variables(lower=0, upper=1, coords=[F, periods], name="force_home")
+        d = m.add_variables(
+            lower=0,
+            upper=1,
+            coords=[F, TH, periods],
+            name="deploy",
+            mask=(okA & (per >= ready) & (per + lagA <= T)).transpose("force", "theater", "period"),
+        )
+        OR = pd.Index(TH.values, name="origin")
+        swing = np.zeros((len(F), len(TH), len(TH)), np.int64)
+        sok = np.zeros((len(F), len(TH), len(TH)), bool)
+        for i, f in enumerate(forces):
+            for a in f.theaters:
+                for b in f.theaters:
+                    if a != b:
+                        swing[i, TH.get_loc(a), TH.get_loc(b)] = prep.swing_lag[(f.id, a, b)]
+                        sok[i, TH.get_loc(a), TH.get_loc(b)] = True
+        S = xr.DataArray(swing, coords=[F, OR, TH])
+        arr_origin = arriveA.rename(theater="origin")
+        w = m.add_variables(
+            lower=0,
+            upper=1,
+            coords=[F, OR, TH, periods],
+            name="swing",
+            mask=(
+                xr.DataArray(sok, coords=[F, OR, TH])
+                & (per >= arr_origin)
+                & (per + S >= arriveA)
+                & (per + S <= T)
+            ).transpose("force", "origin", "theater", "period"),
+        )
+        first = xr.DataArray((periods.to_numpy() == 1).astype(float), coords=[periods])
+        m.add_constraints(h - h.shift(period=1) + d.sum("theater") == first, name="force_home")
+        arrivals = [d.where(lagA == L).shift(period=int(L)) for L in np.unique(lag[ok])]
+        arrivals += [
+            w.where(k == S).shift(period=int(k)).sum("origin") for k in np.unique(swing[sok])
+        ]
+        leaving = w.sum("theater").rename(origin="theater")
+        position = z - z.shift(period=1) - reduce(add, arrivals) + leaving
+        m.add_constraints(
+            position == 0,
+            name="force_position",
+            mask=(per >= arriveA).transpose("force", "theater", "period"),
+        )
         power = xr.DataArray([f.combat_power for f in forces], coords=[F])
         troops = xr.DataArray([f.troops for f in forces], coords=[F])
         action = spec.events.china_action
@@ -387,8 +445,11 @@ def build_linopy(prep: Prepared) -> Any:
             mode_: ConstraintMode,
             priority: str,
             penalty: float,
+            extra: Any = None,
         ) -> None:
             lhs = (coef * korea).sum("force")
+            if extra is not None:
+                lhs = lhs + extra
             if mode_ == ConstraintMode.elastic:
                 short = m.add_variables(
                     lower=0, upper=value, coords=[periods], name=f"{name}_shortfall"
@@ -410,6 +471,11 @@ def build_linopy(prep: Prepared) -> Any:
         tfl = pol.troop_floor
         if tfl.enabled:
             us = xr.DataArray([f.nation == "US" for f in forces], coords=[F])
+            place_theater = {p.id: p.theater for p in spec.places}
+            at_home = xr.DataArray(
+                [f.nation == "US" and place_theater[f.home] == "korea" for f in forces],
+                coords=[F],
+            )
             floor(
                 "policy_troop_floor",
                 troops * us,
@@ -417,6 +483,7 @@ def build_linopy(prep: Prepared) -> Any:
                 tfl.mode,
                 tfl.priority,
                 tfl.penalty_per_troop,
+                (troops * at_home * h).sum("force"),
             )
         away = TH[TH != "korea"]
         if pol.usfk_ground_stays.enabled and len(away):

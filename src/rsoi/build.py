@@ -67,6 +67,9 @@ class Context:
     delivery: VarBlock | None = None
     alloc: VarBlock | None = None
     share: VarBlock | None = None
+    home: VarBlock | None = None
+    deploy: VarBlock | None = None
+    swing: VarBlock | None = None
     # route attributes by route position
     r_origin: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     r_dest: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
@@ -304,7 +307,9 @@ def define_route_capacity(ctx: Context) -> None:
 
     $$ \sum_k w_k\, x_{rkt} \le \Delta\, \bar x_r\, \phi_{rt} $$
 
-    $\phi_{rt}$ is the attack factor (``events.attacks``); a route through a closed lane has 0.
+    $\phi_{rt}$ is the attack factor (``events.attacks``); a route through a closed lane has 0,
+    and so does a route touching Korea for another theater below the ROK level that admits
+    national resources (see ``policy_rok_support_level``).
     """
     index, flow_rows = _route_period_rows(ctx)
     caps = (
@@ -851,7 +856,38 @@ def define_rok_support_level(ctx: Context) -> None:
 
     $$ \sum_{u \in \mathrm{ROK}} \sum_{\sigma: \tau(\sigma)=\tau,\ \theta(\sigma) \ne \mathrm{korea}} \sum_t \kappa_{u\tau} a_{u\sigma t} \le 0 $$
 
-    Its shadow price is the value of raising the rheostat for that task.
+    Its shadow price is the value of raising the rheostat for that task. Tasks for the Korean
+    theater are never gated: defending forces on Korean soil is Korea's defense at every level
+    ("If Beijing attacked U.S. bases in South Korea, Seoul would be obligated under the
+    bilateral defense treaty to respond against China"), so the shipped model files the
+    protection of attacked U.S. bases in Korea under theater ``korea``, class ``korea_defense``.
+
+    **Level in force** (``rsoi.schema.effective_rok_level``, one rule for every module): an
+    explicit ``policies.rok_support.level`` wins; otherwise ``level_by_ladder`` maps China's rung
+    to a level ("a graduated and escalating response ... heavily dependent on the scenarios").
+    Default mapping: no China action -> ``none``; gray zone -> ``rear_area``; blockade ->
+    ``rear_area_isr_escort`` ("escort and protect ships transiting the Taiwan Strait"); missile
+    strikes and invasion -> ``rear_area_isr_escort``, the baseline U.S. expectation
+    ("rear-area support, protection, and expanded reconnaissance"); invasion with attacks on
+    U.S. bases -> ``joint_operations`` (the treaty passage above). With
+    ``stipulated_response: true`` an attack on a place outside both theaters raises the
+    ladder's level to ``stipulated_level`` ("Washington may stipulate that Chinese attacks on
+    U.S. bases in Guam or throughout the Indo-Pacific would also require a South Korean
+    response"; off by default).
+
+    **Tasks per level** (``tasks[].min_rok_level``): ``rear_area`` admits port and airfield
+    access, base security, onward transport and maintenance ("Provide rear-area and logistical
+    support to U.S. forces"); ``rear_area_isr_escort`` adds ISR, air and maritime protection
+    and sea-lane escort; ``joint_operations`` also lets ROK forces serve the Taiwan theater.
+
+    **National resources**: below ``national_resources_min_level`` (default ``rear_area``) no
+    route that touches a place in the Korean theater carries cargo for another theater, so
+    Korean ports, rail, production and the stocks held in Korea do not feed Taiwan at level
+    ``none`` (000 lists "providing munitions, ammunition, and military-grade fuel" among the
+    rear-area roles; the 2006 statement: the U.S. "respects the [South Korean] position that
+    it shall not be involved in a regional conflict in Northeast Asia against the will of the
+    Korean people"). Korea's own trade and exports (routes filed under ``korea``) stay open.
+
     Source: 000_5467993c79f30f39.txt, "a rheostat instead of an on-off switch".
     """
     policy = ctx.spec.policies.rok_support
@@ -883,46 +919,129 @@ def define_rok_support_level(ctx: Context) -> None:
 
 
 def define_apportionment(ctx: Context) -> None:
-    r"""Dual-apportioned forces (family ``force_share_total[force,period]``).
+    r"""Force positions and movements: forces do not teleport.
 
-    $z_{f\theta t} \ge 0$ exists from the force's arrival period in $\theta$
-    (ready period plus the distance lag to the theater anchor):
+    Constraint rows: family ``force_home[force,period]`` and
+    family ``force_position[force,theater,period]``.
 
-    $$ \sum_\theta z_{f\theta t} \le 1 $$
+    Each force $f$ starts at its home position with share $h_{f0} = 1$. A share $d_{f\theta t}$
+    may leave home from the ready period $t \ge R_f$ and is in theater $\theta$ from period
+    $t + L_{f\theta}$ (arrival rule, contract C1:
+    $L_{f\theta} = \lfloor \mathrm{km}(\mathrm{home}_f, \mathrm{anchor}_\theta) / (v_f \Delta) + 0.5 \rfloor$,
+    for every force and theater, home inside the theater or not; ``arrival_lag_periods``
+    overrides it). A share $w_{f\theta\theta' t}$ may leave theater $\theta$ in $t$ and is in
+    $\theta'$ from $t + S_{f\theta\theta'}$ (swing lag: the same rule on the distance between
+    the two anchors; ``swing_lag_periods`` overrides it). Meanwhile it is in transit and counts
+    in neither theater. With $A_{f\theta} = R_f + L_{f\theta}$ the first period present:
+
+    $$ h_{ft} = h_{f,t-1} - \sum_\theta d_{f\theta t} $$
+    $$ z_{f\theta t} = z_{f\theta,t-1} + d_{f\theta,t-L_{f\theta}}
+       + \sum_{\theta'} w_{f\theta'\theta,t-S_{f\theta'\theta}} - \sum_{\theta'} w_{f\theta\theta' t}
+       \qquad (t \ge A_{f\theta}) $$
+
+    $z_{f\theta t}$ exists from $A_{f\theta}$ only, and a swing arrives no earlier than
+    $A_{f\theta'}$; all variables are non-negative, so home, theater and in-transit shares
+    sum to 1. Only $z$ counts toward combat power, the deterrence floor and (with the home share
+    of forces based in Korea) the troop floor.
 
     Source: 000_5467993c79f30f39.txt, "follow-on forces that are dual-apportioned for both
-    Korean and Taiwan contingencies might be affected".
+    Korean and Taiwan contingencies might be affected"; "Conflicts on Taiwan and the Korean
+    Peninsula could either occur simultaneously or sequentially".
     """
-    prep, lp = ctx.prep, ctx.lp
-    rows = []
-    for f in ctx.spec.forces:
-        for theater in f.theaters:
-            for t in range(prep.force_arrival[(f.id, theater)], ctx.T + 1):
-                rows.append((f.id, theater, t))
-    index = pd.DataFrame(rows, columns=["force", "theater", "period"])
-    ctx.share = lp.add_variables(
-        "share", index, upper=1.0, doc="share of a force apportioned to a theater"
+    prep, lp, T = ctx.prep, ctx.lp, ctx.T
+    forces = ctx.spec.forces
+    share_rows = [
+        (f.id, th, t)
+        for f in forces
+        for th in f.theaters
+        for t in range(prep.force_arrival[(f.id, th)], T + 1)
+    ]
+    index = pd.DataFrame(share_rows, columns=["force", "theater", "period"])
+    # no upper bounds: the balances keep every share within [0, 1] (and bounds would only
+    # crowd the conflict set HiGHS reports for an infeasible hard floor)
+    ctx.share = lp.add_variables("share", index, doc="share of a force present in a theater")
+    home_rows = [(f.id, t) for f in forces for t in range(1, T + 1)]
+    ctx.home = lp.add_variables(
+        "force_home",
+        pd.DataFrame(home_rows, columns=["force", "period"]),
+        doc="share of a force still at its home position",
     )
-    keys = (
-        index[["force", "period"]]
-        .drop_duplicates()
-        .sort_values(["force", "period"])
-        .reset_index(drop=True)
+    deploy_rows = [
+        (f.id, th, t)
+        for f in forces
+        for th in f.theaters
+        for t in range(f.ready_period, T - prep.force_lag[(f.id, th)] + 1)
+    ]
+    ctx.deploy = lp.add_variables(
+        "deploy",
+        pd.DataFrame(deploy_rows, columns=["force", "theater", "period"]),
+        doc="share of a force leaving home for a theater in a period",
     )
-    row_of = {k: i for i, k in enumerate(keys.itertuples(index=False, name=None))}
-    r = np.array(
-        [row_of[k] for k in index[["force", "period"]].itertuples(index=False, name=None)],
-        dtype=np.int64,
+    swing_rows = [
+        (f.id, a, b, t)
+        for f in forces
+        for a in f.theaters
+        for b in f.theaters
+        if a != b
+        for t in range(
+            max(
+                prep.force_arrival[(f.id, a)],
+                prep.force_arrival[(f.id, b)] - prep.swing_lag[(f.id, a, b)],
+            ),
+            T - prep.swing_lag[(f.id, a, b)] + 1,
+        )
+    ]
+    ctx.swing = lp.add_variables(
+        "swing",
+        pd.DataFrame(swing_rows, columns=["force", "origin", "destination", "period"]),
+        doc="share of a force leaving one theater for another in a period",
     )
-    src = {f.id: f.source for f in ctx.spec.forces}
+    src = {f.id: f.source for f in forces}
+    # force_home rows: h[t] - h[t-1] + sum deploy[t] = (t == 1)
+    home_pos = {k: i for i, k in enumerate(home_rows)}
+    rows, cols, vals = [], [], []
+    for i, (f, t) in enumerate(home_rows):
+        rows.append(i), cols.append(ctx.home.ids[i]), vals.append(1.0)
+        if t > 1:
+            rows.append(i), cols.append(ctx.home.ids[home_pos[(f, t - 1)]]), vals.append(-1.0)
+    for j, (f, _th, t) in enumerate(deploy_rows):
+        rows.append(home_pos[(f, t)]), cols.append(ctx.deploy.ids[j]), vals.append(1.0)
+    rhs = np.array([1.0 if t == 1 else 0.0 for _f, t in home_rows])
     lp.add_constraints(
-        "force_share_total",
-        keys,
-        r,
-        ctx.share.ids,
-        np.ones(len(r)),
-        upper=1.0,
-        source=keys["force"].map(src).to_numpy(object),
+        "force_home",
+        pd.DataFrame(home_rows, columns=["force", "period"]),
+        np.array(rows, dtype=np.int64),
+        np.array(cols, dtype=np.int64),
+        np.array(vals),
+        lower=rhs,
+        upper=rhs,
+        source=np.array([src[f] for f, _t in home_rows], dtype=object),
+        entity="force",
+        doc=define_apportionment.__doc__ or "",
+    )
+    # force_position rows: z[t] - z[t-1] - arrivals[t] + departures[t] = 0
+    pos = {k: i for i, k in enumerate(share_rows)}
+    rows, cols, vals = [], [], []
+    for i, (f, th, t) in enumerate(share_rows):
+        rows.append(i), cols.append(ctx.share.ids[i]), vals.append(1.0)
+        if (f, th, t - 1) in pos:
+            rows.append(i), cols.append(ctx.share.ids[pos[(f, th, t - 1)]]), vals.append(-1.0)
+    for j, (f, th, t) in enumerate(deploy_rows):
+        rows.append(pos[(f, th, t + prep.force_lag[(f, th)])])
+        cols.append(ctx.deploy.ids[j]), vals.append(-1.0)
+    for j, (f, a, b, t) in enumerate(swing_rows):
+        rows.append(pos[(f, a, t)]), cols.append(ctx.swing.ids[j]), vals.append(1.0)
+        rows.append(pos[(f, b, t + prep.swing_lag[(f, a, b)])])
+        cols.append(ctx.swing.ids[j]), vals.append(-1.0)
+    lp.add_constraints(
+        "force_position",
+        index,
+        np.array(rows, dtype=np.int64),
+        np.array(cols, dtype=np.int64),
+        np.array(vals),
+        lower=0.0,
+        upper=0.0,
+        source=np.array([src[f] for f, _th, _t in share_rows], dtype=object),
         entity="force",
         doc=define_apportionment.__doc__ or "",
     )
@@ -1071,13 +1190,23 @@ def _korea_floor(
     penalty: float,
     source: str,
     doc: str,
+    home_coef: dict[str, float] | None = None,
 ) -> None:
-    """Rows per period: sum(coef * z[f,korea,t]) (+ elastic shortfall) >= floor."""
+    """Rows per period: sum(coef * z[f,korea,t]) (+ home shares) (+ elastic shortfall) >= floor.
+
+    `home_coef` adds coef * h[f,t] for forces whose home position is in Korea.
+    """
     T = ctx.T
     idx = ctx.share.index
     sel = mask & (idx["theater"] == "korea").to_numpy()
     rows = idx["period"].to_numpy()[sel] - 1
     cols, vals = ctx.share.ids[sel], coef[sel]
+    if home_coef:
+        hidx = ctx.home.index
+        hsel = hidx["force"].isin(list(home_coef)).to_numpy()
+        rows = np.concatenate([rows, hidx["period"].to_numpy()[hsel] - 1])
+        cols = np.concatenate([cols, ctx.home.ids[hsel]])
+        vals = np.concatenate([vals, hidx.loc[hsel, "force"].map(home_coef).to_numpy(float)])
     if mode == ConstraintMode.elastic:
         short = ctx.lp.add_variables(
             f"{name}_shortfall",
@@ -1136,7 +1265,11 @@ def define_deterrence_floor(ctx: Context) -> None:
 def define_troop_floor(ctx: Context) -> None:
     r"""U.S. troop floor in Korea (family ``policy_troop_floor[period]``).
 
-    $$ \sum_{f \in \mathrm{US}} N_f\, z_{f,\mathrm{korea},t} \;(+\, e_t) \ge 28{,}500 $$
+    Counts U.S. troops physically in Korea: shares present in the Korean theater, plus the
+    home share of forces whose home place lies in Korea ($K$); shares in transit do not count.
+
+    $$ \sum_{f \in \mathrm{US}} N_f\, z_{f,\mathrm{korea},t} + \sum_{f \in \mathrm{US} \cap K} N_f\, h_{ft}
+       \;(+\, e_t) \ge 28{,}500 $$
 
     In ``mode: elastic`` the shortfall costs $W \rho \Delta$ (``penalty_per_troop`` per troop short
     per day). Source: 000_5467993c79f30f39.txt, "pledged to maintain U.S. forces at the existing
@@ -1147,6 +1280,11 @@ def define_troop_floor(ctx: Context) -> None:
         return
     coef = _force_attr(ctx, "troops").astype(float)
     mask = _force_attr(ctx, "nation") == "US"
+    home_coef = {
+        f.id: f.troops
+        for f in ctx.spec.forces
+        if f.nation == "US" and ctx.prep.place_by_id[f.home].theater == "korea"
+    }
     _korea_floor(
         ctx,
         "policy_troop_floor",
@@ -1158,6 +1296,7 @@ def define_troop_floor(ctx: Context) -> None:
         pol.penalty_per_troop,
         pol.source,
         define_troop_floor.__doc__ or "",
+        home_coef,
     )
 
 
@@ -1240,15 +1379,22 @@ def define_usfk_air_share(ctx: Context) -> None:
 def define_strategic_flexibility(ctx: Context) -> None:
     r"""Strategic flexibility (family ``policy_strategic_flexibility[force]``).
 
-    When ``allowed: false``: $\sum_{\theta \ne \mathrm{korea}} \sum_t z_{f\theta t} \le 0$ for every
+    When ``allowed: false``, or when the ROK level is ``none`` and
+    ``policies.rok_support.none_withdraws_flexibility`` is true (the default):
+    $\sum_{\theta \ne \mathrm{korea}} \sum_t z_{f\theta t} \le 0$ for every
     USFK force; ROK forces may leave Korea only at the ``joint_operations`` level
     (family ``policy_rok_joint_operations[force]``).
-    Source: 000_5467993c79f30f39.txt, January 2006 Rice–Ban statement on strategic flexibility.
+    Source: 000_5467993c79f30f39.txt, January 2006 Rice–Ban statement on strategic flexibility:
+    Seoul "respects the necessity for strategic flexibility", and the U.S. "respects the
+    [South Korean] position that it shall not be involved in a regional conflict in Northeast
+    Asia against the will of the Korean people".
     """
     if ctx.share is None:
         return
     pol = ctx.spec.policies.strategic_flexibility
-    if not pol.allowed:
+    rok = ctx.spec.policies.rok_support
+    withdrawn = rok.none_withdraws_flexibility and ctx.prep.rok_level == SupportLevel.none
+    if not pol.allowed or withdrawn:
         forces = [f.id for f in ctx.spec.forces if f.assignment == Assignment.usfk]
         _force_off_theater(
             ctx,

@@ -47,6 +47,7 @@ from rsoi.schema import (
     Requirement,
     SupportLevel,
     TaskKind,
+    effective_rok_level,
 )
 
 REL_TOL = 1e-6
@@ -300,21 +301,10 @@ class _SeaGraph:
         return best[b], straits
 
 
-def rok_level_in_force(spec: ModelSpec) -> SupportLevel:
-    """The ROK support level in force (contract C4's `effective_rok_level` where it exists)."""
-    import rsoi.schema
-
-    effective = getattr(rsoi.schema, "effective_rok_level", None)
-    return effective(spec) if effective else spec.policies.rok_support.level
-
-
 def _korea_only(spec: ModelSpec) -> bool:
-    """Below `national_resources_min_level` (where the schema has it) Korean routes serve
-    Korea only (issue 9 §4)."""
-    floor = getattr(spec.policies.rok_support, "national_resources_min_level", None)
-    if floor is None:
-        return False
-    level = rok_level_in_force(spec)
+    """Below `national_resources_min_level` Korean routes serve Korea only (issue 9 §4)."""
+    floor = spec.policies.rok_support.national_resources_min_level
+    level = effective_rok_level(spec)
     return SUPPORT_LEVEL_ORDER.index(level) < SUPPORT_LEVEL_ORDER.index(floor)
 
 
@@ -381,28 +371,45 @@ def derive_routes(
     return out
 
 
-def force_arrival(
+def derive_force_lags(
     spec: ModelSpec, coords: dict[str, tuple[float, float]]
-) -> dict[tuple[str, str], int]:
-    """First period each force counts in each of its theaters (contract C1).
+) -> tuple[dict[tuple[str, str], int], dict[tuple[str, str, str], int]]:
+    """First period each force counts in each of its theaters, and its swing lags (contract C1).
 
     lag = floor(geodesic_km(home, anchor) / (speed_km_per_day * period_days) + 0.5) for every
     force and theater, home inside the theater or not; `arrival_lag_periods[theater]` overrides
-    it; first period = ready_period + lag.
+    it; first period = ready_period + lag. A share moving from theater a to b is in transit
+    floor(geodesic_km(anchor_a, anchor_b) / (speed * period_days) + 0.5) periods, unless
+    `swing_lag_periods` is given.
     """
     anchor = {t.id: t.anchor for t in spec.theaters}
     days = spec.horizon.period_days
-    out: dict[tuple[str, str], int] = {}
+
+    def periods(a: str, b: str, speed: float) -> int:
+        return math.floor(_geodesic_km(coords[a], coords[b]) / (speed * days) + 0.5)
+
+    arrival: dict[tuple[str, str], int] = {}
+    swing: dict[tuple[str, str, str], int] = {}
     for f in spec.forces:
-        override = getattr(f, "arrival_lag_periods", None) or {}
         for theater in f.theaters:
-            if theater in override:
-                lag = int(override[theater])
-            else:
-                km = _geodesic_km(coords[f.home], coords[anchor[theater]])
-                lag = math.floor(km / (f.speed_km_per_day * days) + 0.5)
-            out[(f.id, theater)] = f.ready_period + lag
-    return out
+            lag = f.arrival_lag_periods.get(theater)
+            if lag is None:
+                lag = periods(f.home, anchor[theater], f.speed_km_per_day)
+            arrival[(f.id, theater)] = f.ready_period + int(lag)
+            for other in f.theaters:
+                if other != theater:
+                    lag = f.swing_lag_periods
+                    if lag is None:
+                        lag = periods(anchor[theater], anchor[other], f.speed_km_per_day)
+                    swing[(f.id, theater, other)] = int(lag)
+    return arrival, swing
+
+
+def force_arrival(
+    spec: ModelSpec, coords: dict[str, tuple[float, float]]
+) -> dict[tuple[str, str], int]:
+    """First period each force counts in each of its theaters (`derive_force_lags`)."""
+    return derive_force_lags(spec, coords)[0]
 
 
 def derive(model: LoadedModel) -> Derived:
@@ -532,7 +539,7 @@ class _Checker:
         return 1.0 if f is None else float(f[t - 1])
 
     def rok_allows(self, level: SupportLevel) -> bool:
-        current = rok_level_in_force(self.spec)
+        current = effective_rok_level(self.spec)
         return SUPPORT_LEVEL_ORDER.index(current) >= SUPPORT_LEVEL_ORDER.index(level)
 
     # --- table sanity ----------------------------------------------------------------------
@@ -905,7 +912,8 @@ class _Checker:
 
     def share_changes(self) -> float:
         """Sum over forces and theaters of |share(t) - share(t-1)| (apportionment.csv)."""
-        a = self.t["apportionment"].sort_values(["force", "theater", "period"])
+        a = self.t["apportionment"]
+        a = a[a["theater"] != "in_transit"].sort_values(["force", "theater", "period"])
         total = 0.0
         for _, group in a.groupby(["force", "theater"], sort=True):
             period = group["period"].to_numpy(int)
@@ -997,7 +1005,7 @@ class _Checker:
                 self.fail(
                     "policy_rok_support_level",
                     f"policy_rok_support_level[{row.task}]: {item} is above the ROK support level "
-                    f"'{self.spec.policies.rok_support.level.value}'",
+                    f"'{effective_rok_level(self.spec).value}'",
                 )
         a["cap"] = np.asarray(kappa, dtype=float) * a["units_allocated"].to_numpy(float)
         self.provider_use = a.groupby(["provider", "period"])["units_allocated"].sum()
@@ -1075,11 +1083,17 @@ class _Checker:
 
     # --- forces -----------------------------------------------------------------------------
 
+    def force_lags(self) -> tuple[dict, dict]:
+        """Arrival periods per (force, theater) and swing lags per (force, from, to) (C1)."""
+        return derive_force_lags(self.spec, self.prep.coords)
+
     def check_apportionment(self) -> None:
-        self.checked.append("apportionment shares, combat power, policy floors and bounds")
+        self.checked.append(
+            "apportionment: arrival (C1), no teleporting, shares, combat power, floors, bounds"
+        )
         s = self.sane(
             "apportionment",
-            {"force": self.forces, "theater": set(self.prep.theater_ids)},
+            {"force": self.forces, "theater": {*self.prep.theater_ids, "in_transit"}},
             ["share", "combat_power", "troops"],
         ).copy()
         for row in s[s.duplicated(["force", "theater", "period"])].itertuples():
@@ -1087,19 +1101,21 @@ class _Checker:
                 "apportionment",
                 f"apportionment.csv: duplicate row {row.force},{row.theater},{row.period}",
             )
+        arrival, swing = self.force_lags()
         for row in s.itertuples():
             force = self.forces[row.force]
             item = f"share[{row.force},{row.theater},{row.period}]"
             if row.share <= 1e-12:
                 continue
-            if row.theater not in force.theaters:
-                self.fail("apportionment", f"{item}: force is not apportioned to {row.theater}")
-                continue
-            arrival = self.prep.force_arrival[(row.force, row.theater)]
-            if row.period < arrival:
-                self.fail(
-                    "apportionment", f"{item}: before the force can arrive (period {arrival})"
-                )
+            if row.theater != "in_transit":
+                if row.theater not in force.theaters:
+                    self.fail("apportionment", f"{item}: force is not apportioned to {row.theater}")
+                    continue
+                first = arrival[(row.force, row.theater)]
+                if row.period < first:
+                    self.fail(
+                        "apportionment", f"{item}: before the force can arrive (period {first})"
+                    )
             self.leq("apportionment", item, row.share, 1.0, "share")
             self.equal(
                 "apportionment",
@@ -1112,12 +1128,57 @@ class _Checker:
         total = s.groupby(["force", "period"])["share"].sum()
         for (force, t), value in total.items():
             self.leq(
-                "force_share_total", f"force_share_total[{force},{t}]", value, 1.0, "sum of shares"
+                "force_home", f"force_home[{force},{t}]", value, 1.0, "theater + transit shares"
             )
-        z = {(r.force, r.theater, int(r.period)): float(r.share) for r in s.itertuples()}
+        z = {
+            (r.force, r.theater, int(r.period)): float(r.share)
+            for r in s.itertuples()
+            if r.theater != "in_transit"
+        }
+        moving = {
+            (r.force, int(r.period)): float(r.share)
+            for r in s.itertuples()
+            if r.theater == "in_transit"
+        }
+        self._no_teleport(z, moving, arrival, swing)
+        self._home_share = {
+            (f.id, t): 1.0
+            - moving.get((f.id, t), 0.0)
+            - sum(z.get((f.id, th, t), 0.0) for th in f.theaters)
+            for f in self.spec.forces
+            for t in range(1, self.T + 1)
+        }
         self._combat_power(z)
         self._floors(z)
         self._force_bounds(z)
+
+    def _no_teleport(self, z: dict, moving: dict, arrival: dict, swing: dict) -> None:
+        """A share that appears in a theater at t was outside every theater (at home, or in
+        transit) in the periods before: from home, in every earlier period; from another
+        theater, for the swing lag. So a gain at t is at most the share outside every theater
+        in t-1 .. t-m, m the shortest swing lag into the theater (all earlier periods when the
+        force serves one theater)."""
+        for f in self.spec.forces:
+            for th in f.theaters:
+                swings = [swing[(f.id, o, th)] for o in f.theaters if o != th]
+                if swings and min(swings) == 0:
+                    continue  # an instant swing from another theater is allowed
+                for t in range(1, self.T + 1):
+                    m = min(swings) if swings else t - 1
+                    gain = z.get((f.id, th, t), 0.0) - z.get((f.id, th, t - 1), 0.0)
+                    if gain <= 1e-9:
+                        continue
+                    for k in range(1, m + 1):
+                        if t - k < 1:
+                            break  # before C-day everything is at home
+                        away = 1.0 - sum(z.get((f.id, o, t - k), 0.0) for o in f.theaters)
+                        self.leq(
+                            "force_position",
+                            f"force_position[{f.id},{th},{t}]",
+                            gain,
+                            away,
+                            f"share arriving vs share outside every theater {k} period(s) earlier",
+                        )
 
     def _combat_power(self, z: dict) -> None:
         power: dict[tuple[str, int], float] = defaultdict(float)
@@ -1168,6 +1229,12 @@ class _Checker:
                     for (f, th, tt), share in z.items()
                     if th == "korea" and tt == t
                 )
+                if name == "policy_troop_floor":  # troops physically in Korea, at home there
+                    have += sum(
+                        coef(f) * self._home_share[(f.id, t)]
+                        for f in self.spec.forces
+                        if self.places[f.home].theater == "korea"
+                    )
                 if p.mode == ConstraintMode.elastic:
                     have += self.short.get(("policy", name, t), 0.0)
                 self.leq(
@@ -1190,7 +1257,11 @@ class _Checker:
         if pol.usfk_ground_stays.enabled:
             ground = {f for f in usfk if self.forces[f].branch == Branch.ground}
             rules.append(("policy_usfk_ground_stays", ground))
-        if not pol.strategic_flexibility.allowed:
+        rok = pol.rok_support
+        withdrawn = rok.none_withdraws_flexibility and (
+            effective_rok_level(self.spec) == SupportLevel.none
+        )
+        if not pol.strategic_flexibility.allowed or withdrawn:
             rules.append(("policy_strategic_flexibility", usfk))
         if not self.rok_allows(SupportLevel.joint_operations):
             rules.append(

@@ -425,6 +425,7 @@ def cmd_map(args: argparse.Namespace) -> int:
 
 def cmd_scenarios(args: argparse.Namespace) -> int:
     from rsoi.loader import load_model
+    from rsoi.schema import scenario_grid_entry
 
     spec = load_model(args.model, use_default=False).spec
     if args.json:
@@ -436,6 +437,7 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
                         "description": s.description,
                         "inherits": s.inherits,
                         "default": k == spec.default_scenario,
+                        **scenario_grid_entry(load_model(args.model, k).spec),
                     }
                     for k, s in spec.scenarios.items()
                 ]

@@ -1102,6 +1102,7 @@ REFERENCES: list[tuple[Path_, str, str]] = [
     (("demands",), "place", "place"),
     (("demands",), "commodity", "commodity"),
     (("demands",), "priority", "priority class"),
+    (("demands",), "theater", "theater"),
     (("requirements",), "place", "place"),
     (("requirements",), "theater", "theater"),
     (("requirements",), "priority", "priority class"),
@@ -1274,6 +1275,7 @@ def check_references(spec: ModelSpec, doc: Document) -> list[Problem]:
         )
     _check_windows(spec, doc, problems)
     _check_satisfiable(spec, doc, problems)
+    _check_geography(spec, doc, problems)
     _check_calendar(spec, doc, problems)
     _check_scenario_links(spec, doc, problems)
     _check_scenario_sets(spec, doc, problems)
@@ -1340,6 +1342,37 @@ def _check_windows(spec: ModelSpec, doc: Document, problems: list[Problem]) -> N
                         ("forces", i, "theaters", j),
                         f"theater '{theater}' is listed twice",
                         "list each theater once",
+                    )
+                )
+
+
+def _check_geography(spec: ModelSpec, doc: Document, problems: list[Problem]) -> None:
+    """Flows into places outside every theater name their theater; lag overrides name theaters
+    the force is apportioned to."""
+    theater_of = {p.id: p.theater for p in spec.places}
+    for section, items, end in (
+        ("routes", spec.routes, "destination"),
+        ("demands", spec.demands, "place"),
+    ):
+        for i, item in enumerate(items):
+            place = getattr(item, end)
+            if item.theater is None and place in theater_of and theater_of[place] is None:
+                problems.append(
+                    doc.problem(
+                        (section, i, end),
+                        f"'{place}' lies outside every theater, so {section[:-1]} "
+                        f"'{item.id}' cannot take its theater from it",
+                        "add `theater:` (the theater this flow serves)",
+                    )
+                )
+    for i, f in enumerate(spec.forces):
+        for theater in f.arrival_lag_periods:
+            if theater not in f.theaters:
+                problems.append(
+                    doc.problem(
+                        ("forces", i, "arrival_lag_periods", theater),
+                        f"force '{f.id}' is not apportioned to theater '{theater}'",
+                        f"use one of {sorted(f.theaters)} or add it to `theaters`",
                     )
                 )
 

@@ -20,6 +20,7 @@ from rsoi.results import (
     write_json,
     write_tables,
 )
+from rsoi.schema import effective_rok_level
 from rsoi.solve import Solution, solve
 
 Progress = Callable[[str], None]
@@ -75,7 +76,7 @@ class Run:
             "input_hash": self.model.input_hash,
             "china_action": spec.events.china_action.value,
             "korea_conflict": spec.events.korea_conflict.model_dump(mode="json"),
-            "rok_support_level": spec.policies.rok_support.level.value,
+            "rok_support_level": effective_rok_level(spec).value,
             "shortfall_by_priority": by_class,
             "warnings": self.prep.warnings + sol.solver_messages,
             "notional_data": True,

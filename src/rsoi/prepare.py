@@ -23,7 +23,9 @@ from rsoi.schema import (
     Mode,
     ModelSpec,
     PlaceKind,
+    SupportLevel,
     TaskKind,
+    effective_rok_level,
 )
 
 
@@ -60,6 +62,9 @@ class Prepared:
     demands: list  # active Demand lines with ead/lad in absolute periods
     requirements: list  # active Requirement lines with absolute from/to
     force_arrival: dict[tuple[str, str], int]  # (force, theater) -> first period present
+    force_lag: dict[tuple[str, str], int]  # (force, theater) -> periods from home to anchor
+    swing_lag: dict[tuple[str, str, str], int]  # (force, from, to) -> periods in transit
+    rok_level: SupportLevel = SupportLevel.rear_area
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -88,8 +93,16 @@ class Prepared:
 
     def rok_level_allows(self, level) -> bool:
         """Is ROK support at or above `level` in force?"""
-        current = self.spec.policies.rok_support.level
-        return SUPPORT_LEVEL_ORDER.index(current) >= SUPPORT_LEVEL_ORDER.index(level)
+        return SUPPORT_LEVEL_ORDER.index(self.rok_level) >= SUPPORT_LEVEL_ORDER.index(level)
+
+
+def periods_of_travel(km: float, speed_km_per_day: float, period_days: float) -> int:
+    """Contract C1: floor(tau + 0.5) with tau = km / (speed * period_days).
+
+    A force counts in a period when it is there for at least half of it: a few km give 0,
+    most of a period or more gives at least 1.
+    """
+    return math.floor(km / (speed_km_per_day * period_days) + 0.5)
 
 
 def _load_geodata(model: LoadedModel) -> dict[str, tuple[float, float, dict]]:
@@ -225,6 +238,11 @@ def prepare(model: LoadedModel) -> Prepared:
     routes: list[RouteData] = []
     warnings: list[str] = []
     place_theater = {p.id: p.theater for p in spec.places}
+    rok_level = effective_rok_level(spec)
+    # below this level Korean ports, rail, production and stocks serve Korea only (issue 9 §4)
+    korea_only = SUPPORT_LEVEL_ORDER.index(rok_level) < SUPPORT_LEVEL_ORDER.index(
+        spec.policies.rok_support.national_resources_min_level
+    )
     for i, r in enumerate(spec.routes):
         mode = spec.modes[r.mode]
         route_lanes = tuple(r.lanes)
@@ -267,6 +285,19 @@ def prepare(model: LoadedModel) -> Prepared:
                 distance / (mode.speed_km_per_day * spec.horizon.period_days) - 1e-9
             )
         theater = r.theater or place_theater[r.destination]
+        if theater is None:  # the loader rejects this; guard for models built in code
+            raise InputError(
+                [
+                    doc.problem(
+                        ("routes", i, "theater"),
+                        f"route '{r.id}' ends outside every theater",
+                        "add `theater:`",
+                    )
+                ]
+            )
+        touches_korea = "korea" in (place_theater[r.origin], place_theater[r.destination])
+        if korea_only and theater != "korea" and touches_korea:
+            cap = np.zeros(T)
         routes.append(
             RouteData(
                 id=r.id,
@@ -310,17 +341,31 @@ def prepare(model: LoadedModel) -> Prepared:
                 q.model_copy(update={"from_period": window[0], "to_period": window[1]})
             )
 
+    # Contract C1: one arrival rule for every force and theater, home inside the theater or not.
     anchors = {t.id: t.anchor for t in spec.theaters}
+    days = spec.horizon.period_days
     force_arrival: dict[tuple[str, str], int] = {}
-    # Contract C1 (stand-in until the fidelity branch's version merges: take theirs).
+    force_lag: dict[tuple[str, str], int] = {}
+    swing_lag: dict[tuple[str, str, str], int] = {}
     for f in spec.forces:
         for theater in f.theaters:
-            lag = (getattr(f, "arrival_lag_periods", None) or {}).get(theater)
+            lag = f.arrival_lag_periods.get(theater)
             if lag is None:
                 (lon1, lat1), (lon2, lat2) = coords[f.home], coords[anchors[theater]]
                 km = geo.geodesic_km(lon1, lat1, lon2, lat2)
-                lag = math.floor(km / (f.speed_km_per_day * spec.horizon.period_days) + 0.5)
+                lag = periods_of_travel(km, f.speed_km_per_day, days)
+            force_lag[(f.id, theater)] = lag
             force_arrival[(f.id, theater)] = f.ready_period + lag
+        for a in f.theaters:
+            for b in f.theaters:
+                if a == b:
+                    continue
+                lag = f.swing_lag_periods
+                if lag is None:
+                    (lon1, lat1), (lon2, lat2) = coords[anchors[a]], coords[anchors[b]]
+                    km = geo.geodesic_km(lon1, lat1, lon2, lat2)
+                    lag = periods_of_travel(km, f.speed_km_per_day, days)
+                swing_lag[(f.id, a, b)] = lag
 
     warnings.extend(noop_warnings(spec, routes))
     return Prepared(
@@ -335,6 +380,9 @@ def prepare(model: LoadedModel) -> Prepared:
         demands=demands,
         requirements=requirements,
         force_arrival=force_arrival,
+        force_lag=force_lag,
+        swing_lag=swing_lag,
+        rok_level=rok_level,
         warnings=warnings,
     )
 

@@ -392,8 +392,10 @@ def apportionment_section(run: RunData) -> str:
         rows.append((list(key), cells))
     note = (
         "<p>Share of each force group's combat power apportioned to each theater, per period "
-        "(one panel per group; hover a bar for its value). White above a bar: power not yet "
-        "arrived or not apportioned. Per-force shares (1 = whole force) in the table below.</p>"
+        "(one panel per group; hover a bar for its value). <code>in_transit</code>: moving "
+        "between home and a theater or between theaters, counted in neither. White above a "
+        "bar: power not yet arrived or not apportioned. Per-force shares (1 = whole force) in "
+        "the table below.</p>"
     )
     return (
         head

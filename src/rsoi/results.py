@@ -75,6 +75,33 @@ def _period_start(ctx: Context, periods: pd.Series | np.ndarray) -> np.ndarray:
     return lookup[np.asarray(periods, dtype=np.int64) - 1]
 
 
+def _in_transit(ctx: Context, x: np.ndarray) -> pd.DataFrame:
+    """Share of each force in transit per period (theater `in_transit`)."""
+    prep, T = ctx.prep, ctx.T
+    moving: dict[tuple[str, int], float] = {}
+    for f in ctx.spec.forces:
+        for t in range(1, T + 1):
+            moving[(f.id, t)] = 0.0
+    if ctx.deploy is not None:
+        values = x[ctx.deploy.ids]
+        for (f, th, t0), v in zip(
+            ctx.deploy.index.itertuples(index=False, name=None), values, strict=True
+        ):
+            for t in range(t0, t0 + prep.force_lag[(f, th)]):
+                moving[(f, t)] += float(v)
+    if ctx.swing is not None:
+        values = x[ctx.swing.ids]
+        for (f, a, b, t0), v in zip(
+            ctx.swing.index.itertuples(index=False, name=None), values, strict=True
+        ):
+            for t in range(t0, t0 + prep.swing_lag[(f, a, b)]):
+                moving[(f, t)] += float(v)
+    return pd.DataFrame(
+        [(f, "in_transit", t, v) for (f, t), v in moving.items()],
+        columns=["force", "theater", "period", "share"],
+    )
+
+
 def make_tables(lp: LinearProgram, ctx: Context, sol: Solution) -> Tables:
     """Tidy tables of allocations, apportionment, flows, inventory, shortfalls and duals."""
     x = sol.x
@@ -109,11 +136,13 @@ def make_tables(lp: LinearProgram, ctx: Context, sol: Solution) -> Tables:
         ]
     ]
 
-    # apportionment (all tuples)
+    # apportionment (all tuples), plus one `in_transit` row per force and period: the share
+    # that has left home or a theater and not yet arrived (it counts in no theater)
     s = lp.variables["share"]
-    app = s.index.copy()
     forces = {f.id: f for f in spec.forces}
-    share = _clean(x[s.ids])
+    transit = _in_transit(ctx, x)
+    app = pd.concat([s.index, transit[["force", "theater", "period"]]], ignore_index=True)
+    share = _clean(np.concatenate([x[s.ids], transit["share"].to_numpy(float)]))
     app["period_start"] = _period_start(ctx, app["period"])
     app["nation"] = app["force"].map(lambda f: forces[f].nation)
     app["branch"] = app["force"].map(lambda f: forces[f].branch.value)

@@ -68,7 +68,23 @@ class TaskKind(StrEnum):
 
 
 class SupportLevel(StrEnum):
-    """South Korea's support "rheostat", lowest to highest."""
+    """South Korea's support "rheostat", lowest to highest (000: "a graduated and escalating
+    response, a rheostat instead of an on-off switch").
+
+    - `none`: no ROK task for the Taiwan theater, and (by default) no Korean ports, rail,
+      production or stocks for Taiwan-bound cargo (2006 statement: "it shall not be involved
+      in a regional conflict in Northeast Asia against the will of the Korean people");
+    - `rear_area`: port and airfield access, base security, onward transport, maintenance
+      (000: "Provide rear-area and logistical support to U.S. forces");
+    - `rear_area_isr_escort`: adds ISR, air and maritime protection and sea-lane escort: the
+      baseline U.S. expectation, "rear-area support, protection, and expanded reconnaissance"
+      (000), with escort from "escort and protect ships transiting the Taiwan Strait";
+    - `joint_operations`: ROK forces may also join Taiwan-theater operations (000: 22.5 percent
+      "supported participation in joint military operations with the U.S.").
+
+    Defending forces on Korean soil is Korea's defense at every level (000: "Seoul would be
+    obligated under the bilateral defense treaty to respond against China").
+    """
 
     none = "none"
     rear_area = "rear_area"
@@ -80,8 +96,10 @@ SUPPORT_LEVEL_ORDER = list(SupportLevel)
 
 
 class ChinaAction(StrEnum):
-    """China's action ladder (000_5467993c79f30f39.txt, "Seoul Considers Its Options")."""
+    """China's action ladder (000_5467993c79f30f39.txt, "Seoul Considers Its Options");
+    `none` = no China action (a Korean conflict alone)."""
 
+    none = "none"
     gray_zone = "gray_zone"
     blockade = "blockade"
     missile_strikes = "missile_strikes"
@@ -90,6 +108,21 @@ class ChinaAction(StrEnum):
 
 
 LADDER_ORDER = list(ChinaAction)
+
+DEFAULT_LEVEL_BY_LADDER: dict[ChinaAction, SupportLevel] = {
+    ChinaAction.none: SupportLevel.none,
+    ChinaAction.gray_zone: SupportLevel.rear_area,
+    ChinaAction.blockade: SupportLevel.rear_area_isr_escort,
+    ChinaAction.missile_strikes: SupportLevel.rear_area_isr_escort,
+    ChinaAction.invasion: SupportLevel.rear_area_isr_escort,
+    ChinaAction.invasion_with_base_attacks: SupportLevel.joint_operations,
+}
+"""Rheostat level by rung (000: "a graduated and escalating response ... heavily dependent on
+the scenarios"): no China action, no Taiwan support; gray zone, rear-area support only; a
+blockade adds escort ("escort and protect ships transiting the Taiwan Strait"); missile strikes
+and invasion get the baseline U.S. expectation ("rear-area support, protection, and expanded
+reconnaissance"); attacks on U.S. bases in Korea bring the treaty ("Seoul would be obligated
+under the bilateral defense treaty to respond against China"): joint operations."""
 
 
 class KoreaTiming(StrEnum):
@@ -152,8 +185,12 @@ class Place(Strict):
     """Place kind for display (defaults to the geodata kind); no constraint depends on it."""
     country: str | None = None
     """ISO 3166-1 alpha-2 country code (defaults to the geodata country)."""
-    theater: Id
-    """Theater whose flows end here: routes into this place count as that theater's flows."""
+    theater: Id | None = None
+    """Theater the place lies in (routes into it count as that theater's flows); none for
+    staging and rear bases outside both theaters (Japan, Guam, the Philippines): forces and
+    flows count toward a theater only once they are in it."""
+    region: Id | None = None
+    """Region of a place outside every theater (e.g. `japan`, `guam`, `philippines`)."""
     lon: Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)] | None = None
     """Longitude in WGS84 degrees; only for places missing from the geodata file."""
     lat: Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)] | None = None
@@ -216,7 +253,8 @@ class Route(Strict):
     lanes: list[Id] = []
     """Sea lanes (ids) the route passes; derived from the sea-lane graph for sea routes when omitted."""
     theater: Id | None = None
-    """Theater served by the flow; defaults to the destination place's theater."""
+    """Theater served by the flow; defaults to the destination place's theater, and must be
+    given when the destination lies outside every theater (e.g. a route into Japan or Guam)."""
     source: Source
     """Citation."""
 
@@ -294,8 +332,11 @@ class Demand(Strict):
     """Latest arrival period (LAD); later delivery is penalised per day late (`lateness_weight`)."""
     relative_to: Literal["c_day", "korea_conflict"] = "c_day"
     """Count EAD/LAD from C-day or from the start of the Korean conflict (line dropped if none)."""
-    min_ladder: ChinaAction = ChinaAction.gray_zone
-    """The line applies when China's action is at or above this rung."""
+    min_ladder: ChinaAction = ChinaAction.none
+    """The line applies when China's action is at or above this rung (`none`: always)."""
+    theater: Id | None = None
+    """Theater the line supports; defaults to its place's theater (give it for places outside
+    every theater)."""
     priority: Id
     """Priority class id."""
     source: Source
@@ -345,8 +386,8 @@ class Requirement(Strict):
     """Last period (default: horizon end)."""
     relative_to: Literal["c_day", "korea_conflict"] = "c_day"
     """Count periods from C-day or from the start of the Korean conflict."""
-    min_ladder: ChinaAction = ChinaAction.gray_zone
-    """The requirement applies when China's action is at or above this rung."""
+    min_ladder: ChinaAction = ChinaAction.none
+    """The requirement applies when China's action is at or above this rung (`none`: always)."""
     priority: Id
     """Priority class id."""
     source: Source
@@ -402,7 +443,14 @@ class Force(Strict):
     ready_period: Period = 1
     """First period the force can start moving."""
     speed_km_per_day: Positive = 800.0
-    """Deployment speed used for the arrival lag."""
+    """Deployment speed of the whole unit with its support tail, used for the arrival lag and
+    the swing lag between theaters."""
+    arrival_lag_periods: dict[Id, Annotated[int, Field(ge=0)]] = {}
+    """Override of the arrival lag (periods) per theater id; otherwise
+    floor(geodesic_km(home, anchor) / (speed * period_days) + 0.5)."""
+    swing_lag_periods: Annotated[int, Field(ge=0)] | None = None
+    """Override of the periods a share spends in transit between two theaters; otherwise
+    floor(geodesic_km(anchor_A, anchor_B) / (speed * period_days) + 0.5)."""
     source: Source
     """Citation."""
 
@@ -481,11 +529,11 @@ class AirShare(Strict):
 
 class SupportPoll(Strict):
     year: int
-    """Year of the poll."""
+    """Year of the survey."""
     shares: dict[SupportLevel, Fraction]
-    """Share of respondents backing each rheostat level."""
+    """Share of respondents favouring each level (levels not listed: 0)."""
     no_stated_view: Fraction
-    """Share with no stated view."""
+    """Share of respondents with no stated view."""
     source: Source
     """Citation."""
 
@@ -493,17 +541,69 @@ class SupportPoll(Strict):
     def _sums_to_one(self) -> SupportPoll:
         total = sum(self.shares.values()) + self.no_stated_view
         if abs(total - 1.0) > 1e-6:
-            raise ValueError(f"shares plus no_stated_view sum to {total:g}, not 1; fix the shares")
+            raise ValueError(
+                f"shares plus no_stated_view sum to {total:.6g}, not 1; fix the figures"
+            )
         return self
 
 
 class RokSupport(Strict):
-    level: SupportLevel
-    """ROK support rheostat level in force."""
+    level: SupportLevel | None = None
+    """Explicit rheostat level; when set it overrides `level_by_ladder` and the stipulated
+    response (a scenario fixing what Seoul does)."""
+    level_by_ladder: dict[ChinaAction, SupportLevel] = dict(DEFAULT_LEVEL_BY_LADDER)
+    """Level by China's rung when `level` is not set (rungs not listed: the default mapping,
+    see docs/model.md)."""
+    stipulated_response: bool = False
+    """000: "Washington may stipulate that Chinese attacks on U.S. bases in Guam or throughout
+    the Indo-Pacific would also require a South Korean response." If true and an attack hits a
+    place outside both theaters, the level is raised to at least `stipulated_level`."""
+    stipulated_level: SupportLevel = SupportLevel.rear_area_isr_escort
+    """Lowest level in force under the stipulated response."""
+    national_resources_min_level: SupportLevel = SupportLevel.rear_area
+    """Lowest level at which Korean ports, rail, production and ROK-held stocks carry or feed
+    Taiwan-bound cargo (000 lists "providing munitions, ammunition, and military-grade fuel"
+    among the rear-area roles); below it no route touching a Korean place serves another theater."""
+    none_withdraws_flexibility: bool = True
+    """If true, at level `none` no USFK force leaves Korea (2006: the U.S. "respects the ROK
+    position that it shall not be involved in a regional conflict in Northeast Asia against
+    the will of the Korean people")."""
     poll: SupportPoll | None = None
-    """Public support for each level (for the poll-weighted expectation of `rsoi policies`)."""
+    """Survey of public support by level, for analyses that weight the levels."""
     source: Source
     """Citation."""
+
+
+def effective_rok_level(spec: ModelSpec) -> SupportLevel:
+    """The rheostat level in force for the validated spec (one rule for every module).
+
+    Precedence: an explicit `policies.rok_support.level` wins; otherwise the level of China's
+    rung from `level_by_ladder` (missing rungs: DEFAULT_LEVEL_BY_LADDER), raised to
+    `stipulated_level` when `stipulated_response` is on and an attack hits a place outside both
+    theaters.
+    """
+    policy = spec.policies.rok_support
+    if policy.level is not None:
+        return policy.level
+    action = spec.events.china_action
+    level = policy.level_by_ladder.get(action, DEFAULT_LEVEL_BY_LADDER[action])
+    if policy.stipulated_response:
+        outside = {p.id for p in spec.places if p.theater is None}
+        if any(a.target in outside for a in spec.events.attacks):
+            level = max(level, policy.stipulated_level, key=SUPPORT_LEVEL_ORDER.index)
+    return level
+
+
+def scenario_grid_entry(spec: ModelSpec) -> dict[str, object]:
+    """Where a scenario (its applied spec) sits in the grid: China's rung, North Korea's
+    timing and delay, and the rheostat level in force (`rsoi scenarios --json`)."""
+    conflict = spec.events.korea_conflict
+    return {
+        "china_action": spec.events.china_action.value,
+        "korea_timing": conflict.timing.value,
+        "korea_delay_periods": conflict.delay_periods if conflict.timing == "sequential" else 0,
+        "rok_support_level": effective_rok_level(spec).value,
+    }
 
 
 class StrategicFlexibility(Strict):

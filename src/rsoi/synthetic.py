@@ -7,7 +7,7 @@ flows = sum over routes of commodities x (periods - transit lag).
 Families present (and mirrored by the linopy formulation in ``scripts/bench.py``): flows,
 inventory, production, delivery, flow_balance, demand, route_capacity, place_throughput,
 airfield_mog, storage_capacity, provider_availability, task_requirement, port_access,
-airfield_access, onward_transport, force_share_total, combat_power, policy_deterrence_floor,
+airfield_access, onward_transport, force_home, force_position, combat_power, policy_deterrence_floor,
 policy_troop_floor, policy_usfk_ground_stays, policy_usfk_air_share. Left out (the generator
 never triggers them): maintenance_capacity, sea_lane_escort (no contested lanes),
 policy_rok_support_level / policy_rok_joint_operations (ROK level is joint_operations),
@@ -399,6 +399,7 @@ def predicted_variables(n_places: int, n_routes: int, n_commodities: int, n_peri
     n_dem = max(6, (land * K) // 4)
     deliveries = n_dem * (T - (max(2, T // 2) / 2) + 0.5) + n_dem  # delivery + shortfall
     other = K * T / 2 + 15 * T  # production, allocation/shares/shortfalls (rough)
+    other += 27 * T  # force movements: home shares, deploys, swings of the five forces
     return flows + inventory + deliveries + other
 
 
