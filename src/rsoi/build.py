@@ -816,7 +816,14 @@ def define_sea_lane_escort(ctx: Context) -> None:
     contested = {lane.id: lane.escort_place for lane in ctx.spec.lanes if lane.contested}
     if not contested or not ctx.flow.size:
         return
-    slots = [(p, th) for (tk, p, th) in ctx.slots if tk == TaskKind.sea_lane_escort.value]
+    # rows only where contested sea flow passes: an escort requirement (e.g. Korea's own
+    # trade) has its own task_requirement row and needs no empty cap row here
+    route_areas = [
+        sorted({contested[lane] for lane in route.lanes if lane in contested})
+        for route in ctx.prep.routes
+    ]
+    slots = sorted({(area, route.theater) for route, areas in zip(ctx.prep.routes, route_areas,
+                    strict=True) for area in areas})  # fmt: skip
     T = ctx.T
     keys = pd.DataFrame(
         [(p, th, t) for p, th in slots for t in range(1, T + 1)],
@@ -824,9 +831,8 @@ def define_sea_lane_escort(ctx: Context) -> None:
     )
     slot_index = {s: i for i, s in enumerate(slots)}
     rows, cols, tons = [], [], []
-    for r_pos, route in enumerate(ctx.prep.routes):
+    for r_pos, (route, areas) in enumerate(zip(ctx.prep.routes, route_areas, strict=True)):
         # a route is counted once per escort area, however many of its lanes that area covers
-        areas = sorted({contested[lane] for lane in route.lanes if lane in contested})
         for area in areas:
             sel = np.flatnonzero(ctx.f_route == r_pos)
             s = slot_index[(area, route.theater)]

@@ -128,7 +128,8 @@ KNOWN_FAMILIES = (
     "provider_availability",
     "maintenance_capacity",
     "policy_rok_support_level",
-    "force_share_total",
+    "force_home",
+    "force_position",
     "share_change",
     "combat_power",
     "policy_deterrence_floor",
@@ -141,8 +142,6 @@ KNOWN_FAMILIES = (
 """Every constraint family the LP may have (duals.csv rows of other families fail)."""
 PRICE_TOL = 1e-6
 """A shadow price beyond this magnitude needs its row at the matching bound."""
-INJECTION_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-"""A text cell starting with one of these may be written with a leading ' (CSV injection)."""
 
 
 @dataclass
@@ -1297,10 +1296,14 @@ class _Checker:
         c_day = dt.date.fromisoformat(self.spec.horizon.c_day)
         return (c_day + dt.timedelta(days=(t - 1) * self.days)).isoformat()
 
-    def text(self, table: str, item: str, column: str, written: Any, expected: str) -> None:
-        """Fail unless a text cell is `expected` (or its CSV-injection-neutralised form)."""
+    def text(
+        self, table: str, item: str, column: str, written: Any, expected: str | None
+    ) -> None:
+        """Fail unless a text cell is `expected` (None: an empty cell). `read_tables` has
+        already undone the writer's CSV-injection guard."""
         got = str(written)
-        if got == expected or (expected[:1] in INJECTION_PREFIXES and got == "'" + expected):
+        expected = "" if expected is None else expected
+        if got == expected:
             return
         self.fail(f"{table}:{column}", f"{item}: {column} '{got}' != '{expected}'")
 
