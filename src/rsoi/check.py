@@ -1092,7 +1092,7 @@ class _Checker:
         )
         s = self.sane(
             "apportionment",
-            {"force": self.forces, "theater": {*self.prep.theater_ids, "in_transit"}},
+            {"force": self.forces, "theater": {*(t.id for t in self.spec.theaters), "in_transit"}},
             ["share", "combat_power", "troops"],
         ).copy()
         for row in s[s.duplicated(["force", "theater", "period"])].itertuples():
