@@ -301,6 +301,7 @@ def test_checker_catches_a_shortened_lag(tmp_path: Path, monkeypatch) -> None:
         prep = real(model)
         prep.routes = [dataclasses.replace(r, transit_periods=0) for r in prep.routes]
         prep.force_arrival = {k: max(1, v - 1) for k, v in prep.force_arrival.items()}
+        prep.force_lag = {k: max(0, v - 1) for k, v in prep.force_lag.items()}
         return prep
 
     monkeypatch.setattr(rsoi.pipeline, "prepare", broken)
