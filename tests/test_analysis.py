@@ -96,14 +96,15 @@ def _fresh_cache():
 
 
 def test_two_point_frontier(tmp_path: Path) -> None:
-    """One force of power 10; Korea and Taiwan each need 10 in each of 3 periods; the force
-    can be in Taiwan in periods 2 and 3 only.
+    """One force of power 10 based at Korea's anchor; Korea and Taiwan each need 10 in each of
+    3 periods; reaching Taiwan (from home or from Korea) takes one period in transit.
 
-    Korea best: all in Korea, (K, W) = (0, 30), objective 30 x 100 = 3,000. Taiwan best: in
-    Taiwan in periods 2-3 (period 1 is short in Taiwan anyway and goes to Korea):
-    (K, W) = (20, 10), objective 20 x 1,000 + 10 x 100 = 21,000. The weights (Korea 1,000 >
-    Taiwan 100) pick (0, 30), the first point. Combat power sent: 30 to Korea at point 1;
-    10 to Korea and 20 to Taiwan at point 2.
+    Korea best: all in Korea, (K, W) = (0, 30), objective 30 x 100 = 3,000. Taiwan best: leave
+    home for Taiwan at once (in transit in period 1, in Taiwan in periods 2-3), W = 10, K = 30;
+    staying in Korea for period 1 and then swinging would reach Taiwan only in period 3
+    (W = 20). So (K, W) = (30, 10), objective 30 x 1,000 + 10 x 100 = 31,000. The weights
+    (Korea 1,000 > Taiwan 100) pick (0, 30), the first point. Combat power sent: 30 to Korea at
+    point 1; 0 to Korea and 20 to Taiwan at point 2.
     """
     from rsoi.analysis.frontier import frontier
 
@@ -114,11 +115,11 @@ def test_two_point_frontier(tmp_path: Path) -> None:
     assert t.loc["1", "korea_shortfall"] == pytest.approx(0, abs=1e-6)
     assert t.loc["1", "taiwan_shortfall"] == pytest.approx(30)
     assert t.loc["1", "objective"] == pytest.approx(30 * W_TAIWAN)
-    assert t.loc["2", "korea_shortfall"] == pytest.approx(20)
+    assert t.loc["2", "korea_shortfall"] == pytest.approx(30)
     assert t.loc["2", "taiwan_shortfall"] == pytest.approx(10)
-    assert t.loc["2", "objective"] == pytest.approx(20 * W_KOREA + 10 * W_TAIWAN)
+    assert t.loc["2", "objective"] == pytest.approx(30 * W_KOREA + 10 * W_TAIWAN)
     assert t.loc["1", "combat_power:follow_on:korea"] == pytest.approx(30)
-    assert t.loc["2", "combat_power:follow_on:korea"] == pytest.approx(10)
+    assert t.loc["2", "combat_power:follow_on:korea"] == pytest.approx(0, abs=1e-6)
     assert t.loc["2", "combat_power:follow_on:taiwan"] == pytest.approx(20)
     assert bool(t.loc["current weights", "current_weights"])
     assert t.loc["current weights", "nearest_point"] == "1"
@@ -133,15 +134,18 @@ def test_two_point_frontier(tmp_path: Path) -> None:
 
 
 def test_frontier_warm_equals_cold_and_three_points(tmp_path: Path) -> None:
-    """The middle point of three: ε = 10, so W = 30 - 10 = 20 and the objective is
-    10 x 1,000 + 20 x 100 = 12,000. Warm and cold give the same points."""
+    """The middle point of three: ε = 15, midway between the extremes K = 0 and K = 30. With a
+    share a leaving for Taiwan at once and b after one period in Korea: K = 30a + 20b and
+    W = 30 - 20a - 10b; `a` buys 2/3 of Taiwan per unit of Korea, `b` only 1/2, so a = 0.5:
+    W = 20, K = 15, objective 15 x 1,000 + 20 x 100 = 17,000. Warm and cold give the same
+    points."""
     from rsoi.analysis.frontier import trace
 
     model = str(write_model(two_theater_model(), tmp_path))
     warm = trace(model, None, 3, cold=False)
     cold = trace(model, None, 3, cold=True)
     assert warm[1]["taiwan_shortfall"] == pytest.approx(20)
-    assert warm[1]["objective"] == pytest.approx(10 * W_KOREA + 20 * W_TAIWAN)
+    assert warm[1]["objective"] == pytest.approx(15 * W_KOREA + 20 * W_TAIWAN)
     for a, b in zip(warm, cold, strict=True):
         assert a["objective"] == pytest.approx(b["objective"], rel=1e-9)
 
