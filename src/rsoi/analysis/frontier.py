@@ -39,6 +39,7 @@ from rsoi.analysis.compare import _html_table, page
 from rsoi.analysis.variant import BASELINE
 from rsoi.analysis.warm import VariantResult, WarmModel, figures
 from rsoi.errors import InputError, Problem
+from rsoi.interrupt import new_highs, run_highs
 from rsoi.results import atomic_run_dir, write_csv
 from rsoi.solve import HIGHS_INF
 
@@ -107,7 +108,7 @@ class _Live:
         upper = np.array([k_max, w_max])
         upper = np.where(np.isinf(upper), HIGHS_INF, upper)
         h.changeRowsBounds(2, self.rows, np.full(2, -HIGHS_INF), upper)
-        h.run()
+        run_highs(h)
         if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return None
         if slot is not None:
@@ -298,7 +299,7 @@ def _check_points(path, scenario, rows, folder: Path, settings: Settings, result
     model = load_model(path, scenario, use_default=False)
     prep = prepare(model)
     lp, ctx = build(prep)
-    version = highspy.Highs()
+    version = new_highs()
     version = f"{version.versionMajor()}.{version.versionMinor()}.{version.versionPatch()}"
     for i in chosen:
         row = rows[i]

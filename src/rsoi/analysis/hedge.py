@@ -68,6 +68,7 @@ import pandas as pd
 
 from rsoi.build import Context
 from rsoi.errors import InputError, Problem, SolverError, did_you_mean
+from rsoi.interrupt import run_highs
 from rsoi.loader import LoadedModel, load_model, read_yaml
 from rsoi.lp import LinearProgram, _names
 from rsoi.solve import make_highs
@@ -312,7 +313,7 @@ def _fix_column(ef: LinearProgram, m: Member, col: int, value: float) -> None:
 
 def _run(h: highspy.Highs, what: str) -> tuple[float, np.ndarray] | None:
     """Solve; (objective, x) when optimal, None when infeasible, SolverError otherwise."""
-    h.run()
+    run_highs(h)
     status = h.getModelStatus()
     if status == highspy.HighsModelStatus.kInfeasible:
         return None

@@ -64,6 +64,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from rsoi.errors import InputError, Problem, SolverError, did_you_mean
+from rsoi.interrupt import new_highs, run_highs
 from rsoi.lp import LinearProgram
 from rsoi.solve import _numpy_inf, make_highs
 
@@ -104,7 +105,7 @@ class Network:
         lo, up = self.lp.row_bounds()
         h = self.highs
         h.changeRowsBounds(len(rows), rows, _numpy_inf(lo[rows]), _numpy_inf(new))
-        h.run()
+        run_highs(h)
         self.solves += 1
         status = h.getModelStatus()
         value = (
@@ -209,7 +210,7 @@ def load_network(
         for node in nodes:
             verify_loss_rule(lp, model_path, scenario, node, from_period, doc)
     h = make_highs(lp, None, loaded.spec.settings.solver)
-    h.run()
+    run_highs(h)
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         raise SolverError("the undamaged scenario has no optimal solution")
     return Network(
@@ -360,7 +361,7 @@ def worst_by_milp(
     col_up[start[5] :] = 1.0
     integrality = np.zeros(n_dual, dtype=np.int32)
     integrality[start[5] :] = 1
-    h = highspy.Highs()
+    h = new_highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("random_seed", 0)
     h.setOptionValue("mip_rel_gap", 1e-9)
@@ -386,7 +387,7 @@ def worst_by_milp(
     )
     if status == highspy.HighsStatus.kError:
         raise SolverError("HiGHS rejected the interdiction MILP")
-    h.run()
+    run_highs(h)
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         raise SolverError(
             f"interdiction MILP: HiGHS stopped with {h.modelStatusToString(h.getModelStatus())}"

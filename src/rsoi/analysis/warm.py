@@ -36,6 +36,7 @@ import scipy.sparse as sp
 
 from rsoi.analysis.variant import SAME_SCENARIO, Variant, apply_variant
 from rsoi.errors import InfeasibleError, InputError, SolverError
+from rsoi.interrupt import run_highs
 from rsoi.lp import LinearProgram
 from rsoi.solve import HIGHS_INF, Solution, _numpy_inf, make_highs
 
@@ -169,7 +170,7 @@ class WarmModel:
         self.rlo, self.rup = self.lp.row_bounds()
         self.cost = self.lp.cost()
         self.A = self.lp.matrix_csc().tocsr()
-        self.h.run()
+        run_highs(self.h)
         if self.h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             self.warmable = False  # the base itself does not solve: every variant goes cold
             return
@@ -383,7 +384,7 @@ class WarmModel:
             self.h.changeRowsBounds(len(ids), ids, _numpy_inf(self.rlo[ids]), _numpy_inf(upper))
         try:
             self.start_from_base()
-            self.h.run()
+            run_highs(self.h)
             sol = self._read(view, delta, ranging, 0.0, time.perf_counter() - t0)
             return sol, view
         finally:
@@ -423,7 +424,7 @@ class WarmModel:
             handover = time.perf_counter() - t0
             self.start_from_base(delta.added_cols, delta.added_rows)
             t1 = time.perf_counter()
-            self.h.run()
+            run_highs(self.h)
             solve_seconds = time.perf_counter() - t1
             return self._read(lp, delta, ranging, handover, solve_seconds)
         finally:
