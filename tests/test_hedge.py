@@ -206,7 +206,10 @@ def korea_timing(scenario: str) -> str:
 
 
 def rok_level(scenario: str) -> str:
+    import rsoi.schema
     from rsoi.loader import load_model
     from tests.helpers import SHIPPED
 
-    return load_model(SHIPPED, scenario).spec.policies.rok_support.level.value
+    spec = load_model(SHIPPED, scenario).spec
+    effective = getattr(rsoi.schema, "effective_rok_level", None)  # contract C4, once merged
+    return (effective(spec) if effective else spec.policies.rok_support.level).value

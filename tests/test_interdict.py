@@ -145,3 +145,12 @@ def test_interdict_bad_arguments_exit_2(tmp_path: Path, args: list[str], words: 
     code, _, stderr = run_cli("interdict", path, *args, "--out", tmp_path / "x")
     assert code == 2 and words in stderr and "Traceback" not in stderr
     assert not (tmp_path / "x").exists()
+
+
+def test_interdict_outputs_are_reproducible(tmp_path: Path) -> None:
+    path = write_model(redundant_ports(), tmp_path)
+    for name in ("r1", "r2"):
+        code, _, stderr = run_cli("interdict", path, "--k", "2", "--out", tmp_path / name)
+        assert code == 0, stderr
+    for name in ("interdict.csv", "single_losses.csv", "plan.gpkg"):
+        assert (tmp_path / "r1" / name).read_bytes() == (tmp_path / "r2" / name).read_bytes()

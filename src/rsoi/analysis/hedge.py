@@ -453,7 +453,9 @@ def hedge(
         plan, ph_info = progressive_hedging(members, keys, missing, **(ph_options or {}))
         timings["progressive_hedging"] = time.perf_counter() - t
         t = time.perf_counter()
-        values, hedged_x = evaluate_plan(alone, members, plan)
+        ph_cut: list[str] = []  # PH's average may miss a member's hard bound by round-off
+        values, hedged_x = evaluate_plan(alone, members, plan, ph_cut)
+        ph_info["cut_back_in"] = ph_cut
         hedged_objective = float(np.dot([m.probability for m in members], values))
         timings["evaluate_plan"] = time.perf_counter() - t
     else:

@@ -294,6 +294,19 @@ def worst_by_milp(
 ) -> tuple[tuple[str, ...], float]:
     """The dualised attacker MILP (module docstring); returns the set and its primal optimum."""
     lp = net.lp
+    if lp.integrality().any():  # LP duality does not hold for an integer inner problem
+        raise InputError(
+            [
+                Problem(
+                    str(net.model_path),
+                    None,
+                    None,
+                    "settings.integer_units",
+                    "the dualised MILP needs a continuous inner problem (integer_units is on)",
+                    "use --method enumerate",
+                )
+            ]
+        )
     A = lp.matrix_csc()
     n = lp.n_cols
     L, U = lp.row_bounds()
@@ -553,6 +566,18 @@ def worst_set_layer(result: InterdictResult):
     return gpd.GeoDataFrame(records, geometry="geometry", crs="EPSG:4326")
 
 
+def _write_layer(frame, path: Path, name: str) -> None:
+    """Append a layer to a GeoPackage with a fixed timestamp (byte-identical reruns)."""
+    import pyogrio
+
+    previous = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": "2000-01-01T00:00:00.000Z"})
+    try:
+        pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG", append=path.exists())
+    finally:
+        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": previous})
+
+
 def write_interdict(result: InterdictResult, target: Path) -> Path:
     """interdict.csv, single_losses.csv, (hardening.csv), plan.gpkg layer ``worst_losses``."""
     from rsoi.results import atomic_run_dir, write_csv, write_json
@@ -564,7 +589,7 @@ def write_interdict(result: InterdictResult, target: Path) -> Path:
             write_csv(tmp / "hardening.csv", result.hardening)
         layer = worst_set_layer(result)
         if len(layer):
-            layer.to_file(tmp / "plan.gpkg", layer="worst_losses", driver="GPKG")
+            _write_layer(layer, tmp / "plan.gpkg", "worst_losses")
         write_json(
             tmp / "interdict_summary.json",
             {
