@@ -589,6 +589,7 @@ def differences_in_words(result: HedgeResult) -> list[str]:
     m = result.members[ref_i]
     hedged, own = result.hedged_x[ref_i], result.alone_x[ref_i]
     K, ref = result.K, result.reference
+    span = "period 1" if K == 1 else f"periods 1-{K}"
     out: list[str] = []
     share = m.lp.variables.get("share")
     if share is not None and share.size:
@@ -602,7 +603,7 @@ def differences_in_words(result: HedgeResult) -> list[str]:
             if abs(a - b) > 1e-6:
                 word = "more" if a > b else "less"
                 out.append(
-                    f"In periods 1-{K} the hedged plan apportions {abs(a - b):,.1f} {word} combat "
+                    f"In {span} the hedged plan apportions {abs(a - b):,.1f} {word} combat "
                     f"power per period to {theater} ({a:,.1f} against {b:,.1f} in the {ref} plan)."
                 )
     flow = m.lp.variables.get("flow")
@@ -618,8 +619,8 @@ def differences_in_words(result: HedgeResult) -> list[str]:
             if abs(a - b) > 1e-3:
                 word = "more" if a > b else "fewer"
                 out.append(
-                    f"It moves {abs(a - b):,.0f} {word} short tons on {th} routes in periods "
-                    f"1-{K} ({a:,.0f} against {b:,.0f})."
+                    f"It moves {abs(a - b):,.0f} {word} short tons on {th} routes in "
+                    f"{span} ({a:,.0f} against {b:,.0f})."
                 )
         diff = pd.DataFrame(
             {
@@ -649,12 +650,12 @@ def differences_in_words(result: HedgeResult) -> list[str]:
         moved = by_task[by_task.abs() > 1e-6]
         if len(moved):
             out.append(
-                f"Provider unit-periods in periods 1-{K}, hedged minus {ref} plan: "
+                f"Provider unit-periods in {span}, hedged minus {ref} plan: "
                 + "; ".join(f"{t} {v:+,.1f}" for t, v in moved.items())
                 + "."
             )
     if not out:
-        out.append(f"In periods 1-{K} the hedged plan makes the same decisions as the {ref} plan.")
+        out.append(f"In {span} the hedged plan makes the same decisions as the {ref} plan.")
     return out
 
 
