@@ -207,3 +207,20 @@ def test_shipped_scenario_sets() -> None:
     assert {rok_level(n): p for n, p in poll.items()} == pytest.approx(expected, abs=1e-6)
     for group in spec.scenario_sets.values():
         assert group.description and group.source
+
+
+def test_hedge_uses_the_first_set_unless_named(tmp_path: Path) -> None:
+    """A second set with 'south' alone: naming it gives EVPI 0 (one scenario, nothing to
+    hedge); omitting --set solves the first set, 'coin', whose EVPI is 100 (first test)."""
+    data = two_ports()
+    data["scenario_sets"]["south_only"] = {
+        "description": "south for sure",
+        "source": "test",
+        "here_and_now_periods": 1,
+        "members": [{"scenario": "south", "probability": 1.0}],
+    }
+    path = write_model(data, tmp_path)
+    assert hedge(path).set_name == "coin"
+    assert hedge(path).evpi == pytest.approx(100.0, abs=1e-6)
+    only = hedge(path, "south_only")
+    assert only.evpi == pytest.approx(0.0, abs=1e-6) and only.vss == pytest.approx(0.0, abs=1e-6)
