@@ -52,7 +52,9 @@ objective.
 each member's LP (``rsoi.pyomo_model.to_pyomo_environ``); the nonanticipative variables are
 the same named columns (a column a member lacks becomes a variable fixed at 0 there). The
 reported objective is the expected objective of PH's consensus first stage, each member
-re-solved with it fixed: an upper bound on $z^{HN}$ within the PH convergence tolerance.
+re-solved with it fixed: an upper bound on $z^{HN}$ within the PH convergence tolerance. If PH
+stops before its convergence threshold, or its consensus cannot be carried out in a member,
+the command stops (exit 4) and says so rather than report a plan that is not hedged.
 """
 
 from __future__ import annotations
@@ -453,9 +455,18 @@ def hedge(
         plan, ph_info = progressive_hedging(members, keys, missing, **(ph_options or {}))
         timings["progressive_hedging"] = time.perf_counter() - t
         t = time.perf_counter()
-        ph_cut: list[str] = []  # PH's average may miss a member's hard bound by round-off
-        values, hedged_x = evaluate_plan(alone, members, plan, ph_cut)
-        ph_info["cut_back_in"] = ph_cut
+        if ph_info["convergence"] > ph_info["convthresh"]:
+            raise SolverError(
+                f"progressive hedging did not converge in {ph_info['iterations']} iterations "
+                f"(convergence {ph_info['convergence']:.3g} > {ph_info['convthresh']:g}); "
+                "use the extensive form (--method ef)"
+            )
+        values, hedged_x = evaluate_plan(alone, members, plan)
+        if not np.all(np.isfinite(values)):
+            raise SolverError(
+                "progressive hedging's consensus first stage is infeasible in a member; "
+                "use the extensive form (--method ef)"
+            )
         hedged_objective = float(np.dot([m.probability for m in members], values))
         timings["evaluate_plan"] = time.perf_counter() - t
     else:
