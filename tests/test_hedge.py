@@ -182,30 +182,44 @@ def test_shipped_scenario_sets() -> None:
     """The shipped model's sets (a property the issue asks for): the ladder crossed with North
     Korea's timing, and the rheostat levels weighted by the 2022 poll with the no-view share
     spread in proportion: none 0.18, rear_area 0.42, joint_operations 0.225, each / 0.825."""
-    from rsoi.loader import load_model
+    import rsoi.schema
+    from rsoi.loader import load_model, read_yaml
     from tests.helpers import SHIPPED
 
-    spec = load_model(SHIPPED, use_default=False).spec
+    doc = read_yaml(SHIPPED)  # parsed once for every scenario
+
+    def scenario(name: str):
+        return load_model(SHIPPED, name, document=doc).spec
+
+    effective = getattr(rsoi.schema, "effective_rok_level", None)  # contract C4, once merged
+
+    def rok_level(name: str) -> str:
+        spec = scenario(name)
+        return (effective(spec) if effective else spec.policies.rok_support.level).value
+
+    spec = load_model(SHIPPED, use_default=False, document=doc).spec
     ladder = spec.scenario_sets["ladder_korea_timing"]
-    timings = {korea_timing(m.scenario) for m in ladder.members}
+    timings = {scenario(m.scenario).events.korea_conflict.timing.value for m in ladder.members}
     assert {"none", "simultaneous", "sequential"} <= timings
     poll = {m.scenario: m.probability for m in spec.scenario_sets["rheostat_poll"].members}
-    levels = {name: rok_level(name) for name in poll}
     expected = {"none": 0.18 / 0.825, "rear_area": 0.42 / 0.825, "joint_operations": 0.225 / 0.825}
-    assert {levels[n]: p for n, p in poll.items()} == pytest.approx(expected, abs=1e-6)
+    assert {rok_level(n): p for n, p in poll.items()} == pytest.approx(expected, abs=1e-6)
     for group in spec.scenario_sets.values():
         assert group.description and group.source
 
 
-def korea_timing(scenario: str) -> str:
-    from rsoi.loader import load_model
-    from tests.helpers import SHIPPED
-
-    return load_model(SHIPPED, scenario).spec.events.korea_conflict.timing.value
-
-
-def rok_level(scenario: str) -> str:
-    from rsoi.loader import load_model
-    from tests.helpers import SHIPPED
-
-    return load_model(SHIPPED, scenario).spec.policies.rok_support.level.value
+def test_hedge_uses_the_first_set_unless_named(tmp_path: Path) -> None:
+    """A second set with 'south' alone: naming it gives EVPI 0 (one scenario, nothing to
+    hedge); omitting --set solves the first set, 'coin', whose EVPI is 100 (first test)."""
+    data = two_ports()
+    data["scenario_sets"]["south_only"] = {
+        "description": "south for sure",
+        "source": "test",
+        "here_and_now_periods": 1,
+        "members": [{"scenario": "south", "probability": 1.0}],
+    }
+    path = write_model(data, tmp_path)
+    assert hedge(path).set_name == "coin"
+    assert hedge(path).evpi == pytest.approx(100.0, abs=1e-6)
+    only = hedge(path, "south_only")
+    assert only.evpi == pytest.approx(0.0, abs=1e-6) and only.vss == pytest.approx(0.0, abs=1e-6)

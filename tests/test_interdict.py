@@ -145,3 +145,26 @@ def test_interdict_bad_arguments_exit_2(tmp_path: Path, args: list[str], words: 
     code, _, stderr = run_cli("interdict", path, *args, "--out", tmp_path / "x")
     assert code == 2 and words in stderr and "Traceback" not in stderr
     assert not (tmp_path / "x").exists()
+
+
+def test_interdict_outputs_are_reproducible(tmp_path: Path) -> None:
+    path = write_model(redundant_ports(), tmp_path)
+    for name in ("r1", "r2"):
+        code, _, stderr = run_cli("interdict", path, "--k", "2", "--out", tmp_path / name)
+        assert code == 0, stderr
+    for name in ("interdict.csv", "single_losses.csv", "plan.gpkg"):
+        assert (tmp_path / "r1" / name).read_bytes() == (tmp_path / "r2" / name).read_bytes()
+
+
+def test_loss_rule_is_checked_against_a_rebuild(tmp_path: Path, monkeypatch) -> None:
+    """If the rows a loss changes ever drift from what the builder does with an attack, the
+    command stops instead of answering a different question."""
+    import numpy as np
+
+    import rsoi.analysis.interdict as interdict_module
+    from rsoi.errors import SolverError
+
+    path = write_model(redundant_ports(), tmp_path)
+    monkeypatch.setattr(interdict_module, "lost_rows", lambda lp, node, period: np.zeros(0, int))
+    with pytest.raises(SolverError, match="beyond its capacity rows"):
+        load_network(path, None, "ports", 1)

@@ -52,7 +52,9 @@ objective.
 each member's LP (``rsoi.pyomo_model.to_pyomo_environ``); the nonanticipative variables are
 the same named columns (a column a member lacks becomes a variable fixed at 0 there). The
 reported objective is the expected objective of PH's consensus first stage, each member
-re-solved with it fixed: an upper bound on $z^{HN}$ within the PH convergence tolerance.
+re-solved with it fixed: an upper bound on $z^{HN}$ within the PH convergence tolerance. If PH
+stops before its convergence threshold, or its consensus cannot be carried out in a member,
+the command stops (exit 4) and says so rather than report a plan that is not hedged.
 """
 
 from __future__ import annotations
@@ -454,7 +456,18 @@ def hedge(
         plan, ph_info = progressive_hedging(members, keys, missing, **(ph_options or {}))
         timings["progressive_hedging"] = time.perf_counter() - t
         t = time.perf_counter()
+        if ph_info["convergence"] > ph_info["convthresh"]:
+            raise SolverError(
+                f"progressive hedging did not converge in {ph_info['iterations']} iterations "
+                f"(convergence {ph_info['convergence']:.3g} > {ph_info['convthresh']:g}); "
+                "use the extensive form (--method ef)"
+            )
         values, hedged_x = evaluate_plan(alone, members, plan)
+        if not np.all(np.isfinite(values)):
+            raise SolverError(
+                "progressive hedging's consensus first stage is infeasible in a member; "
+                "use the extensive form (--method ef)"
+            )
         hedged_objective = float(np.dot([m.probability for m in members], values))
         timings["evaluate_plan"] = time.perf_counter() - t
     else:
@@ -588,6 +601,7 @@ def differences_in_words(result: HedgeResult) -> list[str]:
     m = result.members[ref_i]
     hedged, own = result.hedged_x[ref_i], result.alone_x[ref_i]
     K, ref = result.K, result.reference
+    span = "period 1" if K == 1 else f"periods 1-{K}"
     out: list[str] = []
     share = m.lp.variables.get("share")
     if share is not None and share.size:
@@ -601,7 +615,7 @@ def differences_in_words(result: HedgeResult) -> list[str]:
             if abs(a - b) > 1e-6:
                 word = "more" if a > b else "less"
                 out.append(
-                    f"In periods 1-{K} the hedged plan apportions {abs(a - b):,.1f} {word} combat "
+                    f"In {span} the hedged plan apportions {abs(a - b):,.1f} {word} combat "
                     f"power per period to {theater} ({a:,.1f} against {b:,.1f} in the {ref} plan)."
                 )
     flow = m.lp.variables.get("flow")
@@ -617,8 +631,8 @@ def differences_in_words(result: HedgeResult) -> list[str]:
             if abs(a - b) > 1e-3:
                 word = "more" if a > b else "fewer"
                 out.append(
-                    f"It moves {abs(a - b):,.0f} {word} short tons on {th} routes in periods "
-                    f"1-{K} ({a:,.0f} against {b:,.0f})."
+                    f"It moves {abs(a - b):,.0f} {word} short tons on {th} routes in "
+                    f"{span} ({a:,.0f} against {b:,.0f})."
                 )
         diff = pd.DataFrame(
             {
@@ -648,12 +662,12 @@ def differences_in_words(result: HedgeResult) -> list[str]:
         moved = by_task[by_task.abs() > 1e-6]
         if len(moved):
             out.append(
-                f"Provider unit-periods in periods 1-{K}, hedged minus {ref} plan: "
+                f"Provider unit-periods in {span}, hedged minus {ref} plan: "
                 + "; ".join(f"{t} {v:+,.1f}" for t, v in moved.items())
                 + "."
             )
     if not out:
-        out.append(f"In periods 1-{K} the hedged plan makes the same decisions as the {ref} plan.")
+        out.append(f"In {span} the hedged plan makes the same decisions as the {ref} plan.")
     return out
 
 

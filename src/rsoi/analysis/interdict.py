@@ -167,8 +167,9 @@ def load_network(
 ) -> Network:
     """Build the scenario's LP once and, per candidate, the rows its loss changes.
 
-    `verify` rebuilds the LP with each loss applied as an attack (as ``resilience`` does)
-    and checks that exactly the rows of :func:`lost_rows` change, and only to 0."""
+    The LP is rebuilt with a loss applied as an attack (as ``resilience`` does) for the first
+    candidate, or every candidate with `verify`, to check that exactly the rows of
+    :func:`lost_rows` change, and only to 0."""
     from rsoi.build import build
     from rsoi.loader import load_model, read_yaml
     from rsoi.prepare import prepare
@@ -206,9 +207,10 @@ def load_network(
         rows[node] = lost_rows(lp, node, from_period)
         new_upper[node] = np.zeros(len(rows[node]))
         bound[node] = np.where(family_of[rows[node]] == "airfield_mog", payload * w_bar, w_bar)
-    if verify:
-        for node in nodes:
-            verify_loss_rule(lp, model_path, scenario, node, from_period, doc)
+    # the first candidate is always checked against a rebuild (a guard against the builder
+    # applying attack factors to more rows one day); `verify` checks them all
+    for node in nodes if verify else nodes[:1]:
+        verify_loss_rule(lp, model_path, scenario, node, from_period, doc)
     h = make_highs(lp, None, loaded.spec.settings.solver)
     run_highs(h)
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
@@ -295,6 +297,19 @@ def worst_by_milp(
 ) -> tuple[tuple[str, ...], float]:
     """The dualised attacker MILP (module docstring); returns the set and its primal optimum."""
     lp = net.lp
+    if lp.integrality().any():  # LP duality does not hold for an integer inner problem
+        raise InputError(
+            [
+                Problem(
+                    str(net.model_path),
+                    None,
+                    None,
+                    "settings.integer_units",
+                    "the dualised MILP needs a continuous inner problem (integer_units is on)",
+                    "use --method enumerate",
+                )
+            ]
+        )
     A = lp.matrix_csc()
     n = lp.n_cols
     L, U = lp.row_bounds()
@@ -554,6 +569,18 @@ def worst_set_layer(result: InterdictResult):
     return gpd.GeoDataFrame(records, geometry="geometry", crs="EPSG:4326")
 
 
+def _write_layer(frame, path: Path, name: str) -> None:
+    """Append a layer to a GeoPackage with a fixed timestamp (byte-identical reruns)."""
+    import pyogrio
+
+    previous = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": "2000-01-01T00:00:00.000Z"})
+    try:
+        pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG", append=path.exists())
+    finally:
+        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": previous})
+
+
 def write_interdict(result: InterdictResult, target: Path) -> Path:
     """interdict.csv, single_losses.csv, (hardening.csv), plan.gpkg layer ``worst_losses``."""
     from rsoi.results import atomic_run_dir, write_csv, write_json
@@ -565,7 +592,7 @@ def write_interdict(result: InterdictResult, target: Path) -> Path:
             write_csv(tmp / "hardening.csv", result.hardening)
         layer = worst_set_layer(result)
         if len(layer):
-            layer.to_file(tmp / "plan.gpkg", layer="worst_losses", driver="GPKG")
+            _write_layer(layer, tmp / "plan.gpkg", "worst_losses")
         write_json(
             tmp / "interdict_summary.json",
             {

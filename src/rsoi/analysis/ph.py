@@ -43,8 +43,10 @@ def progressive_hedging(
     """Run PH; returns the consensus first stage by name and PH's figures."""
     try:
         import pyomo.environ as pyo
-        from mpisppy.opt.ph import PH
-        from mpisppy.utils import sputils
+
+        with contextlib.redirect_stdout(io.StringIO()):  # mpi-sppy announces itself on import
+            from mpisppy.opt.ph import PH
+            from mpisppy.utils import sputils
     except ImportError as exc:  # the optional extra is not installed
         raise SolverError(
             f"--method ph needs mpi-sppy (pip install 'rsoi[stochastic]'): {exc}"
