@@ -107,20 +107,19 @@ def _peak_ratio(
 
 
 def _shortfall_by_place(short: pd.DataFrame) -> tuple[dict[str, float], dict[str, str]]:
+    """Largest shortfall ratio per place, and a text of its items short (grouped once)."""
     short = short[short["place"].notna() & (short["required"] > 0)]
-    pct: dict[str, float] = {}
-    text: dict[str, str] = {}
-    for place, group in short.groupby("place"):
-        pct[place] = float(np.round((group["shortfall"] / group["required"]).max(), 6))
-        parts = []
-        for (item, unit), g in group[group["shortfall"] > 0].groupby(["item", "unit"]):
-            n = len(g)
-            parts.append(
-                f"{item}: up to {g['shortfall'].max():g} {unit} short in {n} period"
-                + ("s" if n != 1 else "")
-            )
-        text[place] = "; ".join(parts)
-    return pct, text
+    ratio = (short["shortfall"] / short["required"]).groupby(short["place"]).max()
+    pct = {str(p): float(np.round(v, 6)) for p, v in ratio.items()}
+    short_rows = short[short["shortfall"] > 0]
+    stats = short_rows.groupby(["place", "item", "unit"])["shortfall"].agg(["max", "size"])
+    parts: dict[str, list[str]] = {str(p): [] for p in pct}
+    for (place, item, unit), (top, n) in zip(stats.index, stats.to_numpy(), strict=True):
+        n = int(n)
+        parts[str(place)].append(
+            f"{item}: up to {top:g} {unit} short in {n} period" + ("s" if n != 1 else "")
+        )
+    return pct, {place: "; ".join(lines) for place, lines in parts.items()}
 
 
 def places_layer(run: RunData) -> gpd.GeoDataFrame:
