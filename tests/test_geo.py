@@ -214,7 +214,12 @@ def test_no_edge_crosses_land(graph: SeaLaneGraph, places: dict, basemap: dict) 
 
 
 def test_basemap(basemap: dict) -> None:
-    assert set(pyogrio.list_layers(BASEMAP)[:, 0]) == {"countries", "land"}
+    assert set(pyogrio.list_layers(BASEMAP)[:, 0]) == {
+        "countries",
+        "land",
+        "land_map",
+        "borders_map",
+    }
     for name, gdf in basemap.items():
         assert gdf.crs is not None and gdf.crs.to_epsg() == 4326, name
         assert len(gdf) > 0
@@ -226,3 +231,26 @@ def test_basemap(basemap: dict) -> None:
     names = set(basemap["countries"]["name"])
     assert {"South Korea", "Japan", "Taiwan", "Philippines"} <= names
     assert BASEMAP.stat().st_size < 4_000_000
+
+
+def test_basemap_has_map_scale_layers_built_once(basemap: dict) -> None:
+    """land_map / borders_map: the same land in the map's projection, simplified for its scale."""
+    import shapely
+
+    from rsoi.mapping import LCC, SIMPLIFY_M
+
+    land_map = pyogrio.read_dataframe(BASEMAP, layer="land_map")
+    borders = pyogrio.read_dataframe(BASEMAP, layer="borders_map")
+    assert land_map.crs.equals(LCC) and borders.crs.equals(LCC)
+    assert set(land_map.geom_type) <= {"Polygon", "MultiPolygon"}
+    assert set(borders.geom_type) <= {"LineString", "MultiLineString"}
+    vertices = sum(len(shapely.get_coordinates(g)) for g in basemap["land"].geometry)
+    simplified = sum(len(shapely.get_coordinates(g)) for g in land_map.geometry)
+    assert simplified < vertices / 2
+    # simplification moves no coastline by more than its tolerance (area check: same land)
+    projected = basemap["land"].to_crs(LCC)
+    big = projected.geometry.area > 1e10  # islands much larger than the tolerance
+    assert abs(land_map.geometry.area.sum() - projected.geometry.area.sum()) < (
+        0.02 * projected.geometry[big].area.sum()
+    )
+    assert SIMPLIFY_M > 0

@@ -7,6 +7,7 @@ everywhere; tests/test_render_qgis.py renders the project with real QGIS where i
 from __future__ import annotations
 
 import sqlite3
+import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -216,3 +217,22 @@ def test_every_main_layer_has_an_sld_style(gpkg: Path) -> None:
         assert root.tag.endswith("StyledLayerDescriptor"), name
         rules = root.findall(".//{http://www.opengis.net/se}Rule")
         assert rules, name
+
+
+VALIDATOR = Path("/usr/lib/python3/dist-packages/osgeo_utils/samples/validate_gpkg.py")
+
+
+@pytest.mark.skipif(
+    not VALIDATOR.is_file(),
+    reason="GDAL's GeoPackage validator comes with Debian python3-gdal (not on PyPI for this "
+    "venv); where it is installed, this runs its extended checks",
+)
+def test_gdal_geopackage_validator_extended_checks_pass(gpkg: Path) -> None:
+    proc = subprocess.run(
+        ["/usr/bin/python3", str(VALIDATOR), "-k", "--extra", "--warning-as-error", str(gpkg)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-2000:]
+    assert "not a valid DATETIME" not in proc.stdout + proc.stderr

@@ -136,3 +136,19 @@ def test_report_does_not_import_gis() -> None:
     code = "import sys, rsoi.report; print('rsoi.gis' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_apportionment_chart_draws_an_in_transit_band(run_dir: Path) -> None:
+    """A share `in_transit` between theaters (no anchor place) is its own grey band."""
+    from rsoi.report import TRANSIT_COLOR, apportionment_chart, apportionment_shares
+    from rsoi.rundata import IN_TRANSIT, load_run
+
+    run = load_run(run_dir)
+    table = run.tables["apportionment"]
+    moving = table[table["share"] > 0].iloc[[0]].assign(theater=IN_TRANSIT, share=0.25)
+    run.tables["apportionment"] = pd.concat([table, moving], ignore_index=True)
+    shares = apportionment_shares(run)
+    assert IN_TRANSIT in set(shares["theater"])
+    chart = apportionment_chart(run)
+    assert "in transit" in chart
+    assert f'fill="{TRANSIT_COLOR}"' in chart

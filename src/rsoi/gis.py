@@ -107,20 +107,19 @@ def _peak_ratio(
 
 
 def _shortfall_by_place(short: pd.DataFrame) -> tuple[dict[str, float], dict[str, str]]:
+    """Largest shortfall ratio per place, and a text of its items short (grouped once)."""
     short = short[short["place"].notna() & (short["required"] > 0)]
-    pct: dict[str, float] = {}
-    text: dict[str, str] = {}
-    for place, group in short.groupby("place"):
-        pct[place] = float(np.round((group["shortfall"] / group["required"]).max(), 6))
-        parts = []
-        for (item, unit), g in group[group["shortfall"] > 0].groupby(["item", "unit"]):
-            n = len(g)
-            parts.append(
-                f"{item}: up to {g['shortfall'].max():g} {unit} short in {n} period"
-                + ("s" if n != 1 else "")
-            )
-        text[place] = "; ".join(parts)
-    return pct, text
+    ratio = (short["shortfall"] / short["required"]).groupby(short["place"]).max()
+    pct = {str(p): float(np.round(v, 6)) for p, v in ratio.items()}
+    short_rows = short[short["shortfall"] > 0]
+    stats = short_rows.groupby(["place", "item", "unit"])["shortfall"].agg(["max", "size"])
+    parts: dict[str, list[str]] = {str(p): [] for p in pct}
+    for (place, item, unit), (top, n) in zip(stats.index, stats.to_numpy(), strict=True):
+        n = int(n)
+        parts[str(place)].append(
+            f"{item}: up to {top:g} {unit} short in {n} period" + ("s" if n != 1 else "")
+        )
+    return pct, {place: "; ".join(lines) for place, lines in parts.items()}
 
 
 def places_layer(run: RunData) -> gpd.GeoDataFrame:
@@ -229,52 +228,49 @@ def allocations_layer(run: RunData) -> gpd.GeoDataFrame:
     task's unit) and `breakdown` (one "provider (nation) task: units, capability" per row).
     """
     alloc = run.tables["allocations"]
-    alloc = alloc[alloc["units_allocated"] > 0].astype(
-        {"units_allocated": float, "capability_per_day": float}
+    alloc = alloc[alloc["units_allocated"] > 0].sort_values(
+        ["place", "period", "provider", "task"], ignore_index=True
     )
-    alloc = alloc.sort_values(["place", "period", "provider", "task"], ignore_index=True)
-    keys = ["place", "period"]
-    nations = sorted(alloc["nation"].unique())
-    tasks = sorted(alloc["task"].unique())
-    by_nation = alloc.pivot_table(
-        index=keys, columns="nation", values="units_allocated", aggfunc="sum", fill_value=0.0
-    ).reindex(columns=nations, fill_value=0.0)
-    by_task = alloc.pivot_table(
-        index=keys, columns="task", values="capability_per_day", aggfunc="sum", fill_value=0.0
-    ).reindex(columns=tasks, fill_value=0.0)
-    text = alloc.assign(
-        line=alloc["provider"]
-        + " ("
-        + alloc["nation"]
-        + ") "
-        + alloc["task"]
-        + ": "
-        + alloc["units_allocated"].map(lambda v: f"{v:.3g}")
-        + " units, "
-        + alloc["capability_per_day"].map(lambda v: f"{v:,.4g}")
-        + " "
-        + alloc["capability_unit"]
-    )
-    grouped = text.groupby(keys, sort=True)
-    frame = grouped.agg(
-        theater=("theater", "first"),
-        providers=("provider", "nunique"),
-        units_allocated=("units_allocated", "sum"),
-        breakdown=("line", "; ".join),
-    )
-    for column, plural in (("nation", "nations"), ("task", "tasks")):
-        distinct = alloc[[*keys, column]].drop_duplicates().sort_values([*keys, column])
-        frame[plural] = distinct.groupby(keys)[column].agg(",".join)
-    frame = frame[["theater", "providers", "nations", "tasks", "units_allocated", "breakdown"]]
-    lead = by_nation.to_numpy().argmax(axis=1) if len(by_nation) else np.array([], int)
-    frame["lead_nation"] = [nations[i] for i in lead]
-    for n in nations:
-        frame[f"units_{n}"] = by_nation[n]
-    for t in tasks:
-        frame[f"cap_{t}"] = by_task[t]
-    frame = frame.reset_index()
+    nations = sorted(set(alloc["nation"]))
+    tasks = sorted(set(alloc["task"]))
+    # plain Python over a few hundred rows: pandas' per-group overhead costs more than the work
+    groups: dict[tuple[str, int], dict] = {}
+    columns = ["place", "period", "theater", "provider", "nation", "task", "units_allocated"]
+    columns += ["capability_per_day", "capability_unit"]
+    for place, period, theater, provider, nation, task, units, cap, unit in zip(
+        *(alloc[c] for c in columns), strict=True
+    ):
+        g = groups.setdefault(
+            (place, int(period)),
+            {"theater": theater, "providers": set(), "nations": set(), "tasks": set(),
+             "lines": [], "units": dict.fromkeys(nations, 0.0), "cap": dict.fromkeys(tasks, 0.0)},
+        )  # fmt: skip
+        g["providers"].add(provider)
+        g["nations"].add(nation)
+        g["tasks"].add(task)
+        g["units"][nation] += float(units)
+        g["cap"][task] += float(cap)
+        g["lines"].append(f"{provider} ({nation}) {task}: {units:.3g} units, {cap:,.4g} {unit}")
     names = {p.id: p.name or p.id for p in run.prep.spec.places}
-    frame.insert(1, "name", frame["place"].map(names))
+    rows = []
+    for (place, period), g in groups.items():
+        units = g["units"]
+        row = {
+            "place": place,
+            "name": names.get(place, place),
+            "period": period,
+            "theater": g["theater"],
+            "providers": len(g["providers"]),
+            "nations": ",".join(sorted(g["nations"])),
+            "tasks": ",".join(sorted(g["tasks"])),
+            "units_allocated": float(np.sum(list(units.values()))),
+            "breakdown": "; ".join(g["lines"]),
+            "lead_nation": max(nations, key=lambda n: (units[n], -nations.index(n))),
+        }
+        row.update({f"units_{n}": units[n] for n in nations})
+        row.update({f"cap_{t}": g["cap"][t] for t in tasks})
+        rows.append(row)
+    frame = pd.DataFrame(rows, columns=None if rows else ["place", "name", "period"])
     _add_period_times(run, frame)
     coords = run.prep.coords
     return _frame(frame.assign(geometry=[shapely.Point(coords[p]) for p in frame["place"]]))

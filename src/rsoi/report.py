@@ -600,11 +600,12 @@ def interactive_map(layers: dict[str, gpd.GeoDataFrame]) -> str:
     for (_, r), w in zip(routes.iterrows(), widths, strict=True):
         used = r["flow_t"] > 0
         color = mapping.MODE_COLORS.get(r["mode"], "#333") if used else mapping.UNUSED
-        dash = "" if used else ' stroke-dasharray="4 4"'
+        # unused: thin solid grey, not dashed: the dashes of unused routes sharing a sea lane
+        # would merge into a solid line no legend explains
         key = f"route:{r['id']}"
         out.append(
             f'<path class="feat" data-key="{escape(key)}" d="{_path(r.geometry)}" fill="none" stroke="{color}" '
-            f'stroke-width="{w if used else 1.0:.2f}" stroke-linecap="round" stroke-opacity="0.85"{dash} '
+            f'stroke-width="{w if used else 0.8:.2f}" stroke-linecap="round" stroke-opacity="0.85" '
             f'vector-effect="non-scaling-stroke"><title>{escape(r["id"])}</title></path>'
         )
         info[key] = {
@@ -660,7 +661,7 @@ def interactive_map(layers: dict[str, gpd.GeoDataFrame]) -> str:
     data = json.dumps(info, sort_keys=True, ensure_ascii=True).replace("</", "<\\/")
     legend = " ".join(
         f'<span class="key"><i style="background:{c}"></i>{escape(m)}</span>'
-        for m, c in mapping.MODE_COLORS.items()
+        for m, c in [*mapping.MODE_COLORS.items(), ("not used", mapping.UNUSED)]
     )
     return (
         '<div class="imap-wrap"><div class="imap-tools"><button type="button" data-zoom="1.5">+</button>'
