@@ -6,6 +6,7 @@ everywhere; tests/test_render_qgis.py renders the project with real QGIS where i
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import subprocess
 import xml.etree.ElementTree as ET
@@ -223,7 +224,7 @@ VALIDATOR = Path("/usr/lib/python3/dist-packages/osgeo_utils/samples/validate_gp
 
 
 @pytest.mark.skipif(
-    not VALIDATOR.is_file(),
+    not VALIDATOR.is_file() and not os.environ.get("RSOI_REQUIRE_QGIS"),  # CI: required
     reason="GDAL's GeoPackage validator comes with Debian python3-gdal (not on PyPI for this "
     "venv); where it is installed, this runs its extended checks",
 )

@@ -1296,9 +1296,7 @@ class _Checker:
         c_day = dt.date.fromisoformat(self.spec.horizon.c_day)
         return (c_day + dt.timedelta(days=(t - 1) * self.days)).isoformat()
 
-    def text(
-        self, table: str, item: str, column: str, written: Any, expected: str | None
-    ) -> None:
+    def text(self, table: str, item: str, column: str, written: Any, expected: str | None) -> None:
         """Fail unless a text cell is `expected` (None: an empty cell). `read_tables` has
         already undone the writer's CSV-injection guard."""
         got = str(written)
