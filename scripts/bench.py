@@ -3,13 +3,13 @@
     python scripts/bench.py [--sizes 10k,100k,1M] [--no-solve-above 300k] [--no-solve]
                             [--skip-linopy] [--algorithm ipm] [--json out.json]
 
-For each size it writes a synthetic model YAML (`rsoi.synthetic`), then measures each tool in
+For each size it writes a synthetic model YAML (`rsoi.bench.synthetic`), then measures each tool in
 a FRESH subprocess (``--worker``), so peak RSS is not polluted by an earlier run:
 
 - ``direct``: load + prepare + the numpy build + `make_highs` (CSC arrays to highspy
   `passModel`) and, when solving, HiGHS's solve: nothing else. The memory baseline.
 - ``rsoi``: load, build, hand-over, HiGHS solve, tables, write (the run folder).
-- ``linopy``: load (same rsoi loader), linopy build (`rsoi.bench_linopy`), hand-over via
+- ``linopy``: load (same rsoi loader), linopy build (`rsoi.bench.linopy_model`), hand-over via
   `linopy.io.to_highspy`, HiGHS solve, write (non-zero values of every variable to CSV).
 
 Every stage prints seconds and the peak RSS high-water mark (MB) after it. Non-solver time is
@@ -103,7 +103,7 @@ def _solution(h: Any, lp: Any, solved: bool) -> Any:
     """An rsoi `Solution` from HiGHS (or `stand_in_x` when the solve was skipped)."""
     import numpy as np
 
-    from rsoi.solve import Solution
+    from rsoi.lp.solve import Solution
 
     n, m = lp.n_cols, lp.n_rows
     if solved:
@@ -134,9 +134,9 @@ def _solution(h: Any, lp: Any, solved: bool) -> Any:
 
 def worker(tool: str, model: Path, solve: bool, algorithm: str) -> dict:
     """Measure one tool on one model in this (fresh) process."""
-    from rsoi.build import build
-    from rsoi.loader import load_model
-    from rsoi.prepare import prepare
+    from rsoi.lp.build import build
+    from rsoi.lp.prepare import prepare
+    from rsoi.model.loader import load_model
 
     st = Stages()
     out: dict[str, Any] = {"tool": tool, "solved": False}
@@ -144,7 +144,7 @@ def worker(tool: str, model: Path, solve: bool, algorithm: str) -> dict:
     prep = loaded[1]
     out["rss_after_load_mb"] = _rss_mb()
     if tool in ("direct", "rsoi"):
-        from rsoi.solve import make_highs
+        from rsoi.lp.solve import make_highs
 
         lp, ctx = st.run("build", lambda: build(prep))
         h = st.run("handover", lambda: make_highs(lp, None, algorithm))
@@ -158,10 +158,10 @@ def worker(tool: str, model: Path, solve: bool, algorithm: str) -> dict:
                 out["status"] = h.modelStatusToString(h.getModelStatus())
                 out["solved"] = True
             from rsoi.pipeline import Run, write_run
-            from rsoi.results import make_tables
+            from rsoi.results.tables import make_tables
 
             sol = _solution(h, lp, solve)
-            del h  # as in rsoi.solve.solve: the HiGHS instance is gone before the tables
+            del h  # as in rsoi.lp.solve.solve: the HiGHS instance is gone before the tables
             gc.collect()
             tables = st.run("tables", lambda: make_tables(lp, ctx, sol))
             tmp = Path(tempfile.mkdtemp(prefix="rsoi-bench-"))
@@ -173,7 +173,7 @@ def worker(tool: str, model: Path, solve: bool, algorithm: str) -> dict:
     else:
         import numpy as np
 
-        from rsoi.bench_linopy import build_linopy, to_highs
+        from rsoi.bench.linopy_model import build_linopy, to_highs
 
         m = st.run("build", lambda: build_linopy(prep))
         h = st.run("handover", lambda: to_highs(m, algorithm))
@@ -204,7 +204,7 @@ def _load(load_model: Callable, prepare: Callable, model: Path) -> tuple[Any, An
 
 
 def _write_linopy(m: Any, h: Any, x: Any, folder: Path) -> None:
-    from rsoi.bench_linopy import solution_frames
+    from rsoi.bench.linopy_model import solution_frames
 
     for name, frame in solution_frames(m, h, x).items():
         frame.to_csv(folder / f"{name}.csv", index=False, float_format="%.9g")
@@ -329,7 +329,7 @@ def report(results: list[dict]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from rsoi.synthetic import parse_size
+    from rsoi.bench.synthetic import parse_size
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default="10k,100k,1M", help="target variable counts (10k,100k,1M)")
@@ -355,7 +355,7 @@ def main(argv: list[str] | None = None) -> int:
         args.out.write_text(json.dumps(data))
         return 0
 
-    from rsoi.synthetic import size_for, synthetic_model, write_model
+    from rsoi.bench.synthetic import size_for, synthetic_model, write_model
 
     limit = parse_size(args.no_solve_above)
     work = args.workdir or Path(tempfile.mkdtemp(prefix="rsoi-bench-models-"))

@@ -57,8 +57,8 @@ def main() -> None:
     figures: dict[str, float] = {}
     from rsoi.analysis.common import Settings
     from rsoi.analysis.resilience import friendly_nodes, resilience
-    from rsoi.loader import load_model
-    from rsoi.prepare import prepare
+    from rsoi.lp.prepare import prepare
+    from rsoi.model.loader import load_model
 
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)

@@ -2,7 +2,7 @@
 
     python scripts/bench_check.py [--repeat 5]
 
-Solves models/korea_taiwan.yaml once into a temporary folder, then runs `rsoi.check.check_run`
+Solves models/korea_taiwan.yaml once into a temporary folder, then runs `rsoi.results.check.check_run`
 `--repeat` times twice: as `rsoi check RUN_DIR` does (the checker parses the YAML itself) and
 as `rsoi solve` does (the pipeline passes the model it already parsed). Prints the median wall
 and CPU seconds of each. Goal (checked here only, never in unit tests): the check stays a small
@@ -22,8 +22,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
 
-from rsoi.check import check_run  # noqa: E402
 from rsoi.pipeline import run_model, write_run  # noqa: E402
+from rsoi.results.check import check_run  # noqa: E402
 from tests.helpers import shipped_project  # noqa: E402
 
 

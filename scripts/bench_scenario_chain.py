@@ -13,7 +13,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from rsoi.cli import main
-from rsoi.loader import load_model
+from rsoi.model.loader import load_model
 from tests.helpers import small_model, write_model
 
 

@@ -29,7 +29,7 @@ from rsoi.analysis.interdict import (  # noqa: E402
     worst_by_enumeration,
     worst_by_milp,
 )
-from rsoi.solve import make_highs  # noqa: E402
+from rsoi.lp.solve import make_highs  # noqa: E402
 
 
 def clock(fn):
@@ -60,10 +60,10 @@ def bench_hedge(model: str, set_name: str) -> None:
 
 
 def cold_pair(model: str, scenario: str | None, pair: tuple[str, ...], period: int) -> float:
-    from rsoi.build import build
-    from rsoi.loader import load_model
-    from rsoi.prepare import prepare
-    from rsoi.schema import Attack
+    from rsoi.lp.build import build
+    from rsoi.lp.prepare import prepare
+    from rsoi.model.loader import load_model
+    from rsoi.model.schema import Attack
 
     loaded = load_model(model, scenario)
     for node in pair:

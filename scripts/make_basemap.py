@@ -19,8 +19,8 @@ lon 105–160 E / lat 0–55 N, keep only polygonal parts, sort rows, write laye
 ``countries`` (``name``, ``iso_n3``) and ``land`` to the GeoPackage. Then, once for the
 static map and the report (so no run re-projects or simplifies 86,000 coastline vertices),
 ``land_map`` (polygons) and ``borders_map`` (country outlines as lines): projected to the
-map's Lambert conformal conic (``rsoi.mapping.LCC``), simplified to
-``rsoi.mapping.SIMPLIFY_M`` and rounded to 1 m. Output is deterministic
+map's Lambert conformal conic (``rsoi.outputs.mapping.LCC``), simplified to
+``rsoi.outputs.mapping.SIMPLIFY_M`` and rounded to 1 m. Output is deterministic
 for a given input (rows sorted, coordinates rounded, no timestamps in the data).
 """
 
@@ -143,7 +143,7 @@ def build(world_atlas: Path, out: Path) -> None:
 def write_map_layers(countries: gpd.GeoDataFrame, land: gpd.GeoDataFrame, out: Path) -> None:
     """Add the map-scale layers (projected, simplified) the static map and report draw."""
     sys.path.insert(0, str(REPO / "src"))
-    from rsoi.mapping import LCC, MAP_BASEMAP, map_scale_basemap
+    from rsoi.outputs.mapping import LCC, MAP_BASEMAP, map_scale_basemap
 
     for name, frame in map_scale_basemap(land, countries).items():
         frame = frame.assign(geometry=shapely.set_precision(frame.geometry.values, 1.0))

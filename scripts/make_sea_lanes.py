@@ -25,7 +25,7 @@ import shapely
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-from rsoi.geo import (  # noqa: E402
+from rsoi.model.geo import (  # noqa: E402
     PORT_TOLERANCE_KM,
     SeaLaneGraph,
     densify_geodesic,

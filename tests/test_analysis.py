@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 
 from rsoi.analysis.common import Settings
-from rsoi.analysis.variant import BASELINE, Variant
 from rsoi.analysis.warm import clear_cache, solve_variant
+from rsoi.model.variant import BASELINE, Variant
 from tests.helpers import run_cli
 from tests.tiny import force, tiny, write_model
 
@@ -382,7 +382,7 @@ def test_unreachable_scheduler_is_exit_2_with_the_address(tmp_path: Path) -> Non
 def test_default_run_folder_names_never_collide(tmp_path: Path, monkeypatch) -> None:
     """Parallel processes asking for a default folder in the same second get different names
     (the process id is part of the name); one process asking twice gets a numbered one."""
-    import rsoi.results as results
+    import rsoi.results.tables as results
 
     names = set()
     for pid in (101, 102, 103, 104):
@@ -468,15 +468,15 @@ def test_analysis_folders_never_overwrite_and_a_failed_check_is_exit_1(
     assert code == 2 and "already exists" in stderr
     assert not any((tmp_path / "taken").iterdir())
 
-    import rsoi.check
-    from rsoi.check import CheckReport
+    import rsoi.results.check
+    from rsoi.results.check import CheckReport
 
     def failing(folder, **kwargs):
         report = CheckReport(str(folder))
         report.violations.append("flows: planted violation")
         return report
 
-    monkeypatch.setattr(rsoi.check, "check_run", failing)
+    monkeypatch.setattr(rsoi.results.check, "check_run", failing)
     code, _, stderr = run_cli("sweep", model, "--out", tmp_path / "s")
     assert code == 1 and "CHECK FAILED" in stderr and "planted violation" in stderr
     table = pd.read_csv(tmp_path / "s" / "sweep.csv")

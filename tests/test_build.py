@@ -1,4 +1,4 @@
-"""Hand-solved tiny models, one (or more) per constraint family in rsoi.build.
+"""Hand-solved tiny models, one (or more) per constraint family in rsoi.lp.build.
 
 Each docstring works the optimum out by hand; the test asserts that number, key variable
 values and, where it says something, the shadow price. Shadow prices follow HiGHS: the

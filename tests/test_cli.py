@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-import rsoi.prepare
+import rsoi.lp.prepare
 from rsoi.errors import CheckError
 from tests.helpers import SHIPPED, leftovers, run_cli, small_model, write_model
 
@@ -21,7 +21,7 @@ def small(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def fake_gis(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Path, bool]]:
-    """Replace rsoi.gis with a recorder (map export is tested by its own module)."""
+    """Replace rsoi.outputs.gis with a recorder (map export is tested by its own module)."""
     calls: list[tuple[Path, bool]] = []
 
     def export_run(folder: Path, geojson: bool = False, prep=None, timings=None) -> list[Path]:
@@ -29,7 +29,9 @@ def fake_gis(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Path, bool]]:
         (Path(folder) / "map.png").write_bytes(b"png")
         return [Path(folder) / "map.png"]
 
-    monkeypatch.setitem(sys.modules, "rsoi.gis", types.SimpleNamespace(export_run=export_run))
+    monkeypatch.setitem(
+        sys.modules, "rsoi.outputs.gis", types.SimpleNamespace(export_run=export_run)
+    )
     return calls
 
 
@@ -98,7 +100,7 @@ def test_unexpected_exception_is_short_unless_debug(
     def broken(model):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(rsoi.prepare, "prepare", broken)
+    monkeypatch.setattr(rsoi.lp.prepare, "prepare", broken)
     code, _, stderr = run_cli("validate", small)
     assert code == 1 and "internal error: RuntimeError: boom" in stderr
     assert "report it" in stderr and "RSOI_DEBUG=1" in stderr and "Traceback" not in stderr
@@ -125,7 +127,7 @@ def test_failed_check_is_loud_exit_1_and_writes_nothing(
     def failing(folder, **kwargs):
         raise CheckError(["route_capacity[a-b,2]: short tons 150 exceeds 100"], str(folder))
 
-    monkeypatch.setattr("rsoi.check.verify_run", failing)
+    monkeypatch.setattr("rsoi.results.check.verify_run", failing)
     code, _, stderr = run_cli("solve", small, "--out", tmp_path / "r1")
     assert code == 1 and "CHECK FAILED" in stderr and "route_capacity[a-b,2]" in stderr
     assert leftovers(tmp_path, "r1") == []

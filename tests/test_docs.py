@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-import rsoi.build as build_mod
-from rsoi.build import FAMILIES, build
-from rsoi.loader import load_model
-from rsoi.prepare import prepare
-from rsoi.schema import ModelSpec
+import rsoi.lp.build as build_mod
+from rsoi.lp.build import FAMILIES, build
+from rsoi.lp.prepare import prepare
+from rsoi.model.loader import load_model
+from rsoi.model.schema import ModelSpec
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "models" / "korea_taiwan.yaml"

@@ -9,18 +9,18 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from rsoi.build import build
 from rsoi.errors import InputError
-from rsoi.loader import load_model
-from rsoi.prepare import periods_of_travel, prepare
-from rsoi.schema import (
+from rsoi.lp.build import build
+from rsoi.lp.prepare import periods_of_travel, prepare
+from rsoi.lp.solve import solve
+from rsoi.model.loader import load_model
+from rsoi.model.schema import (
     SUPPORT_LEVEL_ORDER,
     ChinaAction,
     SupportLevel,
     SupportPoll,
     effective_rok_level,
 )
-from rsoi.solve import solve
 from tests.helpers import SHIPPED
 from tests.tiny import force, solve_dict, tiny, value, write_model
 
@@ -418,9 +418,9 @@ def test_checker_catches_a_shortened_lag(tmp_path: Path, monkeypatch: pytest.Mon
     """Inject an error into the preparation (every travel takes 0 periods): the LP then lets
     the force of the sequential swing model be in Taiwan in 1..3 and in Korea in 4. The checker
     derives the C1 lags from the coordinates itself and reports the arrival and the swing."""
-    from rsoi import prepare as prepare_module
-    from rsoi.check import check_run
+    from rsoi.lp import prepare as prepare_module
     from rsoi.pipeline import run_model, write_run
+    from rsoi.results.check import check_run
 
     path = write_model(_swing_model(), tmp_path)
     good = check_run(write_run(run_model(path), tmp_path / "good"))

@@ -1,4 +1,4 @@
-"""Tests for rsoi.geo and the committed geodata files."""
+"""Tests for rsoi.model.geo and the committed geodata files."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pyogrio
 import pytest
 import shapely
 
-from rsoi.geo import (
+from rsoi.model.geo import (
     PORT_TOLERANCE_KM,
     SeaLaneGraph,
     densify_geodesic,
@@ -237,7 +237,7 @@ def test_basemap_has_map_scale_layers_built_once(basemap: dict) -> None:
     """land_map / borders_map: the same land in the map's projection, simplified for its scale."""
     import shapely
 
-    from rsoi.mapping import LCC, SIMPLIFY_M
+    from rsoi.outputs.mapping import LCC, SIMPLIFY_M
 
     land_map = pyogrio.read_dataframe(BASEMAP, layer="land_map")
     borders = pyogrio.read_dataframe(BASEMAP, layer="borders_map")

@@ -1,4 +1,4 @@
-"""Tests for rsoi.gis: plan.gpkg layers, styles, totals, geometry, GeoJSON and determinism."""
+"""Tests for rsoi.outputs.gis: plan.gpkg layers, styles, totals, geometry, GeoJSON and determinism."""
 
 from __future__ import annotations
 
@@ -14,14 +14,14 @@ import pyogrio
 import pytest
 import shapely
 
-from rsoi import geo
 from rsoi.errors import InputError
-from rsoi.gis import LAYERS, PROJECT_NAME, export_run, route_lines
-from rsoi.loader import load_model
+from rsoi.lp.prepare import prepare
+from rsoi.model import geo
+from rsoi.model.loader import load_model
+from rsoi.outputs.gis import LAYERS, PROJECT_NAME, export_run, route_lines
+from rsoi.outputs.qgis_project import read_embedded
+from rsoi.outputs.rundata import RunData
 from rsoi.pipeline import run_model, write_run
-from rsoi.prepare import prepare
-from rsoi.qgis_project import read_embedded
-from rsoi.rundata import RunData
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "models" / "korea_taiwan.yaml"

@@ -23,8 +23,8 @@ from pathlib import Path
 import pytest
 
 from rsoi import cli
-from rsoi.csvcells import restore_cell
-from rsoi.results import OWNER_FILE, is_rsoi_output_dir, write_analysis_marker
+from rsoi.results.csvcells import restore_cell
+from rsoi.results.tables import OWNER_FILE, is_rsoi_output_dir, write_analysis_marker
 from tests.helpers import leftovers, run_cli, small_model, spawn_cli, write_model
 
 
@@ -268,8 +268,8 @@ def test_csv_line_numbers_count_quoted_newlines(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def slow_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A synthetic theater that loads in ~2 s and keeps HiGHS busy for ~30 s."""
-    from rsoi.synthetic import size_for, synthetic_model
-    from rsoi.synthetic import write_model as write_synthetic
+    from rsoi.bench.synthetic import size_for, synthetic_model
+    from rsoi.bench.synthetic import write_model as write_synthetic
 
     folder = tmp_path_factory.mktemp("slow")
     (folder / "pyproject.toml").touch()
@@ -421,18 +421,18 @@ def test_fifo_and_devices_are_refused_without_hanging(tmp_path: Path) -> None:
 def test_size_limits_are_checked_before_reading(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import rsoi.tables
+    import rsoi.model.csv_tables
 
     path = write_model(tmp_path / "project", small_model(routes={"csv": "routes.csv"}))
     (path.parent / "routes.csv").write_text(
         "id,origin,destination,mode,capacity_t_per_day,transit_periods,source\n"
         + "a-b,a,b,road,100,1,test\n" * 3
     )
-    monkeypatch.setattr(rsoi.tables, "MAX_CSV_BYTES", 50)
+    monkeypatch.setattr(rsoi.model.csv_tables, "MAX_CSV_BYTES", 50)
     code, stderr = _validate(path)
     assert code == 2 and "over the 50 byte limit" in stderr
-    monkeypatch.setattr(rsoi.tables, "MAX_CSV_BYTES", 10_000)
-    monkeypatch.setattr(rsoi.tables, "MAX_CSV_ROWS", 2)
+    monkeypatch.setattr(rsoi.model.csv_tables, "MAX_CSV_BYTES", 10_000)
+    monkeypatch.setattr(rsoi.model.csv_tables, "MAX_CSV_ROWS", 2)
     code, stderr = _validate(path)
     assert code == 2 and "more than 2 rows" in stderr
 
@@ -440,8 +440,8 @@ def test_size_limits_are_checked_before_reading(
 def test_lp_too_big_for_memory_is_refused_with_numbers(small: Path, tmp_path: Path) -> None:
     """SMALL: 1 route x 1 commodity + 2 places x 1 commodity + 1 demand + 8 theater slots per
     period (2 theaters x 4) = 12 per period x 4 periods = 48 columns, 4 KiB each = 192 KiB."""
-    from rsoi.budget import estimate_columns
-    from rsoi.loader import load_model
+    from rsoi.lp.budget import estimate_columns
+    from rsoi.model.loader import load_model
 
     assert estimate_columns(load_model(small).spec) == 48
     for args in (["validate"], ["solve", "--out", tmp_path / "r"]):

@@ -13,7 +13,14 @@ from pathlib import Path
 import pytest
 
 MODEL = Path(__file__).resolve().parents[1] / "models" / "korea_taiwan.yaml"
-HEAVY = ("matplotlib", "geopandas", "pyogrio", "rsoi.gis", "rsoi.mapping", "rsoi.report")
+HEAVY = (
+    "matplotlib",
+    "geopandas",
+    "pyogrio",
+    "rsoi.outputs.gis",
+    "rsoi.outputs.mapping",
+    "rsoi.outputs.report",
+)
 PROBE = """
 import json, sys
 from rsoi import cli
@@ -34,5 +41,5 @@ def test_light_commands_do_not_import_the_map_stack(command: str) -> None:
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert result["code"] == 0
     loaded = set(result["modules"])
-    assert "rsoi.loader" in loaded  # the probe did run the command
+    assert "rsoi.model.loader" in loaded  # the probe did run the command
     assert not [m for m in HEAVY if m in loaded]

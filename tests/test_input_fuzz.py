@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rsoi.loader import read_yaml
+from rsoi.model.loader import read_yaml
 from tests.helpers import run_cli, shipped_project, write_yaml
 
 TIME_LIMIT_S = 30

@@ -12,8 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from rsoi.check import verify_run
 from rsoi.pipeline import run_model, write_run
+from rsoi.results.check import verify_run
 from tests.helpers import small_model, write_model
 
 W_TAIWAN = 100.0

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-import rsoi.loader
+import rsoi.model.loader
 from rsoi.errors import InputError, Problem
-from rsoi.loader import load_model, model_root, read_yaml
+from rsoi.model.loader import load_model, model_root, read_yaml
 from tests.helpers import ROOT, SHIPPED, run_cli, shipped_project, small_model, write_model
 
 
@@ -310,9 +310,9 @@ def test_shipped_layout_with_geodata(tmp_path: Path) -> None:
 
 def test_size_limits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = text_model(tmp_path, "a: [1, 2, 3, 4, 5, 6]\n")
-    monkeypatch.setattr(rsoi.loader, "MAX_NODES", 5)
+    monkeypatch.setattr(rsoi.model.loader, "MAX_NODES", 5)
     (p,) = problems_of(path)
     assert "more than 5 nodes" in p.message
-    monkeypatch.setattr(rsoi.loader, "MAX_FILE_BYTES", 10)
+    monkeypatch.setattr(rsoi.model.loader, "MAX_FILE_BYTES", 10)
     (p,) = problems_of(path)
     assert "over the 10 byte limit" in p.message

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rsoi.lp import LinearProgram
+from rsoi.lp.program import LinearProgram
 
 
 def _lp() -> LinearProgram:

@@ -1,4 +1,4 @@
-"""Tests for rsoi.mapping: the static map is drawn, not blank, A4-sized and deterministic."""
+"""Tests for rsoi.outputs.mapping: the static map is drawn, not blank, A4-sized and deterministic."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from matplotlib import image
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from rsoi.gis import build_layers, load_run
-from rsoi.mapping import (
+from rsoi.outputs.gis import build_layers, load_run
+from rsoi.outputs.mapping import (
     A4_LANDSCAPE,
     DPI,
     _draw,

@@ -6,9 +6,9 @@ import math
 
 import pytest
 
-from rsoi.geo import geodesic_km
-from rsoi.loader import load_model
-from rsoi.prepare import prepare
+from rsoi.lp.prepare import prepare
+from rsoi.model.geo import geodesic_km
+from rsoi.model.loader import load_model
 from tests.tiny import demand, tiny, write_model
 
 

@@ -10,11 +10,10 @@ import pandas as pd
 import pyomo.environ as pyo
 import pytest
 
-from rsoi.build import build
-from rsoi.loader import load_model
-from rsoi.lp import LinearProgram
-from rsoi.prepare import prepare
-from rsoi.pyomo_model import (
+from rsoi.lp.build import build
+from rsoi.lp.prepare import prepare
+from rsoi.lp.program import LinearProgram
+from rsoi.lp.pyomo_model import (
     component_names,
     environ_columns,
     kernel_columns,
@@ -23,7 +22,8 @@ from rsoi.pyomo_model import (
     to_pyomo,
     to_pyomo_environ,
 )
-from rsoi.solve import Solution, solve
+from rsoi.lp.solve import Solution, solve
+from rsoi.model.loader import load_model
 
 DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "models" / "korea_taiwan.yaml"
 

@@ -17,11 +17,11 @@ import pandas as pd
 import pyogrio
 import pytest
 
-from rsoi import geo
-from rsoi.gis import LAYERS, PROJECT_NAME, TIME_LAYERS, apportionment_layer, export_run
+from rsoi.model import geo
+from rsoi.outputs.gis import LAYERS, PROJECT_NAME, TIME_LAYERS, apportionment_layer, export_run
+from rsoi.outputs.qgis_project import read_embedded
+from rsoi.outputs.rundata import IN_TRANSIT, load_run
 from rsoi.pipeline import run_model, write_run
-from rsoi.qgis_project import read_embedded
-from rsoi.rundata import IN_TRANSIT, load_run
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "models" / "korea_taiwan.yaml"

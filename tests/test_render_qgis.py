@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from rsoi.gis import export_run
+from rsoi.outputs.gis import export_run
 
 ROOT = Path(__file__).resolve().parents[1]
 SYSTEM_PYTHON = shutil.which("python3", path="/usr/bin") or "/usr/bin/python3"

@@ -1,4 +1,4 @@
-"""Tests for rsoi.report: self-contained, offline, escaped, with every section."""
+"""Tests for rsoi.outputs.report: self-contained, offline, escaped, with every section."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from rsoi.gis import export_run
+from rsoi.outputs.gis import export_run
+from rsoi.outputs.report import PERIODS_PER_TABLE, binding_groups, table
 from rsoi.pipeline import run_model, write_run
-from rsoi.report import PERIODS_PER_TABLE, binding_groups, table
 
 MODEL = Path(__file__).resolve().parents[1] / "models" / "korea_taiwan.yaml"
 SECTIONS = (
@@ -133,15 +133,15 @@ def test_stability_part_is_explained(html: str) -> None:
 
 
 def test_report_does_not_import_gis() -> None:
-    code = "import sys, rsoi.report; print('rsoi.gis' in sys.modules)"
+    code = "import sys, rsoi.outputs.report; print('rsoi.outputs.gis' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
 
 def test_apportionment_chart_draws_an_in_transit_band(run_dir: Path) -> None:
     """A share `in_transit` between theaters (no anchor place) is its own grey band."""
-    from rsoi.report import TRANSIT_COLOR, apportionment_chart, apportionment_shares
-    from rsoi.rundata import IN_TRANSIT, load_run
+    from rsoi.outputs.report import TRANSIT_COLOR, apportionment_chart, apportionment_shares
+    from rsoi.outputs.rundata import IN_TRANSIT, load_run
 
     run = load_run(run_dir)
     table = run.tables["apportionment"]

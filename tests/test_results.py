@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from rsoi.errors import InputError
-from rsoi.results import (
+from rsoi.results.tables import (
     RunExists,
     _clean,
     atomic_run_dir,

@@ -129,7 +129,9 @@ def test_same_model_twice_gives_identical_files(tmp_path: Path) -> None:
     for s in summaries:
         s.pop("timings_seconds")
     assert summaries[0] == summaries[1]
-    if (one / "plan.gpkg").exists() or "rsoi.gis" in sys.modules:  # GeoPackage (rsoi.gis)
+    if (
+        one / "plan.gpkg"
+    ).exists() or "rsoi.outputs.gis" in sys.modules:  # GeoPackage (rsoi.outputs.gis)
         layers = [name for name, _ in pyogrio.list_layers(one / "plan.gpkg")]
         assert layers
         for layer in layers:

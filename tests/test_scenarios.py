@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from rsoi.loader import load_model
+from rsoi.model.loader import load_model
+from rsoi.model.schema import TaskKind, effective_rok_level
 from rsoi.pipeline import run_model
-from rsoi.schema import TaskKind, effective_rok_level
 
 MODEL = "models/korea_taiwan.yaml"
 SCENARIOS = list(load_model(MODEL, use_default=False).spec.scenarios)

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-import rsoi.build
+import rsoi.lp.build
+import rsoi.lp.solve
 import rsoi.pipeline
-import rsoi.solve
-from rsoi.check import check_run
 from rsoi.errors import InfeasibleError, InputError
-from rsoi.loader import load_model
+from rsoi.model.loader import load_model
 from rsoi.pipeline import run_model, write_run
+from rsoi.results.check import check_run
 from tests.helpers import run_cli
 from tests.tiny import demand, force, solve_dict, tiny, value, write_model
 
@@ -100,7 +100,7 @@ def test_prepare_leaves_the_loaded_model_untouched(tmp_path: Path) -> None:
     data = tiny()
     del data["places"][1]["kind"]
     model = load_model(write_model(data, tmp_path))
-    from rsoi.prepare import prepare
+    from rsoi.lp.prepare import prepare
 
     prep = prepare(model)
     assert model.spec.places[1].name is None and prep.spec.places[1].name == "b"
@@ -130,7 +130,7 @@ def test_no_conflict_set_falls_back_to_elastic_policies(tmp_path, monkeypatch) -
     """
     data = tiny(forces=[force("w", assignment="usfk", troops=100)])
     data["policies"]["troop_floor"].update(enabled=True, mode="hard", troops=200)
-    monkeypatch.setattr(rsoi.solve, "iis_rows", lambda h, lp: [])
+    monkeypatch.setattr(rsoi.lp.solve, "iis_rows", lambda h, lp: [])
     with pytest.raises(InfeasibleError) as info:
         solve_dict(data, tmp_path)
     assert info.value.conflicting == [
@@ -278,9 +278,9 @@ def _access_model() -> dict:
 def test_checker_catches_a_dropped_access_cap(tmp_path: Path, monkeypatch) -> None:
     """Preparation 'forgets' the port-access slot: the LP lands 10 t at b unescorted by any
     port capacity; the checker derives the cap itself and names it."""
-    real = rsoi.build.support_slots
+    real = rsoi.lp.build.support_slots
     monkeypatch.setattr(
-        rsoi.build,
+        rsoi.lp.build,
         "support_slots",
         lambda prep: [s for s in real(prep) if s[0] != "port_access"],
     )
@@ -466,13 +466,13 @@ def test_map_refuses_a_plan_that_fails_the_check(tiny_run: Path, tmp_path: Path)
 
 
 def test_checker_loads_no_preparation_code() -> None:
-    """Importing rsoi.check pulls in neither the preparation nor the LP code, even indirectly."""
+    """Importing rsoi.results.check pulls in neither the preparation nor the LP code, even indirectly."""
     import subprocess
     import sys
 
     code = (
-        "import sys, rsoi.check; print(sorted(m for m in sys.modules if m in "
-        "{'rsoi.prepare', 'rsoi.build', 'rsoi.lp', 'rsoi.solve', 'rsoi.results', 'rsoi.pipeline'}))"
+        "import sys, rsoi.results.check; print(sorted(m for m in sys.modules if m in "
+        "{'rsoi.lp.prepare', 'rsoi.lp.build', 'rsoi.lp.program', 'rsoi.lp.solve', 'rsoi.results.tables', 'rsoi.pipeline'}))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from rsoi.build import build
-from rsoi.loader import load_model
+from rsoi.bench.synthetic import parse_size, size_for, synthetic_model, write_model
+from rsoi.lp.build import build
+from rsoi.lp.prepare import prepare
+from rsoi.lp.solve import make_highs
+from rsoi.model.loader import load_model
 from rsoi.pipeline import run_model
-from rsoi.prepare import prepare
-from rsoi.solve import make_highs
-from rsoi.synthetic import parse_size, size_for, synthetic_model, write_model
 
 TINY = {"n_places": 14, "n_routes": 30, "n_commodities": 3, "n_periods": 8}
 
@@ -54,7 +54,7 @@ def test_size_for_tiers():
 
 
 def test_same_objective_as_linopy(tiny_path):
-    from rsoi.bench_linopy import build_linopy, to_highs
+    from rsoi.bench.linopy_model import build_linopy, to_highs
 
     prep = prepare(load_model(tiny_path))
     lp, _ = build(prep)

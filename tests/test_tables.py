@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rsoi.errors import InputError
-from rsoi.loader import load_model
+from rsoi.model.loader import load_model
 from rsoi.pipeline import run_model
 from tests.tiny import demand, tiny, write_model
 

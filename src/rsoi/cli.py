@@ -34,7 +34,7 @@ from rsoi.errors import (
     SolverError,
     did_you_mean,
 )
-from rsoi.interrupt import (
+from rsoi.lp.interrupt import (
     Terminated,
     close_dask_clusters,
     signals_deferred,
@@ -294,7 +294,7 @@ COMMANDS = {
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    from rsoi.loader import outside_paths_allowed
+    from rsoi.model.loader import outside_paths_allowed
 
     command = globals()[COMMANDS[args.command]]
     try:
@@ -353,7 +353,7 @@ def _print_problems(problems: list[Problem]) -> None:
 def _print_check_failure(exc: CheckError) -> None:
     err.print(
         f"[bold red]CHECK FAILED:[/] the plan violates {len(exc.violations)} item(s) of the model "
-        "(independent check, rsoi.check); do not use these numbers",
+        "(independent check, rsoi.results.check); do not use these numbers",
     )
     for violation in exc.violations[:50]:
         err.print(f"  - {violation}", markup=False)
@@ -366,10 +366,10 @@ def _print_check_failure(exc: CheckError) -> None:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from rsoi.budget import available_memory, check_fits
-    from rsoi.loader import load_model, read_yaml
-    from rsoi.numerics import scan
-    from rsoi.prepare import prepare
+    from rsoi.lp.budget import available_memory, check_fits
+    from rsoi.lp.prepare import prepare
+    from rsoi.model.loader import load_model, read_yaml
+    from rsoi.model.numerics import scan
 
     doc = read_yaml(Path(args.model))
     scenarios = doc.data.get("scenarios")
@@ -397,8 +397,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from rsoi.check import verify_run
-    from rsoi.results import require_readable_run_folder
+    from rsoi.results.check import verify_run
+    from rsoi.results.tables import require_readable_run_folder
 
     require_readable_run_folder(Path(args.run_dir))  # no FIFO or device among its tables
     report = verify_run(Path(args.run_dir), model_path=args.model)
@@ -409,13 +409,13 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_map(args: argparse.Namespace) -> int:
-    from rsoi.check import load_summary
-    from rsoi.gis import export_run
-    from rsoi.results import require_readable_run_folder
+    from rsoi.outputs.gis import export_run
+    from rsoi.results.check import load_summary
+    from rsoi.results.tables import require_readable_run_folder
 
     require_readable_run_folder(Path(args.run_dir))  # no FIFO or device among its tables
     load_summary(Path(args.run_dir))  # InputError unless a run folder
-    from rsoi.check import verify_run
+    from rsoi.results.check import verify_run
 
     verify_run(Path(args.run_dir))  # never draw a plan that fails the check: CHECK FAILED, exit 1
     for path in export_run(Path(args.run_dir), geojson=args.geojson):
@@ -424,8 +424,8 @@ def cmd_map(args: argparse.Namespace) -> int:
 
 
 def cmd_scenarios(args: argparse.Namespace) -> int:
-    from rsoi.loader import load_model
-    from rsoi.schema import scenario_grid_entry
+    from rsoi.model.loader import load_model
+    from rsoi.model.schema import scenario_grid_entry
 
     spec = load_model(args.model, use_default=False).spec
     if args.json:
@@ -451,7 +451,7 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    from rsoi.schema import ModelSpec
+    from rsoi.model.schema import ModelSpec
 
     sys.stdout.write(json.dumps(ModelSpec.model_json_schema(), indent=2) + "\n")
     return EXIT_OK
@@ -477,12 +477,12 @@ def _notice(message: str) -> None:
 
 
 def _export_maps(folder: Path, geojson: bool, prep=None, timings=None) -> str | None:
-    """Maps, GeoPackage and report via rsoi.gis (inside the temporary run folder).
+    """Maps, GeoPackage and report via rsoi.outputs.gis (inside the temporary run folder).
 
     Returns a warning instead of failing the run when the maps cannot be drawn from the
     model's data (e.g. no base map beside its geodata): the checked tables are still valid.
     """
-    from rsoi.gis import export_run
+    from rsoi.outputs.gis import export_run
 
     try:
         export_run(folder, geojson=geojson, prep=prep, timings=timings)
@@ -493,8 +493,8 @@ def _export_maps(folder: Path, geojson: bool, prep=None, timings=None) -> str | 
 
 
 def _analysis_target(args: argparse.Namespace, model: str, analysis: str) -> Path:
-    from rsoi.loader import load_model
-    from rsoi.results import default_run_dir
+    from rsoi.model.loader import load_model
+    from rsoi.results.tables import default_run_dir
 
     if args.out:
         target = Path(args.out)
@@ -592,7 +592,7 @@ def _scenario_names(args: argparse.Namespace, doc) -> list[str | None]:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     from rsoi.analysis.sweep import BASE_NAME, sweep
-    from rsoi.loader import load_model, read_yaml
+    from rsoi.model.loader import load_model, read_yaml
 
     settings = _analysis_settings(args)
     doc = read_yaml(Path(args.model))
@@ -643,7 +643,7 @@ def _from_period_ok(model, from_period: int) -> None:
 
 def cmd_resilience(args: argparse.Namespace) -> int:
     from rsoi.analysis.resilience import friendly_nodes, resilience
-    from rsoi.loader import load_model
+    from rsoi.model.loader import load_model
 
     settings = _analysis_settings(args)
     model = load_model(args.model, args.scenario)
@@ -665,7 +665,7 @@ def cmd_resilience(args: argparse.Namespace) -> int:
             ]
         )
     if not nodes:
-        from rsoi.prepare import prepare
+        from rsoi.lp.prepare import prepare
 
         nodes = friendly_nodes(prepare(model).spec)  # country and capacities from geodata
     nodes = list(dict.fromkeys(nodes))
@@ -702,7 +702,7 @@ def _checked(value) -> str:
 
 def cmd_frontier(args: argparse.Namespace) -> int:
     from rsoi.analysis.frontier import frontier
-    from rsoi.loader import load_model
+    from rsoi.model.loader import load_model
 
     settings = _analysis_settings(args)
     model = load_model(args.model, args.scenario)
@@ -738,7 +738,7 @@ def cmd_frontier(args: argparse.Namespace) -> int:
 
 def cmd_policies(args: argparse.Namespace) -> int:
     from rsoi.analysis.policies import policies
-    from rsoi.loader import load_model
+    from rsoi.model.loader import load_model
 
     settings = _analysis_settings(args)
     model = load_model(args.model, args.scenario)
@@ -762,7 +762,7 @@ def cmd_policies(args: argparse.Namespace) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     from rsoi.analysis.compare import compare_runs, write_compare
-    from rsoi.results import default_run_dir
+    from rsoi.results.tables import default_run_dir
 
     result = compare_runs(Path(args.run_a), Path(args.run_b))
     if args.out:
@@ -784,7 +784,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def cmd_solve(args: argparse.Namespace) -> int:
     from rsoi.pipeline import run_model, write_run
-    from rsoi.results import RunExists, check_replaceable, default_run_dir
+    from rsoi.results.tables import RunExists, check_replaceable, default_run_dir
 
     target = Path(args.out) if args.out else None
     if target is not None and (target.exists() or target.is_symlink()):
@@ -811,11 +811,11 @@ def cmd_solve(args: argparse.Namespace) -> int:
 
     def extra(run, folder: Path) -> None:
         if args.save_lp:
-            from rsoi.solve import make_highs
+            from rsoi.lp.solve import make_highs
 
             make_highs(run.lp, None, "choose").writeModel(str(folder / "model.mps"))
         if not args.no_check:
-            from rsoi.check import verify_run
+            from rsoi.results.check import verify_run
 
             t = time.perf_counter()
             verify_run(folder, model=run.model)  # the model parsed once; checker derives the rest
@@ -921,10 +921,10 @@ def entry() -> None:
     native solver threads stopped mid-solve can abort it ("terminate called ..."), turning
     exit 130 into a crash.
     """
-    import rsoi.interrupt
+    import rsoi.lp.interrupt
 
     code = main()
-    if code in (EXIT_SIGINT, EXIT_SIGTERM) and rsoi.interrupt.solve_interrupted:
+    if code in (EXIT_SIGINT, EXIT_SIGTERM) and rsoi.lp.interrupt.solve_interrupted:
         for stream in (sys.stdout, sys.stderr):
             with contextlib.suppress(Exception):
                 stream.flush()

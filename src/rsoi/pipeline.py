@@ -7,12 +7,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rsoi.budget import check_fits
-from rsoi.build import Context, build
-from rsoi.loader import LoadedModel, load_model
-from rsoi.lp import LinearProgram
-from rsoi.prepare import Prepared, prepare
-from rsoi.results import (
+from rsoi.lp.budget import check_fits
+from rsoi.lp.build import Context, build
+from rsoi.lp.prepare import Prepared, prepare
+from rsoi.lp.program import LinearProgram
+from rsoi.lp.solve import Solution, solve
+from rsoi.model.loader import LoadedModel, load_model
+from rsoi.model.schema import effective_rok_level
+from rsoi.results.tables import (
     RUN_FORMAT,
     Tables,
     atomic_run_dir,
@@ -20,8 +22,6 @@ from rsoi.results import (
     write_json,
     write_tables,
 )
-from rsoi.schema import effective_rok_level
-from rsoi.solve import Solution, solve
 
 Progress = Callable[[str], None]
 
@@ -97,7 +97,7 @@ def run_model(
     Warnings about the input (extreme coefficient ranges, closed routes) go to `on_warning`
     as soon as they are known, before the solve, and into the run's summary.
     """
-    from rsoi.numerics import scan
+    from rsoi.model.numerics import scan
 
     say = progress or (lambda _msg: None)
     timings: dict[str, float] = {}

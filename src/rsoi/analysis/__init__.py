@@ -12,5 +12,5 @@ One module per analysis, plus the shared machinery:
 - `common`: members that fail are recorded, not fatal; output folders; the independent check
   of the run folders an analysis writes.
 
-The LP builder (`rsoi.build`) knows nothing of this package.
+The LP builder (`rsoi.lp.build`) knows nothing of this package.
 """

@@ -64,7 +64,7 @@ def dask_client(
         with client:
             yield client
         return
-    from rsoi.interrupt import workers_ignore_ctrl_c
+    from rsoi.lp.interrupt import workers_ignore_ctrl_c
 
     n = workers or (default_workers() if processes else 1)
     with workers_ignore_ctrl_c():  # Ctrl-C stops the command, which stops its workers

@@ -3,7 +3,7 @@ writing and independently checking the run folders an analysis keeps, and its su
 
 Check levels (``--check``):
 
-- ``all``: every variant's run folder is written and verified by `rsoi.check`;
+- ``all``: every variant's run folder is written and verified by `rsoi.results.check`;
 - ``sample`` (default): the baseline and every variant reported as a top result (the rows the
   terminal shows) are written and verified;
 - ``none``: no run folders, only the analysis tables (nothing to verify; the fastest).
@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rsoi.analysis.cluster import task_runner
-from rsoi.analysis.variant import Variant
 from rsoi.analysis.warm import VariantResult, solve_variant
-from rsoi.results import write_json
+from rsoi.model.variant import Variant
+from rsoi.results.tables import write_json
 
 CHECK_LEVELS = ("all", "sample", "none")
 TOP_N = 5

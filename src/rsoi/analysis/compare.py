@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from rsoi.errors import InputError, Problem
-from rsoi.results import atomic_run_dir, write_csv, write_json
+from rsoi.results.tables import atomic_run_dir, write_csv, write_json
 
 TOL = 1e-6
 """Absolute difference below which two numbers count as equal."""
@@ -39,7 +39,7 @@ class Comparison:
 
 
 def _summary(folder: Path) -> dict:
-    from rsoi.check import load_summary
+    from rsoi.results.check import load_summary
 
     return load_summary(folder)
 

@@ -36,12 +36,12 @@ import pandas as pd
 
 from rsoi.analysis.common import Settings, folder_name, write_summary
 from rsoi.analysis.compare import _html_table, page
-from rsoi.analysis.variant import BASELINE
 from rsoi.analysis.warm import VariantResult, WarmModel, figures
 from rsoi.errors import InputError, Problem
-from rsoi.interrupt import new_highs, run_highs
-from rsoi.results import atomic_run_dir, write_csv
-from rsoi.solve import HIGHS_INF
+from rsoi.lp.interrupt import new_highs, run_highs
+from rsoi.lp.solve import HIGHS_INF
+from rsoi.model.variant import BASELINE
+from rsoi.results.tables import atomic_run_dir, write_csv
 
 KOREA = "korea"
 REL_TOL = 1e-9
@@ -284,7 +284,7 @@ def _check_points(path, scenario, rows, folder: Path, settings: Settings, result
     them like any run; their shadow prices are those of the ε-problem (see frontier.csv).
     """
     from rsoi.analysis.warm import write_variant_run
-    from rsoi.solve import Solution
+    from rsoi.lp.solve import Solution
 
     if settings.check == "none":
         return
@@ -292,9 +292,9 @@ def _check_points(path, scenario, rows, folder: Path, settings: Settings, result
         chosen = list(range(len(rows)))
     else:
         chosen = sorted({0, len(rows) - 2, len(rows) - 1})
-    from rsoi.build import build
-    from rsoi.loader import load_model
-    from rsoi.prepare import prepare
+    from rsoi.lp.build import build
+    from rsoi.lp.prepare import prepare
+    from rsoi.model.loader import load_model
 
     model = load_model(path, scenario, use_default=False)
     prep = prepare(model)

@@ -3,7 +3,7 @@ r"""A plan that holds before the scenario is known: the two-stage stochastic pro
 **Formulation** (``rsoi hedge``). A scenario set $\Sigma$ gives scenarios $s$ with
 probabilities $p_s$ (``scenario_sets``) and the here-and-now horizon $K$. Each scenario has
 its own rsoi LP, $\min\{c_s^\top x_s : L_s \le A_s x_s \le U_s,\ l_s \le x_s \le u_s\}$ (built
-by ``rsoi.build``). The first stage $N_s$ is the set of columns of scenario $s$ decided before
+by ``rsoi.lp.build``). The first stage $N_s$ is the set of columns of scenario $s$ decided before
 the scenario is known:
 
 - flows $x_{rkt}$ departing in $t \le K$ (every stock movement is a flow);
@@ -49,7 +49,7 @@ added, what cannot pass is cancelled), then, keeping that amount, minimise the m
 objective.
 
 **Decomposition** (``--method ph``): progressive hedging in mpi-sppy over the Pyomo export of
-each member's LP (``rsoi.pyomo_model.to_pyomo_environ``); the nonanticipative variables are
+each member's LP (``rsoi.lp.pyomo_model.to_pyomo_environ``); the nonanticipative variables are
 the same named columns (a column a member lacks becomes a variable fixed at 0 there). The
 reported objective is the expected objective of PH's consensus first stage, each member
 re-solved with it fixed: an upper bound on $z^{HN}$ within the PH convergence tolerance. If PH
@@ -68,12 +68,12 @@ import highspy
 import numpy as np
 import pandas as pd
 
-from rsoi.build import Context
 from rsoi.errors import InputError, Problem, SolverError, did_you_mean
-from rsoi.interrupt import run_highs
-from rsoi.loader import LoadedModel, load_model, read_yaml
-from rsoi.lp import LinearProgram, _names
-from rsoi.solve import make_highs
+from rsoi.lp.build import Context
+from rsoi.lp.interrupt import run_highs
+from rsoi.lp.program import LinearProgram, _names
+from rsoi.lp.solve import make_highs
+from rsoi.model.loader import LoadedModel, load_model, read_yaml
 
 FIRST_STAGE_FAMILIES = ("flow", "share", "allocation")
 """Variable families whose columns in periods 1..K form the first stage."""
@@ -150,8 +150,8 @@ def _problem(model_path: Path, field_: str, message: str, hint: str) -> InputErr
 
 def load_members(model_path: str | Path, set_name: str | None) -> tuple[str, object, list[Member]]:
     """The set's name, its spec entry and its members built (InputError if unknown)."""
-    from rsoi.build import build
-    from rsoi.prepare import prepare
+    from rsoi.lp.build import build
+    from rsoi.lp.prepare import prepare
 
     model_path = Path(model_path)
     doc = read_yaml(model_path)
@@ -400,7 +400,7 @@ def _cut_back(
 
 
 def _inf(a: np.ndarray) -> np.ndarray:
-    from rsoi.solve import _numpy_inf
+    from rsoi.lp.solve import _numpy_inf
 
     return _numpy_inf(a)
 
@@ -536,7 +536,7 @@ def plan_table(result: HedgeResult) -> pd.DataFrame:
 
 def scenario_table(result: HedgeResult) -> pd.DataFrame:
     """hedge_scenarios.csv: per member, objectives (hedged, alone, reference plan), parts, shortfalls."""
-    from rsoi.results import _shortfalls
+    from rsoi.results.tables import _shortfalls
 
     rows = []
     for m, x, z_alone, z_ref in zip(
@@ -717,7 +717,7 @@ decisions); later periods per scenario. Method: {e(result.method)}.</p>
 
 def write_hedge(result: HedgeResult, target: Path) -> Path:
     """Write the run folder atomically (never overwriting)."""
-    from rsoi.results import atomic_run_dir, write_csv, write_json
+    from rsoi.results.tables import atomic_run_dir, write_csv, write_json
 
     scenarios = scenario_table(result)
     with atomic_run_dir(target, analysis="hedge") as tmp:

@@ -64,9 +64,9 @@ import pandas as pd
 import scipy.sparse as sp
 
 from rsoi.errors import InputError, Problem, SolverError, did_you_mean
-from rsoi.interrupt import new_highs, run_highs
-from rsoi.lp import LinearProgram
-from rsoi.solve import _numpy_inf, make_highs
+from rsoi.lp.interrupt import new_highs, run_highs
+from rsoi.lp.program import LinearProgram
+from rsoi.lp.solve import _numpy_inf, make_highs
 
 KIND_GROUPS: dict[str, set[str]] = {
     "ports": {"seaport", "naval_base"},
@@ -170,9 +170,9 @@ def load_network(
     The LP is rebuilt with a loss applied as an attack (as ``resilience`` does) for the first
     candidate, or every candidate with `verify`, to check that exactly the rows of
     :func:`lost_rows` change, and only to 0."""
-    from rsoi.build import build
-    from rsoi.loader import load_model, read_yaml
-    from rsoi.prepare import prepare
+    from rsoi.lp.build import build
+    from rsoi.lp.prepare import prepare
+    from rsoi.model.loader import load_model, read_yaml
 
     model_path = Path(model_path)
     doc = read_yaml(model_path)
@@ -250,10 +250,10 @@ def verify_loss_rule(
     lp: LinearProgram, model_path: Path, scenario: str | None, node: str, from_period: int, doc
 ) -> None:
     """Rebuild with the loss as an attack; only the rows of `lost_rows` may change, to 0."""
-    from rsoi.build import build
-    from rsoi.loader import load_model
-    from rsoi.prepare import prepare
-    from rsoi.schema import Attack
+    from rsoi.lp.build import build
+    from rsoi.lp.prepare import prepare
+    from rsoi.model.loader import load_model
+    from rsoi.model.schema import Attack
 
     hit = load_model(model_path, scenario, document=doc)
     hit.spec.events.attacks.append(
@@ -583,7 +583,7 @@ def _write_layer(frame, path: Path, name: str) -> None:
 
 def write_interdict(result: InterdictResult, target: Path) -> Path:
     """interdict.csv, single_losses.csv, (hardening.csv), plan.gpkg layer ``worst_losses``."""
-    from rsoi.results import atomic_run_dir, write_csv, write_json
+    from rsoi.results.tables import atomic_run_dir, write_csv, write_json
 
     with atomic_run_dir(target, analysis="interdict") as tmp:
         write_csv(tmp / "interdict.csv", result.table)

@@ -1,6 +1,6 @@
 """Progressive hedging for ``rsoi hedge --method ph``, through mpi-sppy (optional extra).
 
-Each member's LP goes to Pyomo through ``rsoi.pyomo_model.to_pyomo_environ``; its
+Each member's LP goes to Pyomo through ``rsoi.lp.pyomo_model.to_pyomo_environ``; its
 first-stage columns, in the order of the set's shared names, are the nonanticipative
 variables of mpi-sppy's ROOT node. A name a member lacks becomes a variable fixed at 0 there,
 and a name that is fixed to 0 in the extensive form (a route or force-theater pair some
@@ -51,7 +51,7 @@ def progressive_hedging(
         raise SolverError(
             f"--method ph needs mpi-sppy (pip install 'rsoi[stochastic]'): {exc}"
         ) from None
-    from rsoi.pyomo_model import environ_columns, to_pyomo_environ
+    from rsoi.lp.pyomo_model import environ_columns, to_pyomo_environ
 
     by_name = {m.name: m for m in members}
     fixed_zero = set(missing)

@@ -37,10 +37,10 @@ from rsoi.analysis.common import (
     write_summary,
 )
 from rsoi.analysis.compare import _html_table, page
-from rsoi.analysis.variant import BASELINE, Variant
 from rsoi.analysis.warm import VariantResult, tidy
-from rsoi.results import atomic_run_dir, write_csv
-from rsoi.schema import SupportLevel
+from rsoi.model.schema import SupportLevel
+from rsoi.model.variant import BASELINE, Variant
+from rsoi.results.tables import atomic_run_dir, write_csv
 
 AIR_SHARES = (0.0, 0.25, 0.5, 1.0)
 
@@ -89,7 +89,7 @@ def policy_settings() -> list[tuple[str, str, tuple[tuple[str, Any], ...]]]:
 
 def _current(spec, path: str) -> Any:
     if path == "policies.rok_support.level":
-        import rsoi.schema as schema
+        import rsoi.model.schema as schema
 
         effective = getattr(schema, "effective_rok_level", None)  # contract C4, when present
         if effective is not None:
@@ -168,7 +168,7 @@ def policies(
     settings: Settings | None = None,
 ) -> PoliciesResult:
     """Re-solve once per policy setting; write policies.csv, poll.csv and report.html."""
-    from rsoi.loader import load_model
+    from rsoi.model.loader import load_model
 
     settings = settings or Settings()
     spec = load_model(model_path, scenario, use_default=False).spec

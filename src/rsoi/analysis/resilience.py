@@ -20,9 +20,9 @@ from rsoi.analysis.common import (
     run_variants,
     write_summary,
 )
-from rsoi.analysis.variant import BASELINE, Variant
 from rsoi.analysis.warm import VariantResult, tidy
-from rsoi.results import atomic_run_dir, write_csv
+from rsoi.model.variant import BASELINE, Variant
+from rsoi.results.tables import atomic_run_dir, write_csv
 
 
 def friendly_nodes(spec) -> list[str]:

@@ -20,9 +20,9 @@ import pandas as pd
 
 from rsoi.analysis.cluster import task_runner
 from rsoi.analysis.common import Settings, base_row, folder_name, write_summary
-from rsoi.analysis.variant import Variant
 from rsoi.analysis.warm import VariantResult, solve_variant
-from rsoi.results import atomic_run_dir, write_csv
+from rsoi.model.variant import Variant
+from rsoi.results.tables import atomic_run_dir, write_csv
 
 BASE_NAME = "base"
 """Member name of the base model (no scenario) when a model defines no scenarios."""

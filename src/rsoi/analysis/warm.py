@@ -34,11 +34,11 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 
-from rsoi.analysis.variant import SAME_SCENARIO, Variant, apply_variant
 from rsoi.errors import InfeasibleError, InputError, SolverError
-from rsoi.interrupt import run_highs
-from rsoi.lp import LinearProgram
-from rsoi.solve import HIGHS_INF, Solution, _numpy_inf, make_highs
+from rsoi.lp.interrupt import run_highs
+from rsoi.lp.program import LinearProgram
+from rsoi.lp.solve import HIGHS_INF, Solution, _numpy_inf, make_highs
+from rsoi.model.variant import SAME_SCENARIO, Variant, apply_variant
 
 OK_STATUSES = ("optimal", "time_limit_feasible")
 
@@ -150,9 +150,9 @@ class WarmModel:
     """One scenario, loaded, built, handed to HiGHS and solved once; variants re-solve warm."""
 
     def __init__(self, model_path: str | Path, scenario: str | None) -> None:
-        from rsoi.build import build
-        from rsoi.loader import load_model
-        from rsoi.prepare import prepare
+        from rsoi.lp.build import build
+        from rsoi.lp.prepare import prepare
+        from rsoi.model.loader import load_model
 
         self.model = load_model(model_path, scenario, use_default=False)
         self.prep = prepare(self.model)
@@ -305,13 +305,13 @@ class WarmModel:
         "place_throughput": "place",
         "airfield_mog": "place",
     }
-    """Families whose row bounds scale with the attack factor (see rsoi.build docstrings)."""
+    """Families whose row bounds scale with the attack factor (see rsoi.lp.build docstrings)."""
 
     fast_attacks: bool | None = None
     """None: not yet verified; True/False: the attack shortcut agreed/disagreed with the builder."""
 
     def _factor(self, attacks) -> dict[str, np.ndarray]:
-        """Remaining capacity share per target and period, composed as rsoi.prepare does."""
+        """Remaining capacity share per target and period, composed as rsoi.lp.prepare does."""
         T = self.prep.T
         out: dict[str, np.ndarray] = {}
         for target, period, factor in attacks:
@@ -505,9 +505,9 @@ def clear_cache() -> None:
 
 def cold_solve(model, time_limit: float | None = None):
     """Prepare, build and solve `model` from scratch; returns (prep, lp, ctx, solution)."""
-    from rsoi.build import build
-    from rsoi.prepare import prepare
-    from rsoi.solve import solve
+    from rsoi.lp.build import build
+    from rsoi.lp.prepare import prepare
+    from rsoi.lp.solve import solve
 
     prep = prepare(model)
     lp, ctx = build(prep)
@@ -549,7 +549,7 @@ def solve_variant(
     """
     t0 = time.perf_counter()
     try:
-        from rsoi.loader import load_model
+        from rsoi.model.loader import load_model
 
         own = variant.scenario if variant.scenario != SAME_SCENARIO else scenario
         if cold:
@@ -567,8 +567,8 @@ def solve_variant(
                 sol, lp = wm.solve_attack(variant, ranging=write_to is not None)
                 warm_used = True
             elif wm.warmable:
-                from rsoi.build import build
-                from rsoi.prepare import prepare
+                from rsoi.lp.build import build
+                from rsoi.lp.prepare import prepare
 
                 if model is wm.model:
                     prep, lp, ctx = wm.prep, wm.lp, wm.ctx
@@ -612,13 +612,13 @@ def solve_variant(
 
 
 def write_variant_run(model, prep, lp, ctx, sol, variant: Variant, folder: str, check: bool) -> str:
-    """Write a normal run folder for one variant; verify it with rsoi.check when asked."""
+    """Write a normal run folder for one variant; verify it with rsoi.results.check when asked."""
     from rsoi.pipeline import Run
-    from rsoi.results import make_tables, write_json, write_tables
+    from rsoi.results.tables import make_tables, write_json, write_tables
 
     run = Run(model, prep, lp, ctx, sol, make_tables(lp, ctx, sol))
     summary = run.summary()
-    if variant.has_edits:  # rsoi.check applies the same edits before checking
+    if variant.has_edits:  # rsoi.results.check applies the same edits before checking
         summary["variant"] = variant.to_json()
     path = Path(folder)
     path.mkdir(parents=True, exist_ok=False)
@@ -626,7 +626,7 @@ def write_variant_run(model, prep, lp, ctx, sol, variant: Variant, folder: str, 
     write_json(path / "summary.json", summary)
     if not check:
         return ""
-    from rsoi.check import check_run
+    from rsoi.results.check import check_run
 
     report = check_run(path, summary=summary, model_path=model.path)
     if report.violations:

@@ -39,8 +39,8 @@ from ruamel.yaml.events import (
 )
 
 from rsoi.errors import InputError, Problem, did_you_mean, dotted
-from rsoi.safeio import FileRefused, read_bounded
-from rsoi.schema import ModelSpec
+from rsoi.model.safeio import FileRefused, read_bounded
+from rsoi.model.schema import ModelSpec
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 """Larger model files are refused (tables this big belong in CSV)."""
@@ -764,12 +764,12 @@ def load_model(
 
 
 def _with_csv_tables(doc: Document, model_path: Path, allow_outside: bool) -> Any:
-    """The document's data with `section: {csv: file}` sections read in (rsoi.tables).
+    """The document's data with `section: {csv: file}` sections read in (rsoi.model.csv_tables).
 
     The CSV files' contents are folded into the document hash, so the run's input hash
     changes when a table changes.
     """
-    from rsoi.tables import expand_csv_sections
+    from rsoi.model.csv_tables import expand_csv_sections
 
     if not isinstance(doc.data, dict):
         return doc.data

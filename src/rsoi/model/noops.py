@@ -1,7 +1,7 @@
 """Warnings for settings that change nothing ("a switch that changes no result is a bug").
 
 Each rule names the entity and says how to make the setting count. The rules run on the
-validated model with one scenario applied (``rsoi.prepare`` adds them to the run's warnings,
+validated model with one scenario applied (``rsoi.lp.prepare`` adds them to the run's warnings,
 so `validate`, `solve` and summary.json all carry them).
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from rsoi.schema import Assignment, Branch, Mode, ModelSpec
+from rsoi.model.schema import Assignment, Branch, Mode, ModelSpec
 
 
 def noop_warnings(spec: ModelSpec, routes: Iterable) -> list[str]:

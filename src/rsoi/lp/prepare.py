@@ -13,9 +13,9 @@ from functools import cached_property
 import numpy as np
 
 from rsoi.errors import InputError, Problem
-from rsoi.loader import LoadedModel
-from rsoi.noops import noop_warnings
-from rsoi.schema import (
+from rsoi.model.loader import LoadedModel
+from rsoi.model.noops import noop_warnings
+from rsoi.model.schema import (
     LADDER_ORDER,
     SUPPORT_LEVEL_ORDER,
     ChinaAction,
@@ -159,7 +159,7 @@ def _load_geodata(model: LoadedModel) -> dict[str, tuple[float, float, dict]]:
 
 def prepare(model: LoadedModel) -> Prepared:
     """Resolve geometry, scenario events and derived lags for the LP."""
-    from rsoi import geo  # local: geo pulls in pyproj/shapely
+    from rsoi.model import geo  # local: geo pulls in pyproj/shapely
 
     spec = model.spec
     doc = model.document

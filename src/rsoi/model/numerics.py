@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from rsoi.schema import ModelSpec
+from rsoi.model.schema import ModelSpec
 
 MAX_RANGE = 1e9
 """Largest tolerated ratio between the biggest and smallest positive value of a group."""
@@ -155,7 +155,7 @@ def _range_warning(group: str, values: list[Value]) -> list[str]:
 def scan(spec: ModelSpec, distance_km: dict[str, float] | None = None) -> list[str]:
     """Warnings about coefficient ranges of a validated model (empty if all is well).
 
-    `distance_km` (route id -> km, from `rsoi.prepare`) prices routes whose distance the YAML
+    `distance_km` (route id -> km, from `rsoi.lp.prepare`) prices routes whose distance the YAML
     leaves to the geometry; without it those routes' transport costs are not scanned.
     """
     return _range_warning("capacities and quantities", list(_capacities(spec))) + _range_warning(

@@ -13,8 +13,8 @@ import highspy
 import numpy as np
 
 from rsoi.errors import InfeasibleError, SolverError
-from rsoi.interrupt import new_highs, run_highs
-from rsoi.lp import LinearProgram
+from rsoi.lp.interrupt import new_highs, run_highs
+from rsoi.lp.program import LinearProgram
 
 HIGHS_INF = highspy.kHighsInf
 

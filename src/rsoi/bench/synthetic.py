@@ -1,6 +1,6 @@
 """Synthetic theaters for benchmarks and scaling tests (notional, deterministic given a seed).
 
-`synthetic_model` returns a plain model dict valid under `rsoi.schema`; `write_model` writes it
+`synthetic_model` returns a plain model dict valid under `rsoi.model.schema`; `write_model` writes it
 as YAML with ruamel so a benchmark measures real YAML loading. Flow variables dominate the size:
 flows = sum over routes of commodities x (periods - transit lag).
 

@@ -36,9 +36,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from rsoi.lp import LinearProgram, VarBlock
-from rsoi.prepare import Prepared, support_slots
-from rsoi.schema import Assignment, Branch, ConstraintMode, Mode, SupportLevel, TaskKind
+from rsoi.lp.prepare import Prepared, support_slots
+from rsoi.lp.program import LinearProgram, VarBlock
+from rsoi.model.schema import Assignment, Branch, ConstraintMode, Mode, SupportLevel, TaskKind
 
 SOURCE_PAPER = "000_5467993c79f30f39.txt"
 
@@ -868,7 +868,7 @@ def define_rok_support_level(ctx: Context) -> None:
     bilateral defense treaty to respond against China"), so the shipped model files the
     protection of attacked U.S. bases in Korea under theater ``korea``, class ``korea_defense``.
 
-    **Level in force** (``rsoi.schema.effective_rok_level``, one rule for every module): an
+    **Level in force** (``rsoi.model.schema.effective_rok_level``, one rule for every module): an
     explicit ``policies.rok_support.level`` wins; otherwise ``level_by_ladder`` maps China's rung
     to a level ("a graduated and escalating response ... heavily dependent on the scenarios").
     Default mapping: no China action -> ``none``; gray zone -> ``rear_area``; blockade ->

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from rsoi.errors import InputError, Problem
-from rsoi.safeio import FileRefused, read_bounded
-from rsoi.schema import ModelSpec
+from rsoi.model.safeio import FileRefused, read_bounded
+from rsoi.model.schema import ModelSpec
 
 Location = tuple[str, int, int]
 

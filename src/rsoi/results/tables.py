@@ -23,13 +23,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from rsoi.build import Context
-from rsoi.csvcells import neutralise_cell, restore_cell  # noqa: F401 (re-exported)
 from rsoi.errors import InputError, Problem
-from rsoi.interrupt import signals_deferred
-from rsoi.lp import LinearProgram
-from rsoi.safeio import FileRefused, require_regular_file
-from rsoi.solve import Solution
+from rsoi.lp.build import Context
+from rsoi.lp.interrupt import signals_deferred
+from rsoi.lp.program import LinearProgram
+from rsoi.lp.solve import Solution
+from rsoi.model.safeio import FileRefused, require_regular_file
+from rsoi.results.csvcells import neutralise_cell, restore_cell  # noqa: F401 (re-exported)
 
 ZERO = 1e-9
 

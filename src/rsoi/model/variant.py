@@ -1,7 +1,8 @@
 """Analysis variants: a scenario plus a few edits to its validated model.
 
-Kept apart from the warm engine so that `rsoi.check` can re-apply a variant's recorded edits
-without importing any LP code.
+A model edit, so it lives with the model input: the analyses (`rsoi.analysis`) make variants,
+and the checker (`rsoi.results.check`) re-applies a variant's recorded edits without importing
+any LP or analysis code.
 """
 
 from __future__ import annotations
@@ -78,7 +79,7 @@ def _set(node, keys: list[str], value: Any):
 
 def apply_variant(model, variant: Variant):
     """A copy of LoadedModel `model` with `variant`'s edits (the scenario itself is untouched)."""
-    from rsoi.schema import Attack
+    from rsoi.model.schema import Attack
 
     if not variant.settings and not variant.attacks:
         return model

@@ -1,13 +1,13 @@
 r"""Independent solution checker: re-read a run folder and verify the plan against the model.
 
-This module deliberately does not import ``rsoi.prepare``, ``rsoi.build``, ``rsoi.lp``,
-``rsoi.solve``, ``rsoi.results`` or ``rsoi.pipeline``: from the validated model (``rsoi.loader``)
+This module deliberately does not import ``rsoi.lp.prepare``, ``rsoi.lp.build``, ``rsoi.lp.program``,
+``rsoi.lp.solve``, ``rsoi.results.tables`` or ``rsoi.pipeline``: from the validated model (``rsoi.model.loader``)
 and the geometry files it derives, in its own plain loops (``derive``), the capacities after
 attacks, the routes' distances, sea lanes (own Dijkstra on the sea-lane graph) and transit lags,
 the force arrival periods (contract C1, ``force_arrival``), the active demand and requirement
 lines and the access caps that apply (``access_task``); then it re-checks every constraint and
 the objective against the CSV tables, following the math in the ``define_*`` docstrings of
-``rsoi.build``. A bug in the preparation or the LP builder therefore shows up here as a named
+``rsoi.lp.build``. A bug in the preparation or the LP builder therefore shows up here as a named
 violation instead of a silently wrong plan.
 
 Tables omit zero rows (flows, inventory, allocations, deliveries, production); values carry
@@ -29,11 +29,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rsoi.csvcells import restore_cell
 from rsoi.errors import CheckError, InputError, Problem
-from rsoi.geo import geodesic_km
-from rsoi.loader import LoadedModel, load_model
-from rsoi.schema import (
+from rsoi.model.geo import geodesic_km
+from rsoi.model.loader import LoadedModel, load_model
+from rsoi.model.schema import (
     LADDER_ORDER,
     SUPPORT_LEVEL_ORDER,
     Assignment,
@@ -49,6 +48,7 @@ from rsoi.schema import (
     TaskKind,
     effective_rok_level,
 )
+from rsoi.results.csvcells import restore_cell
 
 REL_TOL = 1e-6
 """Relative tolerance of every comparison (scale: max(1, |terms|))."""
@@ -172,7 +172,7 @@ def _fmt(value: float) -> str:
     return f"{value:,.6g}"
 
 
-# --- the checker's own view of the model (no rsoi.prepare: derived here, in plain loops) ------
+# --- the checker's own view of the model (no rsoi.lp.prepare: derived here, in plain loops) ------
 
 
 @dataclass(frozen=True)
@@ -193,7 +193,7 @@ class CheckRoute:
 
 @dataclass
 class Derived:
-    """What the checker needs from a validated model, derived without rsoi.prepare/build."""
+    """What the checker needs from a validated model, derived without rsoi.lp.prepare/build."""
 
     spec: ModelSpec
     T: int
@@ -243,7 +243,7 @@ def attack_factors(spec: ModelSpec, T: int) -> dict[str, np.ndarray]:
 
 
 class _SeaGraph:
-    """The sea-lane waypoint graph, read independently of rsoi.geo (plain Dijkstra)."""
+    """The sea-lane waypoint graph, read independently of rsoi.model.geo (plain Dijkstra)."""
 
     def __init__(self, path: Path, coords: dict[str, tuple[float, float]]) -> None:
         features = _read_geojson(path, "sea_lanes")
@@ -496,7 +496,7 @@ class _Checker:
         folder: Path = Path("."),
     ) -> None:
         self.folder = folder
-        self.prep = prep  # the checker's own derivation (see `derive`), not rsoi.prepare's
+        self.prep = prep  # the checker's own derivation (see `derive`), not rsoi.lp.prepare's
         self.spec = prep.spec
         self.t = tables
         self.summary = summary
@@ -1940,7 +1940,7 @@ def _check_loaded(
     folder: Path, summary: dict, model: LoadedModel, report: CheckReport
 ) -> CheckReport:
     if isinstance(summary.get("variant"), dict):  # an analysis variant: the same edits
-        from rsoi.analysis.variant import Variant, apply_variant
+        from rsoi.model.variant import Variant, apply_variant
 
         model = apply_variant(model, Variant.from_json(summary["variant"]))
     recorded = summary.get("input_hash")

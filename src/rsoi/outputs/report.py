@@ -20,17 +20,17 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from rsoi import mapping
+from rsoi.outputs import mapping
 
 if TYPE_CHECKING:
-    from rsoi.rundata import RunData
+    from rsoi.outputs.rundata import RunData
 
 TOP_BINDING = 40
 HTML_SIMPLIFY_M = 4000.0  # base-map simplification for the interactive map
 
 
 def _asset(name: str) -> str:
-    return (resources.files("rsoi") / "assets" / name).read_text(encoding="utf-8")
+    return (resources.files("rsoi.outputs") / "assets" / name).read_text(encoding="utf-8")
 
 
 def _num(value, digits: int = 0) -> str:
@@ -408,7 +408,7 @@ def apportionment_section(run: RunData) -> str:
 
 
 def utilisation_section(run: RunData, places: gpd.GeoDataFrame) -> str:
-    from rsoi.rundata import place_utilisation
+    from rsoi.outputs.rundata import place_utilisation
 
     util = place_utilisation(run)
     head = '<section id="utilisation"><h2>Utilisation of ports and airfields</h2>'
@@ -685,7 +685,7 @@ def map_section(layers: dict[str, gpd.GeoDataFrame], png: bytes) -> str:
 
 def render_report(run: RunData, layers: dict[str, gpd.GeoDataFrame], png: bytes) -> str:
     """The report as one HTML string."""
-    from rsoi.rundata import map_title
+    from rsoi.outputs.rundata import map_title
 
     title = map_title(run)
     nav = " · ".join(

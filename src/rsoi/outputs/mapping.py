@@ -20,7 +20,7 @@ from matplotlib.patches import PathPatch, Rectangle
 from matplotlib.path import Path as MplPath
 from matplotlib.transforms import Bbox
 
-from rsoi.palette import (  # noqa: F401  re-exported: the shared map palette
+from rsoi.outputs.palette import (  # noqa: F401  re-exported: the shared map palette
     BORDER,
     CLOSED,
     KIND_STYLE,

@@ -22,9 +22,9 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from rsoi import geo
-from rsoi.prepare import Prepared
-from rsoi.rundata import (
+from rsoi.lp.prepare import Prepared
+from rsoi.model import geo
+from rsoi.outputs.rundata import (
     IN_TRANSIT,
     RunData,
     cargo_capacity,
@@ -33,7 +33,7 @@ from rsoi.rundata import (
     mog_capacity,
     period_loads,
 )
-from rsoi.rundata import _problem as _problem
+from rsoi.outputs.rundata import _problem as _problem
 
 __all__ = ["LAYERS", "RunData", "build_layers", "export_run", "load_run", "route_lines"]
 
@@ -332,7 +332,7 @@ def map_basemap(run: RunData) -> dict[str, gpd.GeoDataFrame]:
 
     Empty when an older basemap.gpkg lacks them: the map then projects the lon/lat layers.
     """
-    from rsoi.mapping import MAP_BASEMAP
+    from rsoi.outputs.mapping import MAP_BASEMAP
 
     path = run.geodata_dir / "basemap.gpkg"
     listed = {name for name, _ in pyogrio.list_layers(path)} if path.is_file() else set()
@@ -377,10 +377,10 @@ def _frame(rows: list[dict] | pd.DataFrame) -> gpd.GeoDataFrame:
 
 
 def qml(layer: str) -> str:
-    """The default QGIS style of a layer: its template in rsoi/qml with colours filled in."""
-    from rsoi.palette import STYLE_COLORS
+    """The default QGIS style of a layer: its template in rsoi/outputs/qml with colours filled in."""
+    from rsoi.outputs.palette import STYLE_COLORS
 
-    text = (resources.files("rsoi") / "qml" / f"{layer}.qml").read_text(encoding="utf-8")
+    text = (resources.files("rsoi.outputs") / "qml" / f"{layer}.qml").read_text(encoding="utf-8")
     return string.Template(text).substitute(STYLE_COLORS)
 
 
@@ -389,7 +389,7 @@ def layer_styles(layers: dict[str, gpd.GeoDataFrame]) -> pd.DataFrame:
 
     `styleSLD` carries an OGC SLD 1.1 of the same categories for ArcGIS and GeoServer.
     """
-    from rsoi.sld import sld
+    from rsoi.outputs.sld import sld
 
     names = list(layers)
     return pd.DataFrame(
@@ -415,8 +415,8 @@ def layer_styles(layers: dict[str, gpd.GeoDataFrame]) -> pd.DataFrame:
 def project_content(
     run: RunData, layers: dict[str, gpd.GeoDataFrame], extent: tuple, map_crs: str, sea: str
 ) -> bytes:
-    """The .qgz bytes of the embedded QGIS project (see rsoi.qgis_project)."""
-    from rsoi import qgis_project
+    """The .qgz bytes of the embedded QGIS project (see rsoi.outputs.qgis_project)."""
+    from rsoi.outputs import qgis_project
 
     geometry = [(name, str(frame.geom_type.iloc[0])) for name, frame in layers.items()]
     xml = qgis_project.project_xml(
@@ -470,7 +470,7 @@ def write_gpkg(
 ) -> Path:
     """Write a GeoPackage 1.2 with every layer, the QGIS `layer_styles` table and, given its
     .qgz bytes, the embedded QGIS project (table `qgis_projects`)."""
-    from rsoi import qgis_project
+    from rsoi.outputs import qgis_project
 
     def write(tmp: Path) -> None:
         # synchronous=OFF: no fsync per layer (the slowest part of the write); the file is a
@@ -540,8 +540,8 @@ def export_run(
     written. `timings` (if given) receives seconds per step as ``export_<step>``.
     """
     clock = _Clock(timings)
-    from rsoi.mapping import LCC, WATER, map_extent, render_map
-    from rsoi.report import render_report
+    from rsoi.outputs.mapping import LCC, WATER, map_extent, render_map
+    from rsoi.outputs.report import render_report
 
     clock.lap("imports")
     folder = Path(folder)

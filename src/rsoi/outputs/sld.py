@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from html import escape
 
-from rsoi.palette import BORDER, KIND_STYLE, LAND, MODE_COLORS, NATION_COLORS, OTHER_KIND, UNUSED
+from rsoi.outputs.palette import (
+    BORDER,
+    KIND_STYLE,
+    LAND,
+    MODE_COLORS,
+    NATION_COLORS,
+    OTHER_KIND,
+    UNUSED,
+)
 
 HEAD = (
     '<?xml version="1.0" encoding="UTF-8"?>\n'

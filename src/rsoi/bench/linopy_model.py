@@ -1,10 +1,10 @@
 """The rsoi LP written independently in linopy (benchmark baseline, see ``scripts/bench.py``).
 
-Built from the same `rsoi.prepare.Prepared` data in linopy's vectorised xarray style (masks,
+Built from the same `rsoi.lp.prepare.Prepared` data in linopy's vectorised xarray style (masks,
 `groupby().sum()`, `shift`; loops only over distinct transit lags and small entity lists). It
-covers the families the synthetic generator triggers (see `rsoi.synthetic`); a model that
+covers the families the synthetic generator triggers (see `rsoi.bench.synthetic`); a model that
 needs another family raises `NotImplementedError`. Same variables, bounds, constraints and
-objective as `rsoi.build.build`, so the optimal objectives agree.
+objective as `rsoi.lp.build.build`, so the optimal objectives agree.
 """
 
 from __future__ import annotations
@@ -18,8 +18,15 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from rsoi.prepare import Prepared, support_slots
-from rsoi.schema import Assignment, Branch, ConstraintMode, Mode, TaskKind, effective_rok_level
+from rsoi.lp.prepare import Prepared, support_slots
+from rsoi.model.schema import (
+    Assignment,
+    Branch,
+    ConstraintMode,
+    Mode,
+    TaskKind,
+    effective_rok_level,
+)
 
 
 def _quiet() -> None:
@@ -352,7 +359,7 @@ def build_linopy(prep: Prepared) -> Any:
             ),
         )
         # movements: home share h, deploys d (home -> theater, lag L), swings w (theater ->
-        # theater, lag S); the same balances as rsoi.build.define_apportionment
+        # theater, lag S); the same balances as rsoi.lp.build.define_apportionment
         ok = np.zeros((len(F), len(TH)), bool)
         lag = np.zeros((len(F), len(TH)), np.int64)
         for i, f in enumerate(forces):

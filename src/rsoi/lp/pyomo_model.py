@@ -1,6 +1,6 @@
 """The rsoi LP as a Pyomo model: inspect it by family name, solve it through Pyomo.
 
-rsoi builds its LP with numpy and hands it to HiGHS in memory (``rsoi.solve``); this module
+rsoi builds its LP with numpy and hands it to HiGHS in memory (``rsoi.lp.solve``); this module
 makes the *same* LP available as a Pyomo model, one Pyomo component per family:
 
 - :func:`to_pyomo` returns a ``pyomo.kernel`` block: a ``variable_list`` per variable family
@@ -23,7 +23,7 @@ inspection and file writers (``m.write("model.lp")``); solving goes through the 
 
 A family name that clashes with another family or with ``objective`` / ``dual`` gets a
 ``_var`` / ``_con`` suffix. Only the weighted objective (all parts) is modelled; the
-lexicographic mode of ``rsoi.solve`` is not. Timings: ``python -m rsoi.pyomo_model --cols N``.
+lexicographic mode of ``rsoi.lp.solve`` is not. Timings: ``python -m rsoi.lp.pyomo_model --cols N``.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ import scipy.sparse as sp
 from pyomo.core.expr.numeric_expr import LinearExpression
 
 from rsoi.errors import SolverError
-from rsoi.lp import LinearProgram
+from rsoi.lp.program import LinearProgram
 
 RESERVED = frozenset({"objective", "dual"})
 
@@ -324,13 +324,13 @@ def synthetic_lp(n_cols: int, n_rows: int, per_col: int = 3, seed: int = 0) -> L
 
 
 def _main() -> None:
-    """``python -m rsoi.pyomo_model [--cols N]``: time the Pyomo route against highspy."""
+    """``python -m rsoi.lp.pyomo_model [--cols N]``: time the Pyomo route against highspy."""
     import argparse
 
-    from rsoi.build import build
-    from rsoi.loader import load_model
-    from rsoi.prepare import prepare
-    from rsoi.solve import solve
+    from rsoi.lp.build import build
+    from rsoi.lp.prepare import prepare
+    from rsoi.lp.solve import solve
+    from rsoi.model.loader import load_model
 
     parser = argparse.ArgumentParser(description=_main.__doc__)
     parser.add_argument("--model", default="models/korea_taiwan.yaml")
@@ -346,7 +346,7 @@ def _main() -> None:
 
     lp, _ctx = build(prepare(load_model(args.model, args.scenario)))
     print(f"{args.model} [{args.scenario}]: {lp.n_cols} cols, {lp.n_rows} rows, {lp.nnz} nnz")
-    direct = clock("rsoi.solve (highspy, in memory)", lambda: solve(lp))
+    direct = clock("rsoi.lp.solve (highspy, in memory)", lambda: solve(lp))
     clock("to_pyomo (kernel block)", lambda: to_pyomo(lp))
     clock("to_pyomo_environ (ConcreteModel)", lambda: to_pyomo_environ(lp))
     for name in ("highs", "appsi_highs"):
@@ -359,13 +359,13 @@ def _main() -> None:
     if args.cols:
         big = clock(f"synthetic_lp({args.cols})", lambda: synthetic_lp(args.cols, args.cols // 2))
         print(f"synthetic: {big.n_cols} cols, {big.n_rows} rows, {big.nnz} nnz")
-        clock("rsoi.solve handover (make_highs)", lambda: _handover(big))
+        clock("rsoi.lp.solve handover (make_highs)", lambda: _handover(big))
         clock("to_pyomo (kernel block)", lambda: to_pyomo(big))
         clock("to_pyomo_environ (ConcreteModel)", lambda: to_pyomo_environ(big))
 
 
 def _handover(lp: LinearProgram) -> None:
-    from rsoi.solve import make_highs
+    from rsoi.lp.solve import make_highs
 
     make_highs(lp, None, "choose")
 

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from rsoi.errors import InputError, Problem
-from rsoi.prepare import Prepared
+from rsoi.lp.prepare import Prepared
 
 RUN_TABLES = ("allocations", "apportionment", "flows", "shortfalls", "duals")
 IN_TRANSIT = "in_transit"  # apportionment "theater" of a share on its way between theaters
@@ -129,8 +129,8 @@ def load_run(folder: Path, prep: Prepared | None = None) -> RunData:
         )
     if prep is not None:
         return RunData(folder, summary, tables, prep, model_path, False)
-    from rsoi.loader import load_model
-    from rsoi.prepare import prepare
+    from rsoi.lp.prepare import prepare
+    from rsoi.model.loader import load_model
 
     scenario = summary.get("scenario")
     model = load_model(model_path, scenario, use_default=False)

@@ -1,0 +1,2 @@
+"""Results: the tidy tables and atomic run folders, and the independent checker (which
+imports nothing from ``rsoi.lp``)."""
