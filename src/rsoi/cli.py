@@ -845,11 +845,11 @@ def cmd_solve(args: argparse.Namespace) -> int:
                 err.print(f"[yellow]warning:[/] {escape(w)}")
         out.print(str(target), markup=False)
     else:
-        print_summary(run, target)
+        print_summary(run, target, printed=warnings)
     return EXIT_OK
 
 
-def print_summary(run, target: Path) -> None:
+def print_summary(run, target: Path, printed: list[str] | None = None) -> None:
     """Status, objective parts, shortfalls by task and theater, hardest-binding constraints."""
     s = run.summary()
     out.print(
@@ -909,7 +909,8 @@ def print_summary(run, target: Path) -> None:
             t.add_row(escape(row.constraint), f"{row.shadow_price:,.3f}", escape(str(row.source)))
     out.print(t)
     for w in s["warnings"]:
-        out.print(f"[yellow]warning:[/] {escape(w)}")
+        if w not in (printed or []):  # those known before the solve were printed then
+            out.print(f"[yellow]warning:[/] {escape(w)}")
     out.print(f"run folder: [bold]{target}[/]")
 
 
