@@ -238,7 +238,7 @@ def test_object_building_tags_are_refused(tmp_path: Path, text: str) -> None:
     assert "is not allowed" in p.message and "no tags that build objects" in p.hint
 
 
-def test_billion_laughs_is_refused_quickly(tmp_path: Path) -> None:
+def test_billion_laughs_is_refused(tmp_path: Path) -> None:
     lines = ['l0: &l0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
     for i in range(1, 10):
         lines.append(f"l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 9) + "]")
