@@ -156,12 +156,12 @@ def test_time_limit_with_feasible_solution_is_reported(
     small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """HiGHS's stop at the time limit with an incumbent (simulated: timing is machine-bound)."""
-    real = rsoi.pipeline.solve
+    real = rsoi.pipeline.solve_with_settings
 
     def stopped_early(*args, **kwargs):
         return dataclasses.replace(real(*args, **kwargs), status="time_limit_feasible")
 
-    monkeypatch.setattr(rsoi.pipeline, "solve", stopped_early)
+    monkeypatch.setattr(rsoi.pipeline, "solve_with_settings", stopped_early)
     code, _, stderr = run_cli("solve", small, "--out", tmp_path / "r1", "--quiet")
     assert code == 0 and "time_limit_feasible" in stderr and "may not be optimal" in stderr
     summary = json.loads((tmp_path / "r1" / "summary.json").read_text())

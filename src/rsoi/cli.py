@@ -624,30 +624,14 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return _analysis_exit(results, "scenario")
 
 
-def _from_period_ok(model, from_period: int) -> None:
-    periods = model.spec.horizon.periods
-    if not 1 <= from_period <= periods:
-        raise InputError(
-            [
-                Problem(
-                    "--from-period",
-                    None,
-                    None,
-                    "--from-period",
-                    f"period {from_period} is outside the horizon (1..{periods})",
-                    f"give a period from 1 to {periods}",
-                )
-            ]
-        )
-
-
 def cmd_resilience(args: argparse.Namespace) -> int:
+    from rsoi.analysis.common import check_from_period
     from rsoi.analysis.resilience import friendly_nodes, resilience
     from rsoi.model.loader import load_model
 
     settings = _analysis_settings(args)
     model = load_model(args.model, args.scenario)
-    _from_period_ok(model, args.from_period)
+    check_from_period(model.spec, args.from_period)
     nodes = [n.strip() for n in args.nodes.split(",") if n.strip()] if args.nodes else None
     known = {p.id for p in model.spec.places}
     unknown = [n for n in nodes or [] if n not in known]

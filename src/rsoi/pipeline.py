@@ -11,7 +11,7 @@ from rsoi.lp.budget import check_fits
 from rsoi.lp.build import Context, build
 from rsoi.lp.prepare import Prepared, prepare
 from rsoi.lp.program import LinearProgram
-from rsoi.lp.solve import Solution, solve
+from rsoi.lp.solve import Solution, solve_with_settings
 from rsoi.model.loader import LoadedModel, load_model
 from rsoi.model.schema import effective_rok_level
 from rsoi.results.tables import (
@@ -116,15 +116,7 @@ def run_model(
     lp, ctx = build(prep)
     timings["build"] = time.perf_counter() - t
     say(f"solving with HiGHS ({lp.n_cols} variables, {lp.n_rows} constraints)")
-    settings = model.spec.settings
-    sol = solve(
-        lp,
-        objective=settings.objective,
-        class_order=[c.id for c in settings.priority_classes],
-        time_limit=time_limit,
-        algorithm=settings.solver,
-        lexicographic_tolerance=settings.lexicographic_tolerance,
-    )
+    sol = solve_with_settings(lp, model.spec.settings, time_limit)
     timings["handover"] = sol.handover_seconds
     timings["solve"] = sol.solve_seconds
     t = time.perf_counter()

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from rsoi.analysis.cluster import task_runner
 from rsoi.analysis.warm import VariantResult, solve_variant
+from rsoi.errors import InputError, Problem
 from rsoi.model.variant import Variant
 from rsoi.results.tables import write_json
 
@@ -149,3 +150,21 @@ def write_summary(
         "timings_seconds": {k: round(v, 3) for k, v in settings.timings.items()},
     }
     write_json(folder / "summary.json", summary)
+
+
+def check_from_period(spec, from_period: int) -> None:
+    """Refuse a loss period outside the horizon (an attack there would change nothing)."""
+    periods = spec.horizon.periods
+    if not 1 <= from_period <= periods:
+        raise InputError(
+            [
+                Problem(
+                    "--from-period",
+                    None,
+                    None,
+                    "--from-period",
+                    f"period {from_period} is outside the horizon (1..{periods})",
+                    f"give a period from 1 to {periods}",
+                )
+            ]
+        )

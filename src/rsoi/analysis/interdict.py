@@ -170,6 +170,7 @@ def load_network(
     The LP is rebuilt with a loss applied as an attack (as ``resilience`` does) for the first
     candidate, or every candidate with `verify`, to check that exactly the rows of
     :func:`lost_rows` change, and only to 0."""
+    from rsoi.analysis.common import check_from_period
     from rsoi.lp.build import build
     from rsoi.lp.prepare import prepare
     from rsoi.model.loader import load_model, read_yaml
@@ -177,20 +178,7 @@ def load_network(
     model_path = Path(model_path)
     doc = read_yaml(model_path)
     loaded = load_model(model_path, scenario, document=doc)
-    horizon = loaded.spec.horizon.periods
-    if not 1 <= from_period <= horizon:
-        raise InputError(
-            [
-                Problem(
-                    "--from-period",
-                    None,
-                    None,
-                    "--from-period",
-                    f"period {from_period} is outside the horizon (1..{horizon})",
-                    f"use a period from 1 to {horizon}",
-                )
-            ]
-        )
+    check_from_period(loaded.spec, from_period)
     prep = prepare(loaded)
     lp, ctx = build(prep)
     nodes = _candidate_ids(prep, candidates, "--candidates")

@@ -507,19 +507,11 @@ def cold_solve(model, time_limit: float | None = None):
     """Prepare, build and solve `model` from scratch; returns (prep, lp, ctx, solution)."""
     from rsoi.lp.build import build
     from rsoi.lp.prepare import prepare
-    from rsoi.lp.solve import solve
+    from rsoi.lp.solve import solve_with_settings
 
     prep = prepare(model)
     lp, ctx = build(prep)
-    settings = model.spec.settings
-    sol = solve(
-        lp,
-        objective=settings.objective,
-        class_order=[c.id for c in settings.priority_classes],
-        time_limit=time_limit,
-        algorithm=settings.solver,
-        lexicographic_tolerance=settings.lexicographic_tolerance,
-    )
+    sol = solve_with_settings(lp, model.spec.settings, time_limit)
     return prep, lp, ctx, sol
 
 

@@ -129,6 +129,19 @@ def _collect_log(h: highspy.Highs) -> list[str]:
     return messages
 
 
+def solve_with_settings(lp: LinearProgram, settings, time_limit: float | None = None) -> Solution:
+    """`solve` with a model's `settings`: objective mode, priority-class order, algorithm and
+    lexicographic tolerance (one place for every caller that solves a built model)."""
+    return solve(
+        lp,
+        objective=settings.objective,
+        class_order=[c.id for c in settings.priority_classes],
+        time_limit=time_limit,
+        algorithm=settings.solver,
+        lexicographic_tolerance=settings.lexicographic_tolerance,
+    )
+
+
 def solve(
     lp: LinearProgram,
     objective: str = "weighted",
