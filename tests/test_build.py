@@ -385,7 +385,7 @@ def test_lexicographic_order_beats_weights(tmp_path):
     """Weights favour Taiwan (Korea's class weighs 1, Taiwan's 100), but lexicographic mode
     minimises Korea's class first: the force stays in Korea although the weighted optimum
     sends it to Taiwan (in periods 2 and 3, after its one-period lag: ~1,440 km at
-    2,000 km/day is 0.72 of a period, rounded to 1 by contract C1)."""
+    2,000 km/day is 0.72 of a period, rounded to 1 by the arrival rule)."""
     data = tiny(
         forces=[force("f", speed_km_per_day=2000)],
         combat_requirements=_combat(korea_conflict=True),

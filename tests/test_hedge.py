@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from rsoi.analysis.hedge import hedge
+from rsoi.model.schema import effective_rok_level
 from tests.helpers import run_cli
 from tests.tiny import demand, tiny, write_model
 
@@ -182,7 +183,6 @@ def test_shipped_scenario_sets() -> None:
     """The shipped model's sets (a property the issue asks for): the ladder crossed with North
     Korea's timing, and the rheostat levels weighted by the 2022 poll with the no-view share
     spread in proportion: none 0.18, rear_area 0.42, joint_operations 0.225, each / 0.825."""
-    import rsoi.model.schema
     from rsoi.model.loader import load_model, read_yaml
     from tests.helpers import SHIPPED
 
@@ -191,11 +191,8 @@ def test_shipped_scenario_sets() -> None:
     def scenario(name: str):
         return load_model(SHIPPED, name, document=doc).spec
 
-    effective = getattr(rsoi.model.schema, "effective_rok_level", None)  # contract C4, once merged
-
     def rok_level(name: str) -> str:
-        spec = scenario(name)
-        return (effective(spec) if effective else spec.policies.rok_support.level).value
+        return effective_rok_level(scenario(name)).value
 
     spec = load_model(SHIPPED, use_default=False, document=doc).spec
     ladder = spec.scenario_sets["ladder_korea_timing"]

@@ -88,13 +88,10 @@ def policy_settings() -> list[tuple[str, str, tuple[tuple[str, Any], ...]]]:
 
 
 def _current(spec, path: str) -> Any:
-    if path == "policies.rok_support.level":
-        import rsoi.model.schema as schema
+    if path == "policies.rok_support.level":  # the level in force, by rung unless set
+        from rsoi.model.schema import effective_rok_level
 
-        effective = getattr(schema, "effective_rok_level", None)  # contract C4, when present
-        if effective is not None:
-            level = effective(spec)
-            return getattr(level, "value", level)
+        return effective_rok_level(spec).value
     node: Any = spec
     for key in path.split("."):
         node = getattr(node, key)

@@ -932,7 +932,7 @@ def define_apportionment(ctx: Context) -> None:
 
     Each force $f$ starts at its home position with share $h_{f0} = 1$. A share $d_{f\theta t}$
     may leave home from the ready period $t \ge R_f$ and is in theater $\theta$ from period
-    $t + L_{f\theta}$ (arrival rule, contract C1:
+    $t + L_{f\theta}$ (arrival rule:
     $L_{f\theta} = \lfloor \mathrm{km}(\mathrm{home}_f, \mathrm{anchor}_\theta) / (v_f \Delta) + 0.5 \rfloor$,
     for every force and theater, home inside the theater or not; ``arrival_lag_periods``
     overrides it). A share $w_{f\theta\theta' t}$ may leave theater $\theta$ in $t$ and is in

@@ -97,7 +97,7 @@ class Prepared:
 
 
 def periods_of_travel(km: float, speed_km_per_day: float, period_days: float) -> int:
-    """Contract C1: floor(tau + 0.5) with tau = km / (speed * period_days).
+    """The arrival rule: floor(tau + 0.5) with tau = km / (speed * period_days).
 
     A force counts in a period when it is there for at least half of it: a few km give 0,
     most of a period or more gives at least 1.
@@ -341,7 +341,7 @@ def prepare(model: LoadedModel) -> Prepared:
                 q.model_copy(update={"from_period": window[0], "to_period": window[1]})
             )
 
-    # Contract C1: one arrival rule for every force and theater, home inside the theater or not.
+    # One arrival rule for every force and theater, home inside the theater or not.
     anchors = {t.id: t.anchor for t in spec.theaters}
     days = spec.horizon.period_days
     force_arrival: dict[tuple[str, str], int] = {}

@@ -4,7 +4,7 @@ This module deliberately does not import ``rsoi.lp.prepare``, ``rsoi.lp.build``,
 ``rsoi.lp.solve``, ``rsoi.results.tables`` or ``rsoi.pipeline``: from the validated model (``rsoi.model.loader``)
 and the geometry files it derives, in its own plain loops (``derive``), the capacities after
 attacks, the routes' distances, sea lanes (own Dijkstra on the sea-lane graph) and transit lags,
-the force arrival periods (contract C1, ``force_arrival``), the active demand and requirement
+the force arrival periods (the arrival rule, ``force_arrival``), the active demand and requirement
 lines and the access caps that apply (``access_task``); then it re-checks every constraint and
 the objective against the CSV tables, following the math in the ``define_*`` docstrings of
 ``rsoi.lp.build``. A bug in the preparation or the LP builder therefore shows up here as a named
@@ -373,7 +373,7 @@ def derive_routes(
 def derive_force_lags(
     spec: ModelSpec, coords: dict[str, tuple[float, float]]
 ) -> tuple[dict[tuple[str, str], int], dict[tuple[str, str, str], int]]:
-    """First period each force counts in each of its theaters, and its swing lags (contract C1).
+    """First period each force counts in each of its theaters, and its swing lags (the arrival rule).
 
     lag = floor(geodesic_km(home, anchor) / (speed_km_per_day * period_days) + 0.5) for every
     force and theater, home inside the theater or not; `arrival_lag_periods[theater]` overrides
@@ -1083,12 +1083,12 @@ class _Checker:
     # --- forces -----------------------------------------------------------------------------
 
     def force_lags(self) -> tuple[dict, dict]:
-        """Arrival periods per (force, theater) and swing lags per (force, from, to) (C1)."""
+        """Arrival periods per (force, theater) and swing lags per (force, from, to) (the arrival rule)."""
         return derive_force_lags(self.spec, self.prep.coords)
 
     def check_apportionment(self) -> None:
         self.checked.append(
-            "apportionment: arrival (C1), no teleporting, shares, combat power, floors, bounds"
+            "apportionment: arrival rule, no teleporting, shares, combat power, floors, bounds"
         )
         s = self.sane(
             "apportionment",
