@@ -161,3 +161,16 @@ def test_allow_outside_paths_flag_on_every_reading_command(small: Path, tmp_path
     ):
         code, _, stderr = run_cli(*args, "--allow-outside-paths")
         assert code == 0, stderr
+
+
+def test_validate_names_the_scenario_a_warning_comes_from(tmp_path: Path) -> None:
+    """A lane contested only in one scenario is a no-op there: `validate` says which scenario."""
+    from tests.tiny import tiny
+    from tests.tiny import write_model as write_tiny
+
+    data = tiny(lanes=[{"id": "l9", "name": "l9", "escort_place": "b"}])
+    data["scenarios"] = {"s1": {"description": "l9 contested",
+                                "overrides": {"lanes": {"l9": {"contested": True}}}}}  # fmt: skip
+    code, _, stderr = run_cli("validate", write_tiny(data, tmp_path))
+    assert code == 0
+    assert "warning: scenario s1: lane 'l9' is contested but no route passes it" in stderr

@@ -386,8 +386,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
             problems.extend(p for p in exc.problems if p not in problems)
             continue
         distance = {r.id: r.distance_km for r in prep.routes}
-        found = [*prep.warnings, *scan(prep.spec, distance)]
-        warnings.extend(w for w in found if w not in warnings)
+        where = f"scenario {name}: " if name else ""
+        found = [f"{where}{w}" for w in (*prep.warnings, *scan(prep.spec, distance))]
+        # a base-model warning holds in every scenario that inherits it: say it once
+        warnings.extend(w for w in found if w not in warnings and w[len(where) :] not in warnings)
     if problems:
         raise InputError(problems)
     for warning in warnings:
