@@ -37,7 +37,14 @@ import scipy.sparse as sp
 from rsoi.errors import InfeasibleError, InputError, SolverError
 from rsoi.lp.interrupt import run_highs
 from rsoi.lp.program import LinearProgram
-from rsoi.lp.solve import HIGHS_INF, Solution, _numpy_inf, make_highs
+from rsoi.lp.solve import (
+    Solution,
+    _numpy_inf,
+    clean_primal,
+    make_highs,
+    objective_parts,
+    row_ranging,
+)
 from rsoi.model.variant import SAME_SCENARIO, Variant, apply_variant
 
 OK_STATUSES = ("optimal", "time_limit_feasible")
@@ -441,30 +448,20 @@ class WarmModel:
         if status != highspy.HighsModelStatus.kOptimal:
             raise SolverError(f"HiGHS stopped with status '{name}' and no usable solution")
         sol = h.getSolution()
-        x = np.asarray(sol.col_value, dtype=float)[d.col_live]
+        x = clean_primal(np.asarray(sol.col_value, dtype=float)[d.col_live])
         row_value = np.asarray(sol.row_value, dtype=float)[d.row_live]
         row_dual = np.asarray(sol.row_dual, dtype=float)[d.row_live]
         col_dual = np.asarray(sol.col_dual, dtype=float)[d.col_live]
-        row_range = None
-        if ranging:
-            st, rg = h.getRanging()
-            if st == highspy.HighsStatus.kOk and rg.valid:
-                dn = np.asarray(rg.row_bound_dn.value_, dtype=float)[d.row_live]
-                up = np.asarray(rg.row_bound_up.value_, dtype=float)[d.row_live]
-                row_range = (
-                    np.where(np.abs(dn) >= HIGHS_INF, -np.inf, dn),
-                    np.where(np.abs(up) >= HIGHS_INF, np.inf, up),
-                )
-        parts = {p: float(np.dot(c, x[cols])) for p, (cols, c) in lp.objective_parts.items()}
+        row_range = row_ranging(h, d.row_live) if ranging else None
         return Solution(
             status="optimal",
             model_status=name,
-            objective=float(np.dot(lp.cost(), x)),
+            objective=float(np.dot(lp.cost(), x)) + 0.0,
             x=x,
             row_activity=row_value,
             row_dual=row_dual,
             col_dual=col_dual,
-            objective_parts=dict(sorted(parts.items())),
+            objective_parts=objective_parts(lp, x),
             solver="HiGHS",
             solver_version=f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}",
             handover_seconds=handover,

@@ -50,18 +50,33 @@ RANGING_MAX_ROWS = 200_000
 """Ranging needs extra basis solves per row; above this size it is skipped."""
 
 
-def _row_ranging(h: highspy.Highs, n_rows: int) -> tuple[np.ndarray, np.ndarray] | None:
-    """HiGHS's right-hand-side ranging for the model's own rows (LPs with a basis only)."""
+def row_ranging(h: highspy.Highs, rows: slice | np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """HiGHS's right-hand-side ranging for the model's own `rows` (LPs with a basis only)."""
+    n_rows = len(np.arange(h.getNumRow())[rows])
     if n_rows == 0 or n_rows > RANGING_MAX_ROWS:
         return None
     status, ranging = h.getRanging()
     if status != highspy.HighsStatus.kOk or not ranging.valid:
         return None
-    down = np.asarray(ranging.row_bound_dn.value_, dtype=float)[:n_rows]
-    up = np.asarray(ranging.row_bound_up.value_, dtype=float)[:n_rows]
+    down = np.asarray(ranging.row_bound_dn.value_, dtype=float)[rows]
+    up = np.asarray(ranging.row_bound_up.value_, dtype=float)[rows]
     return np.where(np.abs(down) >= HIGHS_INF, -np.inf, down), np.where(
         np.abs(up) >= HIGHS_INF, np.inf, up
     )
+
+
+def clean_primal(values) -> np.ndarray:
+    """Column values with solver noise below PRIMAL_ZERO set to 0, and no negative zeros."""
+    x = np.asarray(values, dtype=float)
+    return np.where(np.abs(x) < PRIMAL_ZERO, 0.0, x) + 0.0
+
+
+def objective_parts(lp: LinearProgram, x: np.ndarray) -> dict[str, float]:
+    """Each named part of the objective at `x`, sorted by name (no negative zeros)."""
+    parts = {
+        part: float(np.dot(c, x[cols])) + 0.0 for part, (cols, c) in lp.objective_parts.items()
+    }
+    return dict(sorted(parts.items()))
 
 
 def _numpy_inf(a: np.ndarray) -> np.ndarray:
@@ -178,12 +193,7 @@ def solve(
     else:
         raise SolverError(f"HiGHS stopped with status '{name}' and no usable solution")
     sol = h.getSolution()
-    x = np.asarray(sol.col_value, dtype=float)
-    x = np.where(np.abs(x) < PRIMAL_ZERO, 0.0, x) + 0.0  # no solver noise, no negative zeros
-    parts = {
-        part: float(np.dot(coefs, x[cols])) + 0.0
-        for part, (cols, coefs) in lp.objective_parts.items()
-    }
+    x = clean_primal(sol.col_value)
     n = lp.n_rows  # lexicographic stage rows follow the model's own rows
     row_dual = np.asarray(sol.row_dual, dtype=float)[:n] if sol.dual_valid else np.full(n, np.nan)
     col_dual = (
@@ -191,7 +201,7 @@ def solve(
     )
     ranging = None
     if state == "optimal" and not mip and objective != "lexicographic" and sol.dual_valid:
-        ranging = _row_ranging(h, n)
+        ranging = row_ranging(h, slice(0, n))
     return Solution(
         status=state,
         model_status=name,
@@ -200,7 +210,7 @@ def solve(
         row_activity=np.asarray(sol.row_value, dtype=float)[:n],
         row_dual=row_dual,
         col_dual=col_dual,
-        objective_parts=dict(sorted(parts.items())),
+        objective_parts=objective_parts(lp, x),
         solver="HiGHS",
         solver_version=f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}",
         handover_seconds=handover,
