@@ -147,6 +147,18 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, st
     return code, stdout.getvalue(), stderr.getvalue()
 
 
+def wait_for_stderr(proc: subprocess.Popen, marker: str, seconds: float = 120) -> None:
+    """Read `proc`'s stderr until a line holds `marker` (the process must still be running)."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    line = ""
+    while marker not in line and time.monotonic() < deadline:
+        line = proc.stderr.readline()
+        assert line or proc.poll() is None, f"ended before '{marker}'"
+    assert marker in line, f"no '{marker}' within {seconds} s"
+
+
 def spawn_cli(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
     """Start `python -m rsoi ...` in a subprocess (stderr piped, text mode)."""
     # this checkout's rsoi, whatever the cwd (a relative PYTHONPATH would miss it)

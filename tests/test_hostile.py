@@ -25,7 +25,14 @@ import pytest
 from rsoi import cli
 from rsoi.results.csvcells import restore_cell
 from rsoi.results.tables import OWNER_FILE, is_rsoi_output_dir, write_analysis_marker
-from tests.helpers import leftovers, run_cli, small_model, spawn_cli, write_model
+from tests.helpers import (
+    leftovers,
+    run_cli,
+    small_model,
+    spawn_cli,
+    wait_for_stderr,
+    write_model,
+)
 
 
 @pytest.fixture
@@ -219,11 +226,7 @@ def test_killed_run_leaves_a_folder_the_next_run_removes(small: Path, tmp_path: 
         env={"RSOI_TEST_PAUSE_IN_WRITE": "60"},
     )  # fmt: skip
     try:
-        deadline = time.monotonic() + 60
-        line = ""
-        while "pausing in" not in line and time.monotonic() < deadline:
-            line = proc.stderr.readline()
-            assert line or proc.poll() is None, "solve ended before pausing"
+        wait_for_stderr(proc, "pausing in", 60)
         proc.send_signal(signal.SIGKILL)  # no cleanup possible
         proc.wait(timeout=30)
     finally:
@@ -278,11 +281,7 @@ def slow_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _interrupt_when(proc: subprocess.Popen, marker: str, signum: int) -> tuple[int, float, str]:
     """Wait for `marker` on stderr, send `signum`; (exit code, seconds to exit, rest of stderr)."""
-    deadline = time.monotonic() + 120
-    line = ""
-    while marker not in line and time.monotonic() < deadline:
-        line = proc.stderr.readline()
-        assert line or proc.poll() is None, "ended before the stage under test"
+    wait_for_stderr(proc, marker)
     sent = time.monotonic()
     proc.send_signal(signum)
     code = proc.wait(timeout=30)
@@ -488,11 +487,7 @@ def test_signal_during_a_sweep_stops_workers_quietly(
                                                          os.environ.get("PYTHONPATH")]))},
     )  # fmt: skip
     try:
-        deadline = time.monotonic() + 120
-        line = ""
-        while "solver running" not in line and time.monotonic() < deadline:
-            line = proc.stderr.readline()
-            assert line or proc.poll() is None, "ended before the workers solved"
+        wait_for_stderr(proc, "solver running", 120)
         sent = time.monotonic()
         os.killpg(proc.pid, signum) if group else proc.send_signal(signum)
         got = proc.wait(timeout=30)

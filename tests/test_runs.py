@@ -6,7 +6,6 @@ import dataclasses
 import json
 import signal
 import sys
-import time
 from pathlib import Path
 
 import pyogrio
@@ -15,7 +14,15 @@ import pytest
 import rsoi.pipeline
 from rsoi.errors import SolverError
 from rsoi.pipeline import run_model, write_run
-from tests.helpers import leftovers, run_cli, shipped_project, small_model, spawn_cli, write_model
+from tests.helpers import (
+    leftovers,
+    run_cli,
+    shipped_project,
+    small_model,
+    spawn_cli,
+    wait_for_stderr,
+    write_model,
+)
 
 RUN_FILES = {
     "allocations.csv",
@@ -100,11 +107,7 @@ def test_interrupted_run_leaves_no_folder(small: Path, tmp_path: Path, signum, c
         env={"RSOI_TEST_PAUSE_IN_WRITE": "60"},
     )  # fmt: skip
     try:
-        deadline = time.monotonic() + 60
-        line = ""
-        while "pausing in" not in line and time.monotonic() < deadline:
-            line = proc.stderr.readline()
-            assert line or proc.poll() is None, "solve ended before pausing"
+        wait_for_stderr(proc, "pausing in", 60)
         assert leftovers(tmp_path, "r1"), "the temporary folder should exist while paused"
         proc.send_signal(signum)
         assert proc.wait(timeout=30) in codes
