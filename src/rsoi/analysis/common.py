@@ -168,3 +168,11 @@ def check_from_period(spec, from_period: int) -> None:
                 )
             ]
         )
+
+
+def largest_increases(results: list[VariantResult]) -> list[str]:
+    """Names of the TOP_N solved variants that raise the objective most over the baseline
+    (results[0]); ties by name. The members `--check sample` writes and verifies."""
+    base = results[0].objective
+    ok = sorted((r for r in results[1:] if r.ok), key=lambda r: (-(r.objective - base), r.name))
+    return [r.name for r in ok[:TOP_N]]

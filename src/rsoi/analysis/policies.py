@@ -29,10 +29,10 @@ from typing import Any
 import pandas as pd
 
 from rsoi.analysis.common import (
-    TOP_N,
     Settings,
     base_row,
     check_columns,
+    largest_increases,
     run_variants,
     write_summary,
 )
@@ -175,14 +175,8 @@ def policies(
         for policy, setting, edits in catalogue
     ]
 
-    def top(results: list[VariantResult]) -> list[str]:
-        base = results[0].objective
-        ok = [r for r in results[1:] if r.ok]
-        ok.sort(key=lambda r: (-(r.objective - base), r.name))
-        return [r.name for r in ok[:TOP_N]]
-
     with atomic_run_dir(target, analysis="policies") as tmp:
-        results = run_variants(model_path, scenario, variants, tmp, settings, top)
+        results = run_variants(model_path, scenario, variants, tmp, settings, largest_increases)
         base = results[0]
         rows = []
         for (policy, setting, edits), r in zip(catalogue, results[1:], strict=True):

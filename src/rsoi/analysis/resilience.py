@@ -17,6 +17,7 @@ from rsoi.analysis.common import (
     Settings,
     base_row,
     check_columns,
+    largest_increases,
     run_variants,
     write_summary,
 )
@@ -61,16 +62,8 @@ def resilience(
     settings = settings or Settings()
     variants = [BASELINE, *(node_variant(n, from_period) for n in nodes)]
 
-    def top(results: list[VariantResult]) -> list[str]:
-        base = results[0].objective
-        ok = [r for r in results[1:] if r.ok]
-        ok.sort(key=lambda r: (-(r.objective - base), r.name))
-        from rsoi.analysis.common import TOP_N
-
-        return [r.name for r in ok[:TOP_N]]
-
     with atomic_run_dir(target, analysis="resilience") as tmp:
-        results = run_variants(model_path, scenario, variants, tmp, settings, top)
+        results = run_variants(model_path, scenario, variants, tmp, settings, largest_increases)
         base = results[0]
         rows = []
         for node, r in zip(nodes, results[1:], strict=True):
