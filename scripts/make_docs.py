@@ -104,7 +104,7 @@ def render_model_md() -> str:
     out = [
         "# The rsoi model",
         "",
-        GENERATED.format(src="src/rsoi/lp/build.py"),
+        GENERATED.format(src="src/rsoi/lp/build/"),
         "",
         rst_to_md(title),
         "",

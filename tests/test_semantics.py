@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-import rsoi.lp.build
+import rsoi.lp.build.support
 import rsoi.lp.solve
 import rsoi.pipeline
 from rsoi.errors import InfeasibleError, InputError
@@ -278,9 +278,9 @@ def _access_model() -> dict:
 def test_checker_catches_a_dropped_access_cap(tmp_path: Path, monkeypatch) -> None:
     """Preparation 'forgets' the port-access slot: the LP lands 10 t at b unescorted by any
     port capacity; the checker derives the cap itself and names it."""
-    real = rsoi.lp.build.support_slots
+    real = rsoi.lp.build.support.support_slots
     monkeypatch.setattr(
-        rsoi.lp.build,
+        rsoi.lp.build.support,
         "support_slots",
         lambda prep: [s for s in real(prep) if s[0] != "port_access"],
     )
