@@ -15,10 +15,11 @@ import json
 import math
 import os
 import re
+import shutil
 import sys
 import time
 import traceback
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from rich.console import Console
@@ -33,6 +34,7 @@ from rsoi.errors import (
     Problem,
     SolverError,
     did_you_mean,
+    environment_error,
 )
 from rsoi.lp.interrupt import (
     Terminated,
@@ -93,6 +95,19 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"'{text}' must be 1 or more")
+    return value
+
+
+def _count(text: str) -> int:
+    """A whole number >= 0 (one value: `--harden 2`, not `--harden 1,2`)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not one whole number (give a single count, e.g. 2)"
+        ) from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"'{text}' must be 0 or more")
     return value
 
 
@@ -271,7 +286,9 @@ def _add_stochastic_parsers(sub, outside: argparse.ArgumentParser) -> None:
         default="milp",
         help="milp: the dualised attacker-defender MILP (default); enumerate: every k-subset",
     )
-    i.add_argument("--harden", type=int, default=0, help="defender: best M nodes to harden")
+    i.add_argument(
+        "--harden", type=_count, default=0, help="defender: best M nodes to harden (one number)"
+    )
     i.add_argument("--out", help="output folder (default: runs/<model>-interdict-<UTC time>/)")
 
 
@@ -322,6 +339,15 @@ def main(argv: list[str] | None = None) -> int:
     except CheckError as exc:
         _print_check_failure(exc)
         return EXIT_INTERNAL
+    except OSError as exc:  # the environment failed (disk full, read-only, permissions, ...)
+        _print_problems(environment_error(exc).problems)
+        return EXIT_INPUT
+    except RecursionError:  # a document nested beyond any reader (e.g. a hand-edited JSON)
+        err.print(
+            "[bold red]invalid input:[/] a file is nested too deeply to read "
+            "(summary.json or a table edited by hand?); fix: restore the file rsoi wrote"
+        )
+        return EXIT_INPUT
     except KeyboardInterrupt as exc:
         terminated = isinstance(exc, Terminated)
         with signals_deferred():  # the cleanup runs to its end, then the one line
@@ -399,11 +425,17 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from rsoi.outputs.gis import write_leftovers
     from rsoi.results.check import verify_run
     from rsoi.results.tables import require_readable_run_folder
 
     require_readable_run_folder(Path(args.run_dir))  # no FIFO or device among its tables
     report = verify_run(Path(args.run_dir), model_path=args.model)
+    for path in write_leftovers(Path(args.run_dir)):  # not part of the run: say so
+        err.print(
+            f"[yellow]warning:[/] {escape(str(path))}: temporary file of an interrupted `map`, "
+            "not part of the run (`rsoi map` removes it)"
+        )
     out.print(f"{args.run_dir}: check passed ({len(report.checked)} families)", markup=False)
     for item in report.checked:
         out.print(f"  ok  {item}", markup=False)
@@ -411,16 +443,20 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_map(args: argparse.Namespace) -> int:
-    from rsoi.outputs.gis import export_run
+    from rsoi.outputs.gis import export_run, remove_write_leftovers
     from rsoi.results.check import load_summary
-    from rsoi.results.tables import require_readable_run_folder
+    from rsoi.results.tables import record_manifest, require_readable_run_folder
 
     require_readable_run_folder(Path(args.run_dir))  # no FIFO or device among its tables
     load_summary(Path(args.run_dir))  # InputError unless a run folder
+    for path in remove_write_leftovers(Path(args.run_dir)):
+        _notice(f"removed {path}: temporary file of a map that was interrupted")
     from rsoi.results.check import verify_run
 
     verify_run(Path(args.run_dir))  # never draw a plan that fails the check: CHECK FAILED, exit 1
-    for path in export_run(Path(args.run_dir), geojson=args.geojson):
+    written = export_run(Path(args.run_dir), geojson=args.geojson)
+    record_manifest(Path(args.run_dir), written)  # `--force` may later replace these too
+    for path in written:
         out.print(str(path), markup=False)
     return EXIT_OK
 
@@ -494,14 +530,47 @@ def _export_maps(folder: Path, geojson: bool, prep=None, timings=None) -> str | 
     return None
 
 
+class OutputsFailed(Exception):
+    """The run solved and its checked tables were written, but maps or report failed.
+
+    `cause` is the failure; the CLI reports it after the run folder is in place, with the
+    exit code of the failure (2 for the environment, 1 for a bug in rsoi).
+    """
+
+    def __init__(self, cause: BaseException) -> None:
+        self.cause = cause
+        super().__init__(str(cause))
+
+
+def _outputs_kept_safe(folder: Path, write: Callable[[], str | None]) -> str | None:
+    """Run `write` (maps, report); on an unexpected failure remove what it left and record it.
+
+    A run that solved is never lost to its outputs: the tables and summary stay, the failure
+    is returned as a warning and re-raised later as OutputsFailed by the caller.
+    """
+    before = set(folder.iterdir())
+    try:
+        return write()
+    except (KeyboardInterrupt, CheckError):
+        raise
+    except Exception as exc:
+        for path in set(folder.iterdir()) - before:  # half-written maps: not part of the run
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+        raise OutputsFailed(exc) from exc
+
+
 def _analysis_target(args: argparse.Namespace, model: str, analysis: str) -> Path:
     from rsoi.model.loader import load_model
-    from rsoi.results.tables import default_run_dir
+    from rsoi.results.tables import default_run_dir, preflight_out
 
     if args.out:
         target = Path(args.out)
-        if target.exists():
+        if target.exists() or target.is_symlink():
             raise _run_exists(target)
+        preflight_out(target)  # before the solves, not after
         return target
     name = load_model(model, use_default=False).spec.name
     return default_run_dir(Path("runs"), name, analysis)  # never an existing folder
@@ -748,14 +817,15 @@ def cmd_policies(args: argparse.Namespace) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     from rsoi.analysis.compare import compare_runs, write_compare
-    from rsoi.results.tables import default_run_dir
+    from rsoi.results.tables import default_run_dir, preflight_out
 
-    result = compare_runs(Path(args.run_a), Path(args.run_b))
     if args.out:
         target = Path(args.out)
-        if target.exists():
+        if target.exists() or target.is_symlink():
             raise _run_exists(target)
-    else:
+        preflight_out(target)
+    result = compare_runs(Path(args.run_a), Path(args.run_b))
+    if not args.out:
         name = f"{Path(args.run_a).name}-vs-{Path(args.run_b).name}"
         target = default_run_dir(Path("runs"), "compare", name)
     write_compare(result, target)
@@ -770,13 +840,15 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def cmd_solve(args: argparse.Namespace) -> int:
     from rsoi.pipeline import run_model, write_run
-    from rsoi.results.tables import RunExists, check_replaceable, default_run_dir
+    from rsoi.results.tables import RunExists, check_replaceable, default_run_dir, preflight_out
 
     target = Path(args.out) if args.out else None
     if target is not None and (target.exists() or target.is_symlink()):
         if not args.force:
             raise _run_exists(target)
         check_replaceable(target, protect=[Path(args.model)])  # before the solve, not after
+    if target is not None:
+        preflight_out(target)  # a link, a name too long, a read-only parent: exit 2 now
     warnings: list[str] = []  # printed as soon as known, before the solve
 
     def warn(message: str) -> None:
@@ -795,6 +867,8 @@ def cmd_solve(args: argparse.Namespace) -> int:
     if target is None:
         target = default_run_dir(Path("runs"), run.model.spec.name, run.model.scenario)
 
+    failed: list[OutputsFailed] = []
+
     def extra(run, folder: Path) -> None:
         if args.save_lp:
             from rsoi.lp.solve import make_highs
@@ -807,7 +881,13 @@ def cmd_solve(args: argparse.Namespace) -> int:
             verify_run(folder, model=run.model)  # the model parsed once; checker derives the rest
             run.timings["check"] = time.perf_counter() - t
         t = time.perf_counter()
-        warning = _export_maps(folder, args.geojson, run.prep, run.timings)
+        try:
+            warning = _outputs_kept_safe(
+                folder, lambda: _export_maps(folder, args.geojson, run.prep, run.timings)
+            )
+        except OutputsFailed as exc:
+            failed.append(exc)
+            warning = f"maps not written: {_failure_text(exc.cause)}"
         run.timings["export"] = time.perf_counter() - t
         if warning:  # printed with the others after the run
             run.prep.warnings.append(warning)
@@ -832,7 +912,34 @@ def cmd_solve(args: argparse.Namespace) -> int:
         out.print(str(target), markup=False)
     else:
         print_summary(run, target, printed=warnings)
+    if failed:
+        return _report_failed_outputs(target, failed[0].cause)
     return EXIT_OK
+
+
+def _failure_text(exc: BaseException) -> str:
+    if isinstance(exc, OSError):
+        return str(environment_error(exc).problems[0]).replace("\n", "")
+    if isinstance(exc, InputError):
+        return "; ".join(f"{p.field}: {p.message}" for p in exc.problems)
+    return f"internal error {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+
+
+def _report_failed_outputs(target: Path, cause: BaseException) -> int:
+    """The run folder is in place with its checked tables; its maps/report failed."""
+    err.print(
+        f"[bold red]outputs failed:[/] the run solved and {escape(str(target))} holds its "
+        f"checked tables and summary.json, but not its maps and report: "
+        f"{escape(_failure_text(cause))}"
+    )
+    if isinstance(cause, OSError):
+        err.print(f"fix: then draw them with `rsoi map {escape(str(target))}`")
+        return EXIT_INPUT
+    err.print(
+        "this is a bug in rsoi: please report it (rerun with RSOI_DEBUG=1 for a traceback); "
+        f"the tables are valid, `rsoi map {escape(str(target))}` retries the maps"
+    )
+    return EXIT_INTERNAL
 
 
 def print_summary(run, target: Path, printed: list[str] | None = None) -> None:

@@ -87,3 +87,32 @@ def dotted(path: tuple) -> str:
         else:
             out += ("." if out else "") + str(part)
     return out
+
+
+_ENVIRONMENT_FIXES = {
+    "ENOSPC": "free space on that file system (or choose an --out on another one), then re-run",
+    "EDQUOT": "free space within your disk quota (or choose an --out elsewhere), then re-run",
+    "EROFS": "the file system is read-only: choose an --out on a writable one",
+    "EACCES": "no permission: choose an --out in a folder you may write, or fix its permissions",
+    "EPERM": "not permitted: choose an --out in a folder you may write, or fix its permissions",
+    "ENAMETOOLONG": "the name is too long for the file system: choose a shorter --out",
+    "EISDIR": "a folder is in the way of a file rsoi writes: move it away, then re-run",
+    "ENOTDIR": "a file is in the way of a folder rsoi needs: move it away, then re-run",
+    "EEXIST": "something is in the way: move it away, or choose another --out",
+    "ELOOP": "a symbolic link is in the way: rsoi never writes through links",
+    "EMFILE": "too many open files: raise `ulimit -n`, then re-run",
+    "EIO": "the device reported an I/O error: check the disk, then re-run",
+}
+
+
+def environment_error(exc: OSError) -> InputError:
+    """An OSError of the file system (disk full, read-only, name too long, permissions) as
+    an exit-2 input error naming the path and the fix: the environment, not rsoi, failed."""
+    import errno as errno_names
+
+    code = errno_names.errorcode.get(exc.errno or 0, "")
+    # a rename names both paths: the target is the one in the way
+    path = next((p for p in (exc.filename2, exc.filename) if p is not None), "(file system)")
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    fix = _ENVIRONMENT_FIXES.get(code, "check the path and the file system, then re-run")
+    return InputError([Problem(str(path), None, None, "file system", reason, fix)])

@@ -94,11 +94,16 @@ def _against_baseline(table: pd.DataFrame, baseline: str, folder: Path) -> pd.Da
     out["compare_dir"] = ""
     if not (base_dir / "summary.json").exists():
         return out
+    taken = {folder_name(s) for s in out["scenario"]}  # member folders: never overwritten
     for i, row in out.iterrows():
         run_dir = folder / folder_name(row["scenario"])
         if row["scenario"] == baseline or not (run_dir / "summary.json").exists():
             continue
-        name = f"compare-{folder_name(row['scenario'])}"
+        name, n = f"compare-{folder_name(row['scenario'])}", 1
+        while name in taken:  # a scenario named `compare-s1` beside `s1`
+            n += 1
+            name = f"compare-{folder_name(row['scenario'])}-{n}"
+        taken.add(name)
         write_compare(compare_runs(base_dir, run_dir), folder / name, make_dir=True)
         out.loc[i, "compare_dir"] = name
     return out

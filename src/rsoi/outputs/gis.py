@@ -34,6 +34,7 @@ from rsoi.outputs.rundata import (
     period_loads,
 )
 from rsoi.outputs.rundata import _problem as _problem
+from rsoi.results.tables import refuse_links
 
 __all__ = ["LAYERS", "RunData", "build_layers", "export_run", "load_run", "route_lines"]
 
@@ -48,6 +49,15 @@ LAYERS = (  # top to bottom, as drawn in the embedded QGIS project
     "basemap_countries",
     "basemap_land",
 )
+EMPTY_LAYER_GEOMETRY = {  # the geometry type an empty layer declares (no providers, no flows)
+    "places": "Point",
+    "allocations": "Point",
+    "flows": "LineString",
+    "apportionment": "LineString",
+    "routes": "LineString",
+    "basemap_countries": "MultiPolygon",
+    "basemap_land": "MultiPolygon",
+}
 TIME_LAYERS = ("flows", "allocations", "apportionment")  # start and end fields per period
 MIN_SHARE = 1e-6  # apportionment shares at or below this are solver noise, not drawn
 PROJECT_NAME = "rsoi plan"
@@ -418,7 +428,10 @@ def project_content(
     """The .qgz bytes of the embedded QGIS project (see rsoi.outputs.qgis_project)."""
     from rsoi.outputs import qgis_project
 
-    geometry = [(name, str(frame.geom_type.iloc[0])) for name, frame in layers.items()]
+    geometry = [
+        (name, str(frame.geom_type.iloc[0]) if len(frame) else EMPTY_LAYER_GEOMETRY[name])
+        for name, frame in layers.items()
+    ]
     xml = qgis_project.project_xml(
         geometry,
         {name: qml(name) for name in layers},
@@ -450,7 +463,11 @@ def _gdal_options(options: dict[str, str]) -> Iterator[None]:
 
 
 def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
-    """Call `write` on a fresh temporary name beside `path`, then rename it into place."""
+    """Call `write` on a fresh temporary name beside `path`, then rename it into place.
+
+    Never through a link: `path` (or a folder on the way) being a symlink is exit 2.
+    """
+    refuse_links(path, "output file")
     fd, tmp_name = tempfile.mkstemp(
         prefix=f".{path.stem}.tmp-", suffix=path.suffix, dir=path.parent
     )
@@ -502,6 +519,7 @@ def write_gpkg(
 
 def write_geojson(layers: dict[str, gpd.GeoDataFrame], folder: Path) -> list[Path]:
     """RFC 7946 GeoJSON of each layer, with its QGIS style (.qml) beside it."""
+    refuse_links(folder, "geojson folder")
     folder.mkdir(exist_ok=True)
     out = []
     for name, frame in layers.items():
@@ -515,6 +533,28 @@ def write_geojson(layers: dict[str, gpd.GeoDataFrame], folder: Path) -> list[Pat
         )
         out.append(write_text(folder / f"{name}.qml", qml(name)))
     return out
+
+
+LEFTOVER_PATTERNS = (".*.tmp-*", ".*.tmp-*-journal", ".*.tmp-*-wal", ".*.tmp-*-shm")
+"""Temporary files `atomic_write` leaves when killed (SIGKILL) mid-write, SQLite's included."""
+
+
+def write_leftovers(folder: Path) -> list[Path]:
+    """Temporary files of an interrupted write in a run folder (and its geojson/ folder)."""
+    found: set[Path] = set()
+    for where in (folder, folder / "geojson"):
+        if where.is_dir() and not where.is_symlink():
+            for pattern in LEFTOVER_PATTERNS:
+                found.update(p for p in where.glob(pattern) if p.is_symlink() or p.is_file())
+    return sorted(found)
+
+
+def remove_write_leftovers(folder: Path) -> list[Path]:
+    """Remove what a killed `map` left (never part of a run); returns the paths removed."""
+    removed = write_leftovers(folder)
+    for path in removed:
+        path.unlink(missing_ok=True)
+    return removed
 
 
 def write_bytes(path: Path, data: bytes) -> Path:
@@ -545,7 +585,9 @@ def export_run(
 
     clock.lap("imports")
     folder = Path(folder)
+    refuse_links(folder, "RUN_DIR")
     run = load_run(folder, prep)
+    remove_write_leftovers(folder)
     clock.lap("read")
     layers = build_layers(run)
     drawing = {**layers, **map_basemap(run)}  # the map and report also draw map-scale layers

@@ -9,7 +9,6 @@ so `gis`, `mapping` and `report` never import one another for data.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,8 +70,14 @@ class RunData:
 
     @property
     def geodata_dir(self) -> Path:
-        """The folder of the model's geodata (sea lanes, places, base map)."""
-        name = self.prep.spec.sea_lanes or self.prep.spec.geodata or "../geodata/"
+        """The folder of the model's geodata (sea lanes, places, base map).
+
+        A model naming neither `sea_lanes` nor `geodata` has its base map in `geodata/` beside
+        the model file: never in a folder above it, which may belong to another project.
+        """
+        name = self.prep.spec.sea_lanes or self.prep.spec.geodata
+        if not name:
+            return self.model_path.parent / "geodata"
         return (self.model_path.parent / name).resolve().parent
 
     @property
@@ -106,7 +111,9 @@ def load_run(folder: Path, prep: Prepared | None = None) -> RunData:
         raise _problem(
             summary_path, "summary.json", "not a run folder", "give a folder written by rsoi solve"
         )
-    summary = json.loads(summary_path.read_text(encoding="utf-8"))
+    from rsoi.results.check import load_summary
+
+    summary = load_summary(folder)  # exit 2 naming a malformed field, never a crash later
     tables = {}
     for name in RUN_TABLES:
         path = folder / f"{name}.csv"

@@ -409,7 +409,7 @@ class RunExists(FileExistsError):
 def default_run_dir(root: Path, model: str, scenario: str | None) -> Path:
     """runs/<model>-<scenario>-<UTC time>-<pid>: the process id keeps parallel runs apart."""
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    base = root / f"{model}-{scenario or 'base'}-{stamp}-{os.getpid()}"
+    base = root / fit_name(f"{model}-{scenario or 'base'}", f"-{stamp}-{os.getpid()}")
     candidate, n = base, 1
     while candidate.exists():  # same second: a new folder, never an overwrite
         n += 1
@@ -417,17 +417,169 @@ def default_run_dir(root: Path, model: str, scenario: str | None) -> Path:
     return candidate
 
 
-def _marker_format(path: Path) -> str:
-    """The `format` field of a small regular JSON file, or ''."""
+NAME_BYTES = 200
+"""Longest folder name rsoi makes itself (file systems allow 255 bytes; temporary names add
+a prefix and suffix to the run folder's name)."""
+MANIFEST_KEY = "files"
+"""Key in the marker (summary.json or analysis.json): every file rsoi wrote into the folder."""
+
+
+def fit_name(stem: str, tail: str = "", limit: int = NAME_BYTES) -> str:
+    """`stem + tail` within `limit` bytes: a long stem is cut and given a short hash."""
+    import hashlib
+
+    name = stem + tail
+    if len(os.fsencode(name)) <= limit:
+        return name
+    digest = hashlib.sha256(os.fsencode(stem)).hexdigest()[:8]
+    room = limit - len(os.fsencode(tail)) - len(digest) - 1
+    cut = os.fsencode(stem)[: max(room, 1)].decode("utf-8", "ignore")
+    return f"{cut}-{digest}{tail}"
+
+
+def refuse_links(path: Path, what: str = "--out") -> None:
+    """InputError if any component of `path`, as given, is a symbolic link.
+
+    rsoi never writes through a link: a link inside or above a run folder could send a write
+    into the model's own data. Components above a relative path (the current directory's own
+    ancestors) are not looked at.
+    """
+    path = Path(path)
+    here = Path(path.anchor) if path.is_absolute() else Path()
+    for part in path.parts[1:] if path.is_absolute() else path.parts:
+        here = here / part
+        if part in (".", ".."):
+            continue
+        if here.is_symlink():
+            raise InputError(
+                [
+                    Problem(
+                        str(path),
+                        None,
+                        None,
+                        what,
+                        f"{here} is a symbolic link; rsoi never writes through a link",
+                        "give the real path (or remove the link), then re-run",
+                    )
+                ]
+            )
+
+
+def preflight_out(target: Path) -> None:
+    """Before a solve: exit 2 now for an --out that cannot be written later.
+
+    A link among its components, a name longer than the file system allows, or a parent folder
+    that cannot be created or written (read-only file system, no permission).
+    """
+    target = Path(target)
+    refuse_links(target)
+    if len(os.fsencode(target.name)) > 255:
+        raise InputError(
+            [
+                Problem(
+                    str(target)[:80] + "...",
+                    None,
+                    None,
+                    "--out",
+                    f"the folder name is {len(os.fsencode(target.name))} bytes long; "
+                    "too long: file systems allow 255",
+                    "choose a shorter --out",
+                )
+            ]
+        )
+    parent = target.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if parent.is_dir() and not os.access(parent, os.W_OK | os.X_OK):
+        reason = "read-only file system" if _read_only(parent) else "no permission to write"
+        raise InputError(
+            [
+                Problem(
+                    str(target),
+                    None,
+                    None,
+                    "--out",
+                    f"cannot create the folder it goes in: {reason} ({parent})",
+                    "choose an --out in a writable folder",
+                )
+            ]
+        )
+
+
+def _read_only(folder: Path) -> bool:
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
+def _marker(path: Path) -> dict:
+    """A small regular JSON file's object, or {}."""
     try:
         info = path.lstat()
         if not stat.S_ISREG(info.st_mode) or info.st_size > MARKER_MAX_BYTES:
-            return ""
+            return {}
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError, RecursionError):
-        return ""
-    value = data.get("format") if isinstance(data, dict) else None
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _marker_format(path: Path) -> str:
+    """The `format` field of a small regular JSON file, or ''."""
+    value = _marker(path).get("format")
     return value if isinstance(value, str) else ""
+
+
+def _marker_path(folder: Path) -> Path | None:
+    if _marker_format(folder / "summary.json").startswith("rsoi-run/"):
+        return folder / "summary.json"
+    if _marker_format(folder / ANALYSIS_MARKER).startswith("rsoi-analysis/"):
+        return folder / ANALYSIS_MARKER
+    return None
+
+
+def _files_under(folder: Path) -> list[str]:
+    """Every entry below `folder` that is not a folder (files, links, FIFOs), relative, sorted."""
+    found = []
+    for path in folder.rglob("*"):
+        if path.is_symlink() or not path.is_dir():
+            found.append(path.relative_to(folder).as_posix())
+    return sorted(found)
+
+
+def record_manifest(folder: Path, added: Iterable[Path] | None = None) -> None:
+    """Write the list of files rsoi wrote into the folder's marker.
+
+    With `added` (e.g. the files `map` wrote into an existing run folder), those are added to
+    the list already there; without, the list is every file now in the folder (called while
+    the folder is still rsoi's private temporary one).
+    """
+    marker = _marker_path(folder)
+    if marker is None:
+        return
+    data = _marker(marker)
+    if added is None:
+        files = set(_files_under(folder)) - {OWNER_FILE}
+    else:
+        files = set(data.get(MANIFEST_KEY) or [])
+        for path in added:
+            path = Path(path)
+            inner = [path] if path.is_symlink() or not path.is_dir() else path.rglob("*")
+            files.update(
+                p.relative_to(folder).as_posix() for p in inner if p.is_symlink() or not p.is_dir()
+            )
+    data[MANIFEST_KEY] = sorted(files | {marker.name})
+    write_json(marker, data)
+
+
+def unlisted_files(folder: Path) -> list[str] | None:
+    """Files in an rsoi output folder that its manifest does not list (None: no manifest)."""
+    marker = _marker_path(folder)
+    listed = _marker(marker).get(MANIFEST_KEY) if marker is not None else None
+    if not isinstance(listed, list):
+        return None
+    return [f for f in _files_under(folder) if f not in set(listed)]
 
 
 def is_rsoi_output_dir(path: Path) -> bool:
@@ -448,7 +600,13 @@ def is_rsoi_output_dir(path: Path) -> bool:
 def write_analysis_marker(folder: Path, analysis: str, **fields: object) -> None:
     """Mark `folder` as an analysis folder rsoi wrote (so `--force` may replace it)."""
     write_json(
-        folder / ANALYSIS_MARKER, {"format": ANALYSIS_FORMAT, "analysis": analysis, **fields}
+        folder / ANALYSIS_MARKER,
+        {
+            "format": ANALYSIS_FORMAT,
+            "analysis": analysis,
+            **fields,
+            MANIFEST_KEY: [ANALYSIS_MARKER],
+        },
     )
 
 
@@ -488,6 +646,19 @@ def check_replaceable(target: Path, protect: Iterable[Path] = ()) -> None:
     if not is_rsoi_output_dir(target):
         raise not_a_run_folder(
             target, f"it has no summary.json or {ANALYSIS_MARKER} with rsoi's format marker"
+        )
+    unlisted = unlisted_files(target)
+    if unlisted is None:
+        raise not_a_run_folder(
+            target,
+            "its marker lists no files rsoi wrote (a copied summary.json, or a folder of an "
+            "older rsoi: remove it by hand)",
+        )
+    if unlisted:
+        more = f" and {len(unlisted) - 5} more" if len(unlisted) > 5 else ""
+        raise not_a_run_folder(
+            target,
+            f"it holds files rsoi did not write: {', '.join(unlisted[:5])}{more}",
         )
 
 
@@ -605,6 +776,7 @@ def atomic_run_dir(
         check_replaceable(target, protect)
     if target.name in ("", ".", ".."):
         raise not_a_run_folder(target, "give the run folder a name")
+    preflight_out(target)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:  # a file in the way, no permission, read-only file system
@@ -623,7 +795,7 @@ def atomic_run_dir(
     for stale in remove_stale_temp_dirs(target.parent):
         if notify is not None:
             notify(f"removed {stale}: temporary folder of a run that was killed")
-    tmp = _make_work_dir(target.parent, f".{target.name}.tmp-")
+    tmp = _make_work_dir(target.parent, f".{fit_name(target.name)}.tmp-")
 
     def on_term(signum, frame):
         raise KeyboardInterrupt
@@ -636,12 +808,13 @@ def atomic_run_dir(
             write_analysis_marker(tmp, analysis)
         yield tmp
         (tmp / OWNER_FILE).unlink(missing_ok=True)
+        record_manifest(tmp)
         _fsync_tree(tmp)
         if target.exists() or target.is_symlink():  # appeared meanwhile, or --force
             if not force:
                 raise RunExists(str(target))
             check_replaceable(target, protect)  # again: it may have changed meanwhile
-            trash = _make_work_dir(target.parent, f".{target.name}.old-")
+            trash = _make_work_dir(target.parent, f".{fit_name(target.name)}.old-")
             os.replace(target, trash / "run")
             os.replace(tmp, target)
             shutil.rmtree(trash, ignore_errors=True)
@@ -692,9 +865,15 @@ def write_tables(folder: Path, tables: Tables) -> None:
 
 
 def write_json(path: Path, data: dict) -> None:
-    path.write_text(
-        json.dumps(data, indent=2, sort_keys=True, default=_json_default) + "\n", encoding="utf-8"
-    )
+    """Write JSON atomically: a full disk leaves the previous file, never a truncated one."""
+    path = Path(path)
+    text = json.dumps(data, indent=2, sort_keys=True, default=_json_default) + "\n"
+    tmp = path.with_name(f".{fit_name(path.name)}.tmp-{os.getpid()}-{secrets.token_hex(4)}")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _json_default(value):

@@ -153,7 +153,7 @@ def load_summary(folder: Path) -> dict:
                 )
             ]
         ) from None
-    except (ValueError, UnicodeDecodeError, OSError) as exc:
+    except (ValueError, UnicodeDecodeError, OSError, RecursionError) as exc:
         raise InputError(
             [
                 Problem(
@@ -161,7 +161,7 @@ def load_summary(folder: Path) -> dict:
                     None,
                     None,
                     "summary.json",
-                    f"unreadable: {str(exc)[:120]}",
+                    f"unreadable: {str(exc)[:120] or 'nested too deeply'}",
                     "re-run the solve",
                 )
             ]
@@ -174,4 +174,49 @@ def load_summary(folder: Path) -> dict:
                 )
             ]
         )
+    problems = [
+        Problem(str(path), None, None, f"summary.json: {key}", message, "re-run the solve")
+        for key, message in summary_shape_problems(summary)
+    ]
+    if problems:
+        raise InputError(problems)
     return summary
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+_SUMMARY_FIELDS = {  # field -> (test, what it must be); absent fields are the checker's business
+    "objective": (_is_number, "a number"),
+    "objective_parts": (
+        lambda v: (
+            isinstance(v, dict) and all(isinstance(k, str) and _is_number(x) for k, x in v.items())
+        ),
+        "an object of part names to numbers",
+    ),
+    "model_file": (lambda v: isinstance(v, str) and "\x00" not in v, "a path (text)"),
+    "model": (lambda v: isinstance(v, str), "text"),
+    "scenario": (lambda v: v is None or isinstance(v, str), "text or null"),
+    "input_hash": (lambda v: isinstance(v, str), "text"),
+    "status": (lambda v: isinstance(v, str), "text"),
+    "format": (lambda v: isinstance(v, str), "text"),
+    "variant": (lambda v: v is None or isinstance(v, dict), "an object or null"),
+    "warnings": (
+        lambda v: isinstance(v, list) and all(isinstance(w, str) for w in v),
+        "a list of text",
+    ),
+}
+
+
+def summary_shape_problems(summary: dict) -> list[tuple[str, str]]:
+    """(field, message) for each field of summary.json that rsoi reads but has the wrong type.
+
+    A hand-edited summary is input: a wrong type is exit 2 naming the field, never an
+    internal error deeper in `check`, `map` or `compare`.
+    """
+    return [
+        (key, f"must be {what}, not {type(summary[key]).__name__} {str(summary[key])[:40]!r}")
+        for key, (test, what) in _SUMMARY_FIELDS.items()
+        if key in summary and not test(summary[key])
+    ]

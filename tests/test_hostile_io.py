@@ -1,0 +1,278 @@
+"""A hostile or careless user (issue 18, items 4-8): outputs, links, environment, leftovers.
+
+Classes: a solved run is never lost to its outputs and the environment's failures are exit 2
+(§6); nothing is written through a link and `--force` replaces only what rsoi wrote (§5);
+names cannot break SVG, mathtext or the terminal (§4); scenario files scale (§8, benchmark
+only); leftovers and misleading words (§7). docs/reliability.md names the test behind each claim.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from rsoi import cli
+from rsoi.results import tables
+from tests.helpers import ROOT, leftovers, run_cli, small_model, write_model
+
+
+@pytest.fixture
+def small(tmp_path: Path) -> Path:
+    """The small model with the shipped base map in `geodata/` beside it (so maps draw)."""
+    model = write_model(tmp_path / "project", small_model())
+    (model.parent / "geodata").mkdir()
+    shutil.copy(ROOT / "geodata" / "basemap.gpkg", model.parent / "geodata" / "basemap.gpkg")
+    return model
+
+
+def _no_crash(stderr: str) -> None:
+    assert "internal error" not in stderr and "Traceback" not in stderr, stderr
+
+
+# --- §6 a solved run is never lost; the environment's failures are exit 2 ---------------
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"stocks": [], "demands": []}, {"demands": []}, {"tasks": []}],
+    ids=["no-flows-no-demands", "no-demands", "no-providers-no-tasks"],
+)
+def test_empty_layers_draw_and_keep_the_run(tmp_path: Path, change: dict) -> None:
+    """Valid models with empty result layers (no flows, no providers): the run and its maps."""
+    model = write_model(tmp_path / "project", small_model(**change))
+    (model.parent / "geodata").mkdir()
+    shutil.copy(ROOT / "geodata" / "basemap.gpkg", model.parent / "geodata" / "basemap.gpkg")
+    run = tmp_path / "run"
+    code, _, stderr = run_cli("solve", model, "--out", run, "--quiet")
+    assert code == 0, stderr
+    assert (run / "flows.csv").is_file() and (run / "plan.gpkg").is_file()
+    assert run_cli("check", run)[0] == 0
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [RuntimeError("a bug in the map"), IndexError("out-of-bounds"), OSError(errno.ENOSPC, "x")],
+    ids=["bug", "index-error", "disk-full"],
+)
+def test_a_solved_run_is_never_lost_to_its_outputs(
+    small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failure: Exception
+) -> None:
+    """Maps/report fail after the tables: the run folder stays with checked tables, no half
+    maps; exit 1 for a bug, 2 (with the path and a fix) for the environment."""
+    import rsoi.outputs.gis as gis
+
+    real = gis.write_bytes
+
+    def failing(path: Path, data: bytes) -> Path:
+        if path.name == "map.svg":  # map.png is written already: it must be removed again
+            if isinstance(failure, OSError):
+                raise OSError(failure.errno, os.strerror(failure.errno), str(path))
+            raise failure
+        return real(path, data)
+
+    monkeypatch.setattr(gis, "write_bytes", failing)
+    run = tmp_path / "run"
+    code, _, stderr = run_cli("solve", small, "--out", run, "--quiet")
+    assert "outputs failed" in stderr and str(run) in stderr
+    assert (run / "flows.csv").is_file() and (run / "summary.json").is_file()
+    assert not (run / "map.png").exists() and not (run / "plan.gpkg").exists()
+    summary = json.loads((run / "summary.json").read_text())
+    assert any(w.startswith("maps not written") for w in summary["warnings"])
+    if isinstance(failure, OSError):
+        assert code == 2 and "map.svg" in stderr and "free space" in stderr, stderr
+    else:
+        assert code == 1 and type(failure).__name__ in stderr
+    monkeypatch.undo()
+    assert run_cli("check", run)[0] == 0
+    code, _, stderr = run_cli("map", run)
+    assert code == 0 and (run / "map.svg").is_file(), stderr
+
+
+@pytest.mark.parametrize(
+    ("code", "words"),
+    [
+        (errno.ENOSPC, "free space"),
+        (errno.EDQUOT, "quota"),
+        (errno.EROFS, "read-only"),
+        (errno.EACCES, "permission"),
+        (errno.ENAMETOOLONG, "shorter"),
+        (errno.EIO, "disk"),
+    ],
+)
+def test_environment_failures_while_writing_are_exit_2_with_path_and_fix(
+    small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, code: int, words: str
+) -> None:
+    """The write layer fails (disk full, quota, read-only, permission, name, I/O): exit 2 naming
+    the file and a fix, no traceback, no half-written run folder."""
+
+    def failing(path: Path, frame) -> None:
+        raise OSError(code, os.strerror(code), str(path))
+
+    monkeypatch.setattr(tables, "write_csv", failing)
+    run = tmp_path / "runs" / "r"
+    rc, _, stderr = run_cli("solve", small, "--out", run, "--quiet")
+    assert rc == 2, stderr
+    _no_crash(stderr)
+    assert ".csv" in stderr and "fix:" in stderr and words in stderr, stderr
+    assert leftovers(run.parent, "r") == []
+
+
+def test_summary_write_is_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A full disk while summary.json is rewritten leaves the previous summary whole."""
+    path = tmp_path / "summary.json"
+    tables.write_json(path, {"a": 1})
+
+    def full(self: Path, *args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(self))
+
+    monkeypatch.setattr(Path, "write_text", full)
+    with pytest.raises(OSError):
+        tables.write_json(path, {"a": 2})
+    monkeypatch.undo()
+    assert json.loads(path.read_text()) == {"a": 1}
+    assert [p.name for p in tmp_path.iterdir()] == ["summary.json"]
+
+
+@pytest.mark.parametrize("length", [200, 240, 255])
+def test_long_out_names_work(small: Path, tmp_path: Path, length: int) -> None:
+    """A run folder name up to the file system's 255 bytes: solved and written."""
+    run = tmp_path / ("r" * length)
+    code, _, stderr = run_cli("solve", small, "--out", run, "--quiet")
+    assert code == 0, stderr
+    assert (run / "summary.json").is_file()
+
+
+@pytest.mark.parametrize("name", ["r" * 256, "é" * 130, "x" * 1000])
+def test_out_names_too_long_are_refused_before_the_solve(
+    small: Path, tmp_path: Path, name: str
+) -> None:
+    code, _, stderr = run_cli("solve", small, "--out", tmp_path / name, "--quiet")
+    assert code == 2 and "too long" in stderr.lower() and "shorter" in stderr, stderr
+    assert "solving" not in stderr
+    assert list(tmp_path.iterdir()) == [small.parent]
+
+
+def test_compare_of_runs_with_long_names(
+    small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The default compare folder joins both names: cut to fit, still unique and written."""
+    a, b = tmp_path / ("a" * 200), tmp_path / ("b" * 200)
+    for run in (a, b):
+        assert run_cli("solve", small, "--out", run, "--quiet")[0] == 0
+    monkeypatch.chdir(tmp_path)
+    code, _, stderr = run_cli("compare", a, b)
+    assert code == 0, stderr
+    (folder,) = (tmp_path / "runs").iterdir()
+    assert folder.name.startswith("compare-aaaa") and len(os.fsencode(folder.name)) <= 255
+    assert (folder / "summary.json").is_file()
+
+
+def test_read_only_parent_is_refused_before_the_solve(
+    small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read-only file system (as os.access and statvfs report it): exit 2 before the solve."""
+    real_access = os.access
+    monkeypatch.setattr(
+        os, "access", lambda p, mode: False if str(p) == str(tmp_path) else real_access(p, mode)
+    )
+    code, _, stderr = run_cli("solve", small, "--out", tmp_path / "r", "--quiet")
+    assert code == 2 and "cannot create the folder it goes in" in stderr, stderr
+    assert not (tmp_path / "r").exists()
+
+
+def test_report_html_that_is_a_folder(small: Path, tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    assert run_cli("solve", small, "--out", run, "--quiet")[0] == 0
+    (run / "report.html").unlink()
+    (run / "report.html").mkdir()
+    (run / "report.html" / "keep.txt").write_text("mine")
+    code, _, stderr = run_cli("map", run)
+    assert code == 2, stderr
+    _no_crash(stderr)
+    assert "report.html" in stderr and "fix:" in stderr
+    assert (run / "report.html" / "keep.txt").read_text() == "mine"
+
+
+MALFORMED = {
+    "objective text": {"objective": "abc"},
+    "objective list": {"objective": [1]},
+    "objective bool": {"objective": True},
+    "parts list": {"objective_parts": [1]},
+    "parts text values": {"objective_parts": {"x": "y"}},
+    "model_file number": {"model_file": 5},
+    "model_file object": {"model_file": {}},
+    "scenario list": {"scenario": [1]},
+    "warnings number": {"warnings": 5},
+    "variant text": {"variant": "x"},
+}
+
+
+@pytest.mark.parametrize("edit", list(MALFORMED), ids=list(MALFORMED))
+def test_malformed_summary_edits_are_input_errors(small: Path, tmp_path: Path, edit: str) -> None:
+    """A hand-edited summary.json with a wrong type: check, map and compare give exit 2 naming
+    the field, never an internal error."""
+    run = tmp_path / "run"
+    assert run_cli("solve", small, "--out", run, "--quiet")[0] == 0
+    bad = tmp_path / "bad"
+    shutil.copytree(run, bad)
+    summary = json.loads((bad / "summary.json").read_text())
+    summary.update(MALFORMED[edit])
+    (bad / "summary.json").write_text(json.dumps(summary))
+    field = next(iter(MALFORMED[edit]))
+    for command in (["check", bad], ["map", bad], ["compare", run, bad, "--out", tmp_path / "c"]):
+        code, _, stderr = run_cli(*command)
+        assert code == 2, (command, stderr)
+        _no_crash(stderr)
+        assert f"summary.json: {field}" in stderr, stderr
+
+
+def test_summary_nested_200000_deep(small: Path, tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    assert run_cli("solve", small, "--out", run, "--quiet")[0] == 0
+    for doc in ("[" * 200_000 + "]" * 200_000, '{"a":' * 200_000 + "1" + "}" * 200_000):
+        (run / "summary.json").write_text(doc)
+        for command in (["check", run], ["map", run], ["compare", run, run]):
+            code, _, stderr = run_cli(*command)
+            assert code == 2 and "summary.json" in stderr, (command, stderr)
+            _no_crash(stderr)
+
+
+def test_sweep_baseline_beside_a_scenario_named_compare(tmp_path: Path) -> None:
+    """Scenarios `s1`, `compare-s1` and the baseline `base1`: every member folder and every
+    compare folder survives (compare folders never take a member's name)."""
+    scen = {
+        "base1": {"description": "baseline"},
+        "s1": {"description": "one", "overrides": {"routes.a-b.capacity_t_per_day": 50}},
+        "compare-s1": {"description": "two", "overrides": {"routes.a-b.capacity_t_per_day": 80}},
+    }
+    model = write_model(tmp_path / "project", small_model(scenarios=scen))
+    out = tmp_path / "sweep"
+    code, _, stderr = run_cli(
+        "sweep", model, "--baseline", "base1", "--workers", "1", "--out", out, "--check", "all"
+    )
+    assert code == 0, stderr
+    table = (out / "sweep.csv").read_text()
+    for name in ("base1", "s1", "compare-s1"):
+        summary = json.loads((out / name / "summary.json").read_text())
+        assert summary["scenario"] == name
+    compare_dirs = {line.split(",")[-1] for line in table.splitlines()[1:]} - {""}
+    assert len(compare_dirs) == 2 and not compare_dirs & {"s1", "compare-s1", "base1"}
+    for name in compare_dirs:
+        assert (out / name / "summary.json").is_file()
+
+
+@pytest.mark.parametrize("value", ["1,2", "-1", "two", "1 2"])
+def test_interdict_harden_takes_one_count(
+    small: Path, value: str, capsys: pytest.CaptureFixture
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:  # the argument parser's exit 2
+        cli.main(["interdict", str(small), "--k", "1", "--harden", *value.split()])
+    stderr = capsys.readouterr().err
+    assert exit_info.value.code == 2, stderr
+    _no_crash(stderr)
+    assert "--harden" in stderr
