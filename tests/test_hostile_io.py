@@ -275,4 +275,94 @@ def test_interdict_harden_takes_one_count(
     stderr = capsys.readouterr().err
     assert exit_info.value.code == 2, stderr
     _no_crash(stderr)
-    assert "--harden" in stderr
+    assert "--harden" in stderr or "unrecognized arguments: 2" in stderr
+
+
+# --- §5 nothing is written through a link; --force replaces only what rsoi wrote --------
+
+
+def _snapshot(root: Path) -> dict[str, bytes | bool]:
+    return {
+        str(p.relative_to(root)): p.read_bytes() if p.is_file() and not p.is_symlink() else True
+        for p in sorted(root.rglob("*"))
+    }
+
+
+@pytest.mark.parametrize("link", ["geojson", "map.svg", "report.html", "plan.gpkg"])
+def test_map_never_writes_through_a_link(small: Path, tmp_path: Path, link: str) -> None:
+    """A link inside the run folder pointing at the model's data: exit 2, the data untouched."""
+    run = tmp_path / "run"
+    assert run_cli("solve", small, "--out", run, "--quiet")[0] == 0
+    data = small.parent / "geodata"
+    victim = data if link == "geojson" else data / "basemap.gpkg"
+    path = run / link
+    if path.exists():
+        path.unlink()
+    path.symlink_to(victim)
+    before = _snapshot(small.parent)
+    code, _, stderr = run_cli("map", run, "--geojson")
+    assert code == 2 and "symbolic link" in stderr and link in stderr, stderr
+    _no_crash(stderr)
+    assert _snapshot(small.parent) == before
+
+
+@pytest.mark.parametrize("where", ["parent", "grandparent"])
+def test_out_through_a_linked_folder_is_refused(small: Path, tmp_path: Path, where: str) -> None:
+    """--out whose path passes a link (to the model's own folder): exit 2 before the solve."""
+    link = tmp_path / "link"
+    link.symlink_to(small.parent)
+    out = link / "r" if where == "parent" else link / "deeper" / "r"
+    before = _snapshot(small.parent)
+    code, _, stderr = run_cli("solve", small, "--out", out, "--quiet")
+    assert code == 2 and "symbolic link" in stderr, stderr
+    assert _snapshot(small.parent) == before
+
+
+@pytest.mark.parametrize("extra", ["NOTES.md", "analysis.ipynb", "sub/notes.txt", "link"])
+def test_force_refuses_a_run_folder_holding_files_rsoi_did_not_write(
+    small: Path, tmp_path: Path, extra: str
+) -> None:
+    """A real run folder plus a file of the user's: `--force` is exit 2 naming it."""
+    run = tmp_path / "run"
+    assert run_cli("solve", small, "--out", run, "--quiet")[0] == 0
+    path = run / extra
+    path.parent.mkdir(exist_ok=True)
+    if extra == "link":
+        path.symlink_to(small)
+    else:
+        path.write_text("mine")
+    before = _snapshot(tmp_path)
+    code, _, stderr = run_cli("solve", small, "--out", run, "--force", "--quiet")
+    assert code == 2 and "rsoi did not write" in stderr and extra in stderr, stderr
+    assert _snapshot(tmp_path) == before
+
+
+def test_force_refuses_a_copied_summary(small: Path, tmp_path: Path) -> None:
+    """A folder of the user's with a summary.json copied in (manifest and all)."""
+    run = tmp_path / "run"
+    assert run_cli("solve", small, "--out", run, "--quiet")[0] == 0
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "NOTES.md").write_text("mine")
+    shutil.copy(run / "summary.json", mine / "summary.json")
+    code, _, stderr = run_cli("solve", small, "--out", mine, "--force", "--quiet")
+    assert code == 2 and "NOTES.md" in stderr, stderr
+    assert (mine / "NOTES.md").read_text() == "mine"
+    legacy = tmp_path / "legacy"
+    shutil.copytree(run, legacy)
+    summary = json.loads((legacy / "summary.json").read_text())
+    del summary["files"]
+    (legacy / "summary.json").write_text(json.dumps(summary))
+    code, _, stderr = run_cli("solve", small, "--out", legacy, "--force", "--quiet")
+    assert code == 2 and "lists no files" in stderr, stderr
+
+
+def test_force_replaces_a_run_after_map(small: Path, tmp_path: Path) -> None:
+    """The files `map` adds are recorded, so a mapped run is still replaceable."""
+    run = tmp_path / "run"
+    assert run_cli("solve", small, "--out", run, "--quiet")[0] == 0
+    assert run_cli("map", run, "--geojson")[0] == 0
+    assert (run / "geojson").is_dir()
+    code, _, stderr = run_cli("solve", small, "--out", run, "--force", "--quiet")
+    assert code == 0, stderr
+    assert not (run / "geojson").exists()
