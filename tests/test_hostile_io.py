@@ -366,3 +366,104 @@ def test_force_replaces_a_run_after_map(small: Path, tmp_path: Path) -> None:
     code, _, stderr = run_cli("solve", small, "--out", run, "--force", "--quiet")
     assert code == 0, stderr
     assert not (run / "geojson").exists()
+
+
+# --- §4 names cannot break the SVG, mathtext or the terminal -----------------------------
+
+HOSTILE_NAMES = [
+    "$\\undefinedmacro{$",
+    "a$b$c \\frac{",
+    "^_{}$$",
+    "ctl\x01\x02\x0b\x0c\x1b[31m\x7f\x85end",
+    "<!--<script>&amp;]]>",
+    "tons [/] net",
+    "[bold red]x[/]",
+    "\ud800 lone",
+]
+
+
+@pytest.fixture(scope="module")
+def map_layers(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The drawing layers of a solved small run (places, routes, flows, base map)."""
+    from rsoi.outputs.gis import build_layers, load_run, map_basemap
+
+    root = tmp_path_factory.mktemp("maps")
+    model = write_model(root / "project", small_model())
+    (model.parent / "geodata").mkdir()
+    shutil.copy(ROOT / "geodata" / "basemap.gpkg", model.parent / "geodata" / "basemap.gpkg")
+    assert run_cli("solve", model, "--out", root / "run", "--quiet")[0] == 0
+    run = load_run(root / "run")
+    return {**build_layers(run), **map_basemap(run)}
+
+
+def _draw_map_with(layers: dict, name: str) -> dict[str, bytes]:
+    """The map with `name` as every place's name and as the title."""
+    from rsoi.outputs.mapping import render_map
+
+    drawing = dict(layers)
+    drawing["places"] = layers["places"].assign(name=name, key=True)
+    return render_map(drawing, title=name)
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES)
+def test_hostile_names_draw_a_valid_svg(map_layers: dict, name: str) -> None:
+    """Mathtext is never parsed and the SVG is well-formed XML holding the name's text."""
+    import xml.etree.ElementTree as ET
+
+    images = _draw_map_with(map_layers, name)
+    root = ET.fromstring(images["svg"])  # raises on a control character
+    texts = "".join(root.itertext())
+    visible = "".join(c for c in name if c.isprintable() and not 0xD800 <= ord(c) <= 0xDFFF)
+    assert visible.replace(" ", "") in texts.replace(" ", "")
+    assert images["png"].startswith(b"\x89PNG")
+
+
+def test_any_name_draws_a_valid_svg(map_layers: dict) -> None:
+    """Hypothesis: any text (all of Unicode's planes, controls included) as a place name."""
+    import xml.etree.ElementTree as ET
+
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.text(min_size=1, max_size=20))
+    def draw(name: str) -> None:
+        ET.fromstring(_draw_map_with(map_layers, name)["svg"])
+
+    draw()
+
+
+def test_solve_with_hostile_names_and_units(tmp_path: Path) -> None:
+    """Names with mathtext and markup, a unit `tons [/] net` and `--out run[red]`: the run is
+    written, its maps drawn, and the terminal shows the text as written."""
+    model = small_model()
+    model["places"][0]["name"] = "$\\undefinedmacro{$ <!--<script>"
+    model["places"][1]["name"] = "b\x01\x1b[2Jport"
+    model["commodities"][0]["unit"] = "tons [/] net"
+    path = write_model(tmp_path / "project", model)
+    (path.parent / "geodata").mkdir()
+    shutil.copy(ROOT / "geodata" / "basemap.gpkg", path.parent / "geodata" / "basemap.gpkg")
+    run = tmp_path / "run[red]"
+    code, stdout, stderr = run_cli("solve", path, "--out", run)
+    assert code == 0, stderr
+    assert f"run folder: {run}" in stdout and "tons [/] net" in stdout
+    assert (run / "map.svg").is_file() and (run / "report.html").is_file()
+    import xml.etree.ElementTree as ET
+
+    ET.fromstring((run / "map.svg").read_bytes())
+
+
+@pytest.mark.parametrize("text", ["tons [/] net", "[bold]x[/bold]", "[/]", "a[red]b", "\\[x]"])
+def test_table_cells_print_as_written(text: str) -> None:
+    """Every CLI table is a PlainTable: markup in a cell is text."""
+    import io
+
+    from rsoi.cli import PlainTable, SafeConsole
+
+    buffer = io.StringIO()
+    console = SafeConsole(file=buffer, width=200, color_system=None)
+    table = PlainTable()
+    table.add_column("unit")
+    table.add_row(text)
+    console.print(table)
+    assert text in buffer.getvalue()

@@ -86,9 +86,15 @@ def test_existing_run_folder_needs_force(small: Path, tmp_path: Path) -> None:
     code, _, stderr = run_cli("solve", small, "--out", target, "--quiet")
     assert code == 2 and "already exists" in stderr and "--force" in stderr
     assert (target / "old.txt").read_text() == "previous run"
+    # a file rsoi did not write: --force refuses (issue 18 §5), naming it
+    code, _, stderr = run_cli("solve", small, "--out", target, "--quiet", "--force")
+    assert code == 2 and "old.txt" in stderr and (target / "old.txt").is_file()
+    (target / "old.txt").unlink()
+    (target / "flows.csv").write_text("edited\n")  # files rsoi wrote may be changed
     code, stdout, _ = run_cli("solve", small, "--out", target, "--quiet", "--force")
     assert code == 0 and stdout.strip() == str(target)
-    assert not (target / "old.txt").exists() and (target / "summary.json").is_file()
+    assert (target / "flows.csv").read_text() != "edited\n"
+    assert (target / "summary.json").is_file()
     assert leftovers(tmp_path, "r1") == [target]
 
 

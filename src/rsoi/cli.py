@@ -26,6 +26,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.segment import Segment
 from rich.table import Table
+from rich.text import Text
 
 from rsoi.errors import (
     CheckError,
@@ -70,6 +71,20 @@ class SafeConsole(Console):
         return super()._render_buffer(
             segment if segment.control else Segment(printable(segment.text), segment.style)
             for segment in buffer
+        )
+
+
+class PlainTable(Table):
+    """A rich Table whose cells are plain text, never markup.
+
+    Model text (units, ids, sources) and paths reach the terminal in table cells; `tons [/] net`
+    or `run[red]` must print as written. Every table the CLI prints is one of these, so no
+    cell needs escaping by hand.
+    """
+
+    def add_row(self, *renderables, **kwargs) -> None:
+        super().add_row(
+            *(Text(cell) if isinstance(cell, str) else cell for cell in renderables), **kwargs
         )
 
 
@@ -425,9 +440,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from rsoi.outputs.gis import write_leftovers
     from rsoi.results.check import verify_run
-    from rsoi.results.tables import require_readable_run_folder
+    from rsoi.results.tables import require_readable_run_folder, write_leftovers
 
     require_readable_run_folder(Path(args.run_dir))  # no FIFO or device among its tables
     report = verify_run(Path(args.run_dir), model_path=args.model)
@@ -443,9 +457,13 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_map(args: argparse.Namespace) -> int:
-    from rsoi.outputs.gis import export_run, remove_write_leftovers
+    from rsoi.outputs.gis import export_run
     from rsoi.results.check import load_summary
-    from rsoi.results.tables import record_manifest, require_readable_run_folder
+    from rsoi.results.tables import (
+        record_manifest,
+        remove_write_leftovers,
+        require_readable_run_folder,
+    )
 
     require_readable_run_folder(Path(args.run_dir))  # no FIFO or device among its tables
     load_summary(Path(args.run_dir))  # InputError unless a run folder
@@ -577,11 +595,11 @@ def _analysis_target(args: argparse.Namespace, model: str, analysis: str) -> Pat
 
 
 def _print_frame(frame, columns: list[str], title: str) -> None:
-    t = Table(title=title, show_edge=False)
+    t = PlainTable(title=title, show_edge=False)
     for col in columns:
         t.add_column(col, justify="right" if frame[col].dtype.kind in "fi" else "left")
     for row in frame[columns].itertuples(index=False):
-        t.add_row(*(f"{v:,.2f}" if isinstance(v, float) else escape(str(v)) for v in row))
+        t.add_row(*(f"{v:,.2f}" if isinstance(v, float) else str(v) for v in row))
     out.print(t)
 
 
@@ -946,14 +964,15 @@ def print_summary(run, target: Path, printed: list[str] | None = None) -> None:
     """Status, objective parts, shortfalls by task and theater, hardest-binding constraints."""
     s = run.summary()
     out.print(
-        f"[bold]rsoi[/] {s['model']} · scenario [bold]{s['scenario'] or 'base'}[/] · "
-        f"{s['status']} ({s['solver']} {s['solver_version']}) · notional data"
+        f"[bold]rsoi[/] {escape(str(s['model']))} · scenario "
+        f"[bold]{escape(str(s['scenario'] or 'base'))}[/] · "
+        f"{escape(str(s['status']))} ({s['solver']} {s['solver_version']}) · notional data"
     )
     out.print(
         f"variables {s['variables']:,} · constraints {s['constraints']:,} · "
         f"objective {s['objective']:,.2f}"
     )
-    t = Table(title="objective parts", show_edge=False)
+    t = PlainTable(title="objective parts", show_edge=False)
     t.add_column("part")
     t.add_column("value", justify="right")
     for part, value in s["objective_parts"].items():
@@ -968,7 +987,7 @@ def print_summary(run, target: Path, printed: list[str] | None = None) -> None:
             .sum()
             .sort_values(["family", "item", "theater"])
         )
-        t = Table(title="shortfalls by task and theater", show_edge=False)
+        t = PlainTable(title="shortfalls by task and theater", show_edge=False)
         for col in ("family", "item", "theater", "required", "shortfall", "unit"):
             t.add_column(col, justify="right" if col in ("required", "shortfall") else "left")
         for row in agg.itertuples(index=False):
@@ -993,18 +1012,18 @@ def print_summary(run, target: Path, printed: list[str] | None = None) -> None:
         .head(1)
     )
     is_policy = hardest["family"].str.startswith("policy_")
-    t = Table(title="binding constraints (hardest row per family)", show_edge=False)
+    t = PlainTable(title="binding constraints (hardest row per family)", show_edge=False)
     t.add_column("constraint", no_wrap=True, overflow="ellipsis")
     t.add_column("shadow price", justify="right", no_wrap=True, min_width=13)
     t.add_column("source", no_wrap=True, overflow="ellipsis", max_width=34)
     for frame in (hardest[is_policy], hardest[~is_policy].head(8)):
         for row in frame.itertuples(index=False):
-            t.add_row(escape(row.constraint), f"{row.shadow_price:,.3f}", escape(str(row.source)))
+            t.add_row(row.constraint, f"{row.shadow_price:,.3f}", str(row.source))
     out.print(t)
     for w in s["warnings"]:
         if w not in (printed or []):  # those known before the solve were printed then
             out.print(f"[yellow]warning:[/] {escape(w)}")
-    out.print(f"run folder: [bold]{target}[/]")
+    out.print(f"run folder: [bold]{escape(str(target))}[/]")
 
 
 def entry() -> None:
@@ -1042,16 +1061,16 @@ def cmd_hedge(args: argparse.Namespace) -> int:
         f"[bold]rsoi hedge[/] {escape(result.set_name)} · {len(result.members)} scenarios · "
         f"first stage periods 1-{result.K} · method {result.method} · notional data"
     )
-    t = Table(show_edge=False)
+    t = PlainTable(show_edge=False)
     t.add_column("measure")
     t.add_column("value", justify="right")
     t.add_row("hedged expected objective", f"{result.hedged_objective:,.2f}")
     t.add_row("expected objective, scenario known", f"{result.expected_alone:,.2f}")
     t.add_row("EVPI", f"{result.evpi:,.2f}")
-    t.add_row(f"VSS against the {escape(result.reference)} plan", vss)
+    t.add_row(f"VSS against the {result.reference} plan", vss)
     if result.cut_back:
         t.add_row(
-            f"VSS, plan cut back in {escape(', '.join(result.cut_back))}",
+            f"VSS, plan cut back in {', '.join(result.cut_back)}",
             f"{result.vss_cut_back:,.2f}",
         )
     out.print(t)

@@ -34,7 +34,7 @@ from rsoi.outputs.rundata import (
     period_loads,
 )
 from rsoi.outputs.rundata import _problem as _problem
-from rsoi.results.tables import refuse_links
+from rsoi.results.tables import refuse_links, remove_write_leftovers
 
 __all__ = ["LAYERS", "RunData", "build_layers", "export_run", "load_run", "route_lines"]
 
@@ -533,28 +533,6 @@ def write_geojson(layers: dict[str, gpd.GeoDataFrame], folder: Path) -> list[Pat
         )
         out.append(write_text(folder / f"{name}.qml", qml(name)))
     return out
-
-
-LEFTOVER_PATTERNS = (".*.tmp-*", ".*.tmp-*-journal", ".*.tmp-*-wal", ".*.tmp-*-shm")
-"""Temporary files `atomic_write` leaves when killed (SIGKILL) mid-write, SQLite's included."""
-
-
-def write_leftovers(folder: Path) -> list[Path]:
-    """Temporary files of an interrupted write in a run folder (and its geojson/ folder)."""
-    found: set[Path] = set()
-    for where in (folder, folder / "geojson"):
-        if where.is_dir() and not where.is_symlink():
-            for pattern in LEFTOVER_PATTERNS:
-                found.update(p for p in where.glob(pattern) if p.is_symlink() or p.is_file())
-    return sorted(found)
-
-
-def remove_write_leftovers(folder: Path) -> list[Path]:
-    """Remove what a killed `map` left (never part of a run); returns the paths removed."""
-    removed = write_leftovers(folder)
-    for path in removed:
-        path.unlink(missing_ok=True)
-    return removed
 
 
 def write_bytes(path: Path, data: bytes) -> Path:

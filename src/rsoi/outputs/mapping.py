@@ -7,6 +7,7 @@ in a Lambert conformal conic projection suited to 10–45° N.
 from __future__ import annotations
 
 import io
+import re
 
 import geopandas as gpd
 import matplotlib as mpl
@@ -19,6 +20,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import PathPatch, Rectangle
 from matplotlib.path import Path as MplPath
 from matplotlib.transforms import Bbox
+from pandas.api.types import is_object_dtype, is_string_dtype
 
 from rsoi.outputs.palette import (  # noqa: F401  re-exported: the shared map palette
     BORDER,
@@ -166,14 +168,48 @@ def flow_width(tons: np.ndarray, max_tons: float, thin: float = 0.6, thick: floa
     return thin + (thick - thin) * np.asarray(tons, float) / max_tons
 
 
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+"""Characters XML 1.0 forbids (C0 but tab/newline/CR, lone surrogates, U+FFFE/FFFF), and C1."""
+
+
+def xml_text(text: str) -> str:
+    """`text` without the characters that make an SVG invalid XML (matplotlib escapes the rest)."""
+    return _NOT_XML.sub("", text)
+
+
+def _drawable(layers: dict[str, gpd.GeoDataFrame]) -> dict[str, gpd.GeoDataFrame]:
+    """The layers with every text cell through `xml_text`: the one place model text (names,
+    ids, sources) enters the figure, so no label can break the SVG or the font renderer."""
+    out = {}
+    for name, frame in layers.items():
+        text_columns = [
+            c
+            for c in frame.columns
+            if c != frame.geometry.name
+            and (is_object_dtype(frame[c].dtype) or is_string_dtype(frame[c].dtype))
+        ]
+        if text_columns:
+            frame = frame.copy()
+            for c in text_columns:
+                frame[c] = [xml_text(v) if isinstance(v, str) else v for v in frame[c]]
+        out[name] = frame
+    return out
+
+
 def render_map(layers: dict[str, gpd.GeoDataFrame], title: str) -> dict[str, bytes]:
     """The theater map as {'png': bytes, 'svg': bytes} (deterministic)."""
     with mpl.rc_context(
-        {"svg.hashsalt": "rsoi", "svg.fonttype": "none", "font.family": "DejaVu Sans"}
+        {
+            "svg.hashsalt": "rsoi",
+            "svg.fonttype": "none",
+            "font.family": "DejaVu Sans",
+            # names are text, never TeX: `$\\undefinedmacro{$` must print, not crash mathtext
+            "text.parse_math": False,
+        }
     ):
         fig = Figure(figsize=A4_LANDSCAPE, dpi=DPI)
         FigureCanvasAgg(fig)
-        _draw(fig, layers, title)
+        _draw(fig, _drawable(layers), xml_text(title))
         out = {}
         for fmt in ("png", "svg"):
             buf = io.BytesIO()

@@ -687,6 +687,28 @@ def require_readable_run_folder(folder: Path) -> None:
         raise InputError(problems)
 
 
+LEFTOVER_PATTERNS = (".*.tmp-*", ".*.tmp-*-journal", ".*.tmp-*-wal", ".*.tmp-*-shm")
+"""Temporary files `atomic_write` leaves when killed (SIGKILL) mid-write, SQLite's included."""
+
+
+def write_leftovers(folder: Path) -> list[Path]:
+    """Temporary files of an interrupted write in a run folder (and its geojson/ folder)."""
+    found: set[Path] = set()
+    for where in (folder, folder / "geojson"):
+        if where.is_dir() and not where.is_symlink():
+            for pattern in LEFTOVER_PATTERNS:
+                found.update(p for p in where.glob(pattern) if p.is_symlink() or p.is_file())
+    return sorted(found)
+
+
+def remove_write_leftovers(folder: Path) -> list[Path]:
+    """Remove what a killed `map` left (never part of a run); returns the paths removed."""
+    removed = write_leftovers(folder)
+    for path in removed:
+        path.unlink(missing_ok=True)
+    return removed
+
+
 def _process_start(pid: int) -> str:
     """Start time of process `pid` in clock ticks since boot ('' if unknown or not running)."""
     try:
