@@ -467,3 +467,107 @@ def test_table_cells_print_as_written(text: str) -> None:
     table.add_row(text)
     console.print(table)
     assert text in buffer.getvalue()
+
+
+# --- §7 leftovers and misleading words ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "names",
+    [
+        [".plan.tmp-ab12cd.gpkg", ".plan.tmp-ab12cd.gpkg-journal"],
+        [".map.tmp-x1.svg"],
+        [".report.tmp-zz.html", ".plan.tmp-q.gpkg-wal", ".plan.tmp-q.gpkg-shm"],
+        ["geojson/.flows.tmp-k9.geojson"],
+    ],
+)
+def test_killed_map_leftovers_are_flagged_and_removed(
+    small: Path, tmp_path: Path, names: list[str]
+) -> None:
+    """What a SIGKILL during `map` leaves: `check` names each file, the next `map` removes it."""
+    run = tmp_path / "run"
+    assert run_cli("solve", small, "--out", run, "--quiet")[0] == 0
+    for name in names:
+        (run / name).parent.mkdir(exist_ok=True)
+        (run / name).write_bytes(b"half")
+    code, _, stderr = run_cli("check", run)
+    assert code == 0, stderr
+    for name in names:
+        assert str(run / name) in stderr and "interrupted" in stderr, stderr
+    code, _, stderr = run_cli("map", run)
+    assert code == 0, stderr
+    for name in names:
+        assert not (run / name).exists() and str(run / name) in stderr
+    assert "interrupted" not in run_cli("check", run)[2]
+
+
+def test_base_map_is_never_read_from_above_the_project(tmp_path: Path) -> None:
+    """A model naming no geodata: the base map is looked for beside it, never one folder up."""
+    model = write_model(tmp_path / "project", small_model())
+    (tmp_path / "geodata").mkdir()
+    shutil.copy(ROOT / "geodata" / "basemap.gpkg", tmp_path / "geodata" / "basemap.gpkg")
+    shutil.copy(ROOT / "geodata" / "basemap.gpkg", tmp_path / "basemap.gpkg")
+    run = tmp_path / "run"
+    code, _, stderr = run_cli("solve", model, "--out", run, "--quiet")
+    assert code == 0, stderr
+    assert "maps not written" in stderr and str(model.parent / "geodata") in stderr, stderr
+    assert not (run / "map.png").exists()
+
+
+@pytest.mark.parametrize("command", ["hedge", "interdict"])
+def test_solver_stops_never_advise_an_option_the_command_lacks(
+    small: Path, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    from rsoi.errors import SolverError
+
+    def stopped(*args, **kwargs):
+        raise SolverError("HiGHS stopped with status 'time limit' and no usable solution")
+
+    monkeypatch.setattr(f"rsoi.analysis.{command}.{command}", stopped)
+    argv = [command, small] + (["--k", "1"] if command == "interdict" else [])
+    code, _, stderr = run_cli(*argv)
+    assert code == 4 and "fix:" in stderr, stderr
+    assert "--time-limit" not in stderr
+
+
+def _sea_model(tmp_path: Path, closed: bool) -> Path:
+    """Two seaports; the sea-lane file joins `a` to a waypoint, but nothing reaches `b`."""
+    model = small_model()
+    model["places"][0]["kind"] = "seaport"
+    model["routes"] = [
+        {"id": "a-b", "origin": "a", "destination": "b", "mode": "sea", "capacity_t_per_day": 100,
+         "transit_periods": 1, "source": "test"},
+    ]  # fmt: skip
+    model["sea_lanes"] = "sea_lanes.geojson"
+    if closed:
+        model["lanes"] = [
+            {"id": "strait-x", "name": "x", "closed": True, "escort_place": "a", "source": "test"}
+        ]
+    lanes = {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "geometry": {"type": "Point", "coordinates": [127.2, 36.9]},
+             "properties": {"feature": "waypoint", "id": "w1"}},
+            {"type": "Feature", "geometry": {"type": "Point", "coordinates": [127.4, 36.9]},
+             "properties": {"feature": "waypoint", "id": "w2"}},
+            {"type": "Feature", "geometry": {"type": "LineString",
+             "coordinates": [[127.0, 37.0], [127.2, 36.9]]},
+             "properties": {"feature": "edge", "from": "a", "to": "w1"}},
+            {"type": "Feature", "geometry": {"type": "LineString",
+             "coordinates": [[127.4, 36.9], [127.5, 37.0]]},
+             "properties": {"feature": "edge", "from": "w2", "to": "b", "strait": "strait-x"}},
+        ],
+    }  # fmt: skip
+    path = write_model(tmp_path / "project", model)
+    (path.parent / "sea_lanes.geojson").write_text(json.dumps(lanes))
+    return path
+
+
+@pytest.mark.parametrize("closed", [False, True], ids=["nothing-closed", "strait-closed"])
+def test_disconnected_sea_lanes_are_not_blamed_on_closed_straits(
+    tmp_path: Path, closed: bool
+) -> None:
+    code, _, stderr = run_cli("validate", _sea_model(tmp_path, closed))
+    assert code == 0, stderr
+    assert "no open sea path" in stderr
+    assert "does not connect a and b" in stderr and "closed straits" not in stderr, stderr

@@ -349,7 +349,10 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INFEASIBLE
     except SolverError as exc:
         err.print(f"[bold red]solver:[/] {escape(str(exc))}")
-        err.print("fix: raise --time-limit, or simplify the model")
+        if hasattr(args, "time_limit"):
+            err.print("fix: raise --time-limit, or simplify the model")
+        else:  # hedge, interdict, ...: no time limit to raise
+            err.print(f"fix: simplify the model or the {args.command} inputs (smaller set or k)")
         return EXIT_SOLVER
     except CheckError as exc:
         _print_check_failure(exc)

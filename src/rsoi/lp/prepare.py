@@ -262,11 +262,14 @@ def prepare(model: LoadedModel) -> Prepared:
                     ]
                 ) from None
             if path is None:
-                warnings.append(
-                    f"route {r.id}: no open sea path (closed straits); capacity set to 0"
-                )
-                cap = np.zeros(T)
                 path = sea_graph.path(r.origin, r.destination)
+                why = (
+                    f"closed straits: {', '.join(sorted(closed))}"
+                    if closed and path is not None
+                    else f"the sea-lane graph does not connect {r.origin} and {r.destination}"
+                )
+                warnings.append(f"route {r.id}: no open sea path ({why}); capacity set to 0")
+                cap = np.zeros(T)
             if path is not None:
                 # explicit lanes plus the modelled straits the sea path passes
                 route_lanes = tuple(

@@ -331,7 +331,8 @@ def basemap_layers(run: RunData) -> dict[str, gpd.GeoDataFrame]:
         raise _problem(
             path,
             "basemap",
-            "base map not found beside the model's geodata",
+            f"base map not found: {path} (beside the model's geodata, or in geodata/ beside "
+            "a model that names none)",
             "build it with scripts/make_basemap.py (see geodata/ATTRIBUTION.md)",
         )
     return {f"basemap_{k}": v for k, v in geo.load_basemap(path).items()}
