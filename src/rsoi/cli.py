@@ -483,10 +483,11 @@ def cmd_map(args: argparse.Namespace) -> int:
 
 
 def cmd_scenarios(args: argparse.Namespace) -> int:
-    from rsoi.model.loader import load_model
+    from rsoi.model.loader import load_model, read_yaml
     from rsoi.model.schema import scenario_grid_entry
 
-    spec = load_model(args.model, use_default=False).spec
+    doc = read_yaml(Path(args.model))  # parsed once for every scenario
+    spec = load_model(args.model, use_default=False, document=doc).spec
     if args.json:
         out.print_json(
             json.dumps(
@@ -496,7 +497,7 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
                         "description": s.description,
                         "inherits": s.inherits,
                         "default": k == spec.default_scenario,
-                        **scenario_grid_entry(load_model(args.model, k).spec),
+                        **scenario_grid_entry(load_model(args.model, k, document=doc).spec),
                     }
                     for k, s in spec.scenarios.items()
                 ]

@@ -84,11 +84,20 @@ class LocationMap(dict):
     def __init__(self, items: Any = ()) -> None:
         super().__init__(items)
         self._under: dict[Path_, set[Path_]] | None = None
+        self._owned: set[Path_] = set()  # prefixes whose set this map may change in place
+
+    def _own(self, prefix: Path_) -> set[Path_]:
+        """The set under `prefix`, copied first if it is shared with the map this was copied
+        from (copy on write: a copy costs the prefixes it changes, not the whole index)."""
+        assert self._under is not None
+        if prefix not in self._owned:
+            self._under[prefix] = set(self._under.get(prefix, ()))
+            self._owned.add(prefix)
+        return self._under[prefix]
 
     def _index(self, key: Path_) -> None:
-        assert self._under is not None
         for cut in range(len(key) + 1):
-            self._under.setdefault(key[:cut], set()).add(key)
+            self._own(key[:cut]).add(key)
 
     def __setitem__(self, key: Path_, value: Location) -> None:
         if self._under is not None and key not in self:
@@ -99,23 +108,38 @@ class LocationMap(dict):
         super().__delitem__(key)
         if self._under is not None:
             for cut in range(len(key) + 1):
-                self._under[key[:cut]].discard(key)
+                self._own(key[:cut]).discard(key)
 
     def setdefault(self, key: Path_, default: Any = None) -> Any:
         if key not in self:
             self[key] = default
         return self[key]
 
-    def under(self, prefix: Path_) -> list[Path_]:
-        """Every key that starts with `prefix` (the prefix itself included)."""
+    def _build(self) -> None:
         if self._under is None:
             self._under = {}
+            self._owned = set()
             for key in self:
                 self._index(key)
+
+    def under(self, prefix: Path_) -> list[Path_]:
+        """Every key that starts with `prefix` (the prefix itself included)."""
+        self._build()
+        assert self._under is not None
         return list(self._under.get(tuple(prefix), ()))
 
     def copy(self) -> LocationMap:
-        return LocationMap(self)
+        """A copy sharing this map's prefix index until either changes a prefix's set.
+
+        Each scenario of a model overlays a copy of the parsed document's map; sharing the
+        index keeps validating N scenarios from rebuilding it N times.
+        """
+        self._build()
+        assert self._under is not None
+        twin = LocationMap(self)
+        twin._under = dict(self._under)
+        self._owned = set()  # both now share every set: whoever changes one copies it first
+        return twin
 
 
 @dataclass
