@@ -571,3 +571,40 @@ def test_disconnected_sea_lanes_are_not_blamed_on_closed_straits(
     assert code == 0, stderr
     assert "no open sea path" in stderr
     assert "does not connect a and b" in stderr and "closed straits" not in stderr, stderr
+
+
+# --- §8 scenario files scale (timed only in scripts/bench_scenario_count.py) --------------
+
+
+@pytest.mark.parametrize("chained", [False, True], ids=["flat", "chained"])
+def test_validate_and_scenarios_validate_each_scenario_entry_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chained: bool
+) -> None:
+    """With N scenarios, `validate` and `scenarios --json` validate N scenario entries in all
+    (the base model's), not N per scenario: the work grows linearly, not quadratically."""
+    import rsoi.model.loader as loader
+
+    n = 30
+    scenarios = {}
+    for i in range(n):
+        entry = {"description": f"s{i}", "overrides": {"settings.lateness_weight": 1 + i / n}}
+        if chained and i:
+            entry["inherits"] = f"s{i - 1}"
+        scenarios[f"s{i}"] = entry
+    model = write_model(tmp_path / "project", small_model(scenarios=scenarios))
+    seen: list[int] = []
+    real = loader.validate_data
+
+    def counting(doc, data):
+        seen.append(len(data.get("scenarios") or {}) if isinstance(data, dict) else 0)
+        return real(doc, data)
+
+    monkeypatch.setattr(loader, "validate_data", counting)
+    for argv in (["validate", model], ["scenarios", "--json", model]):
+        seen.clear()
+        code, stdout, stderr = run_cli(*argv)
+        assert code == 0, stderr
+        assert len(seen) == n + 1 and sum(seen) == n, seen
+    listed = json.loads(stdout)
+    assert [s["name"] for s in listed] == list(scenarios)
+    assert [s["inherits"] for s in listed][1:2] == (["s0"] if chained else [None])

@@ -421,9 +421,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
     problems: list[Problem] = []
     warnings: list[str] = []
     limit = args.max_memory or available_memory()  # one figure for every scenario
+    base = None  # the base model, validated once: each scenario reuses its scenario sections
     for name in names:
         try:
-            model = load_model(args.model, name, use_default=False, document=doc)
+            model = load_model(args.model, name, use_default=False, document=doc, base=base)
+            if name is None:
+                base = model.spec
             check_fits(model.spec, args.model, limit)
             prep = prepare(model)
         except InputError as exc:
@@ -497,7 +500,9 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
                         "description": s.description,
                         "inherits": s.inherits,
                         "default": k == spec.default_scenario,
-                        **scenario_grid_entry(load_model(args.model, k, document=doc).spec),
+                        **scenario_grid_entry(
+                            load_model(args.model, k, document=doc, base=spec).spec
+                        ),
                     }
                     for k, s in spec.scenarios.items()
                 ]

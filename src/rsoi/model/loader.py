@@ -740,11 +740,16 @@ def load_model(
     use_default: bool = True,
     allow_outside_paths: bool | None = None,
     document: Document | None = None,
+    base: ModelSpec | None = None,
 ) -> LoadedModel:
     """Read, overlay `scenario` (or the default scenario), and validate a model file.
 
     `document` reuses an already parsed file (validating many scenarios parses once);
     `allow_outside_paths` None follows `outside_paths_allowed()` (default: refuse).
+    `base` is the same document's base model, already validated (`load_model(...,
+    use_default=False, document=document)`): the scenario's model then takes its
+    `SCENARIO_SECTIONS` from `base` instead of validating them again, so validating N scenarios
+    costs N times one scenario, not N times N (a scenario cannot override those sections).
     """
     path = Path(path)
     doc = (document or read_yaml(path)).copy()
@@ -774,6 +779,9 @@ def load_model(
             data = _overlay(data, patch, (), where, doc, problems)
         if problems:
             raise InputError(problems)
+    shared = base is not None and scenario is not None and isinstance(data, dict)
+    if shared:
+        data = {k: v for k, v in data.items() if k not in SCENARIO_SECTIONS}
     try:
         spec = validate_data(doc, data)
     except InputError as exc:  # add id problems, so a typo is not hidden behind a type error
@@ -784,7 +792,14 @@ def load_model(
     problems += check_data_files(spec, doc, path, allow)
     if problems:
         raise InputError(problems)
+    if shared:
+        assert base is not None
+        spec = spec.model_copy(update={k: getattr(base, k) for k in SCENARIO_SECTIONS})
     return LoadedModel(spec, doc, scenario, path)
+
+
+SCENARIO_SECTIONS = ("scenarios", "default_scenario", "scenario_sets")
+"""Top-level keys that describe the scenarios rather than the model a scenario applies."""
 
 
 def _with_csv_tables(doc: Document, model_path: Path, allow_outside: bool) -> Any:
