@@ -20,7 +20,7 @@ import hashlib
 import json
 import math
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -73,72 +73,106 @@ _FLOAT = re.compile(
 )
 
 
-class LocationMap(dict):
-    """path -> location, with a path-prefix index built on first use.
+class _Snapshot:
+    """A frozen path -> location map with a path-prefix index built on first use."""
 
-    A scenario overlay moves the locations under one path to another; with the prefix index
-    that costs the size of the subtree, not of the whole document, so resolving a chain of
-    scenarios is linear in its depth. Maps that are never overlaid never build the index.
+    def __init__(self, items: dict[Path_, Location]) -> None:
+        self.items = items
+        self._under: dict[Path_, list[Path_]] | None = None
+
+    def under(self, prefix: Path_) -> list[Path_]:
+        if self._under is None:
+            index: dict[Path_, list[Path_]] = {}
+            for key in self.items:
+                for cut in range(len(key) + 1):
+                    index.setdefault(key[:cut], []).append(key)
+            self._under = index
+        return self._under.get(prefix, [])
+
+
+class LocationMap(MutableMapping):
+    """path -> location, layered over a frozen snapshot of the map it was copied from.
+
+    Each scenario overlays a copy of the parsed document's map; the copy keeps only its own
+    changes (a dict and the keys it deleted) above a shared snapshot, so copying costs O(1)
+    and changing costs the subtree changed: validating N scenarios is linear in N, and
+    resolving a chain of scenarios is linear in its depth.
     """
 
     def __init__(self, items: Any = ()) -> None:
-        super().__init__(items)
-        self._under: dict[Path_, set[Path_]] | None = None
-        self._owned: set[Path_] = set()  # prefixes whose set this map may change in place
+        self._base: _Snapshot | None = None
+        self._local: dict[Path_, Location] = dict(items)
+        self._gone: set[Path_] = set()  # keys of the base deleted here
+        self._under: dict[Path_, set[Path_]] | None = None  # prefix index of _local
+        self._frozen: _Snapshot | None = None  # this map as a snapshot, for copies
 
-    def _own(self, prefix: Path_) -> set[Path_]:
-        """The set under `prefix`, copied first if it is shared with the map this was copied
-        from (copy on write: a copy costs the prefixes it changes, not the whole index)."""
-        assert self._under is not None
-        if prefix not in self._owned:
-            self._under[prefix] = set(self._under.get(prefix, ()))
-            self._owned.add(prefix)
-        return self._under[prefix]
-
-    def _index(self, key: Path_) -> None:
+    def _index(self, key: Path_, add: bool) -> None:
+        if self._under is None:
+            return
         for cut in range(len(key) + 1):
-            self._own(key[:cut]).add(key)
+            bucket = self._under.setdefault(key[:cut], set())
+            if add:
+                bucket.add(key)
+            else:
+                bucket.discard(key)
+
+    def __getitem__(self, key: Path_) -> Location:
+        if key in self._local:
+            return self._local[key]
+        if self._base is not None and key not in self._gone:
+            return self._base.items[key]
+        raise KeyError(key)
+
+    def __contains__(self, key: object) -> bool:
+        if key in self._local:
+            return True
+        return self._base is not None and key not in self._gone and key in self._base.items
 
     def __setitem__(self, key: Path_, value: Location) -> None:
-        if self._under is not None and key not in self:
-            self._index(key)
-        super().__setitem__(key, value)
+        self._frozen = None
+        if key not in self._local:
+            self._index(key, True)
+        self._local[key] = value
+        self._gone.discard(key)
 
     def __delitem__(self, key: Path_) -> None:
-        super().__delitem__(key)
-        if self._under is not None:
-            for cut in range(len(key) + 1):
-                self._own(key[:cut]).discard(key)
-
-    def setdefault(self, key: Path_, default: Any = None) -> Any:
         if key not in self:
-            self[key] = default
-        return self[key]
+            raise KeyError(key)
+        self._frozen = None
+        if key in self._local:
+            del self._local[key]
+            self._index(key, False)
+        if self._base is not None and key in self._base.items:
+            self._gone.add(key)
 
-    def _build(self) -> None:
-        if self._under is None:
-            self._under = {}
-            self._owned = set()
-            for key in self:
-                self._index(key)
+    def __iter__(self) -> Iterator[Path_]:
+        yield from self._local
+        if self._base is not None:
+            for key in self._base.items:
+                if key not in self._local and key not in self._gone:
+                    yield key
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
     def under(self, prefix: Path_) -> list[Path_]:
         """Every key that starts with `prefix` (the prefix itself included)."""
-        self._build()
-        assert self._under is not None
-        return list(self._under.get(tuple(prefix), ()))
+        prefix = tuple(prefix)
+        if self._under is None:
+            self._under = {}
+            for key in self._local:
+                self._index(key, True)
+        found = set(self._under.get(prefix, ()))
+        if self._base is not None:
+            found.update(k for k in self._base.under(prefix) if k not in self._gone)
+        return list(found)
 
     def copy(self) -> LocationMap:
-        """A copy sharing this map's prefix index until either changes a prefix's set.
-
-        Each scenario of a model overlays a copy of the parsed document's map; sharing the
-        index keeps validating N scenarios from rebuilding it N times.
-        """
-        self._build()
-        assert self._under is not None
-        twin = LocationMap(self)
-        twin._under = dict(self._under)
-        self._owned = set()  # both now share every set: whoever changes one copies it first
+        """A copy sharing a frozen snapshot of this map (made once until this map changes)."""
+        if self._frozen is None:
+            self._frozen = _Snapshot(dict(self.items()))
+        twin = LocationMap()
+        twin._base = self._frozen
         return twin
 
 
@@ -169,7 +203,7 @@ class Document:
 
     def copy(self) -> Document:
         """A copy whose line map can be changed by a scenario overlay (data is shared)."""
-        return dataclasses.replace(self, where=self.where.copy(), keys=dict(self.keys))
+        return dataclasses.replace(self, where=self.where.copy())  # keys: never changed
 
     def __post_init__(self) -> None:
         if not isinstance(self.where, LocationMap):
