@@ -420,6 +420,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     names = [None, *sorted(scenarios)] if isinstance(scenarios, dict) else [None]
     problems: list[Problem] = []
     warnings: list[str] = []
+    said: set[str] = set()
+    seen_problems: set[Problem] = set()
     limit = args.max_memory or available_memory()  # one figure for every scenario
     base = None  # the base model, validated once: each scenario reuses its scenario sections
     for name in names:
@@ -430,13 +432,17 @@ def cmd_validate(args: argparse.Namespace) -> int:
             check_fits(model.spec, args.model, limit)
             prep = prepare(model)
         except InputError as exc:
-            problems.extend(p for p in exc.problems if p not in problems)
+            problems.extend(p for p in exc.problems if p not in seen_problems)
+            seen_problems.update(exc.problems)
             continue
         distance = {r.id: r.distance_km for r in prep.routes}
         where = f"scenario {name}: " if name else ""
         found = [f"{where}{w}" for w in (*prep.warnings, *scan(prep.spec, distance))]
         # a base-model warning holds in every scenario that inherits it: say it once
-        warnings.extend(w for w in found if w not in warnings and w[len(where) :] not in warnings)
+        for w in found:  # a set beside the list: N scenarios' warnings cost O(N), not O(N²)
+            if w not in said and w[len(where) :] not in said:
+                warnings.append(w)
+                said.add(w)
     if problems:
         raise InputError(problems)
     for warning in warnings:
