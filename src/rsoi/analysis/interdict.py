@@ -67,6 +67,7 @@ from rsoi.errors import InputError, Problem, SolverError, did_you_mean
 from rsoi.lp.interrupt import new_highs, run_highs
 from rsoi.lp.program import LinearProgram
 from rsoi.lp.solve import _numpy_inf, make_highs
+from rsoi.model.families import attack_scaled
 
 KIND_GROUPS: dict[str, set[str]] = {
     "ports": {"seaport", "naval_base"},
@@ -75,7 +76,8 @@ KIND_GROUPS: dict[str, set[str]] = {
 }
 """Candidate groups of ``--candidates`` by place kind (a place with MOG counts as an airfield)."""
 
-INTERDICTED_FAMILIES = ("place_throughput", "airfield_mog")
+INTERDICTED_FAMILIES = tuple(f for f, entity in attack_scaled().items() if entity == "place")
+"""Place capacities an interdiction removes (rsoi.model.families: attack-scaled, per place)."""
 
 
 @dataclass

@@ -45,6 +45,7 @@ from rsoi.lp.solve import (
     objective_parts,
     row_ranging,
 )
+from rsoi.model.families import attack_scaled
 from rsoi.model.variant import SAME_SCENARIO, Variant, apply_variant
 
 OK_STATUSES = ("optimal", "time_limit_feasible")
@@ -307,11 +308,7 @@ class WarmModel:
 
     # -- attacks without a rebuild --
 
-    ATTACK_FAMILIES: ClassVar[dict[str, str]] = {
-        "route_capacity": "route",
-        "place_throughput": "place",
-        "airfield_mog": "place",
-    }
+    ATTACK_FAMILIES: ClassVar[dict[str, str]] = attack_scaled()
     """Families whose row bounds scale with the attack factor (see rsoi.lp.build docstrings)."""
 
     fast_attacks: bool | None = None

@@ -102,4 +102,6 @@ def apply_variant(model, variant: Variant):
         spec = spec.model_copy(
             update={"events": spec.events.model_copy(update={"attacks": attacks})}
         )
-    return dataclasses.replace(model, spec=spec)
+    # recorded in the canonical form the checker reads back from summary.json (input_hash)
+    recorded = Variant.from_json(variant.to_json()).to_json()
+    return dataclasses.replace(model, spec=spec, variant=recorded)

@@ -69,6 +69,7 @@ from rsoi.lp.build.support import (
 )
 from rsoi.lp.prepare import Prepared
 from rsoi.lp.program import LinearProgram
+from rsoi.model.families import BY_NAME
 
 FAMILIES: list[Callable[[Context], None]] = [
     define_flows,
@@ -128,4 +129,7 @@ def build(prep: Prepared) -> tuple[LinearProgram, Context]:
     finally:
         if enabled:
             gc.enable()
+    unregistered = sorted(set(lp.constraints) - BY_NAME.keys())
+    if unregistered:  # every family is named once, in rsoi.model.families
+        raise RuntimeError(f"constraint families missing from the registry: {unregistered}")
     return lp, ctx

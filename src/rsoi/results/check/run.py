@@ -98,6 +98,7 @@ def _check_loaded(
     checker.check_reduced_costs(flows)
     report.violations.extend(checker.violations)
     report.checked = checker.checked
+    report.unverified.extend(checker.unverified)
     return report
 
 
