@@ -465,6 +465,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     out.print(f"{args.run_dir}: check passed ({len(report.checked)} families)", markup=False)
     for item in report.checked:
         out.print(f"  ok  {item}", markup=False)
+    for item in report.unverified:  # named, never counted as passed
+        out.print(f"  not verified  {item}", markup=False)
     return EXIT_OK
 
 
@@ -848,6 +850,20 @@ def cmd_policies(args: argparse.Namespace) -> int:
     return _analysis_exit([result.baseline, *result.results], "setting")
 
 
+def _verify_for(run_dir: Path, command: str) -> None:
+    """CheckError (CHECK FAILED, exit 1) unless `run_dir` passes the independent check."""
+    from rsoi.errors import CheckError
+    from rsoi.results.check import verify_run
+    from rsoi.results.tables import require_readable_run_folder
+
+    require_readable_run_folder(run_dir)
+    try:
+        verify_run(run_dir)
+    except CheckError as exc:
+        head = f"{command} refuses {run_dir}: it fails the independent check"
+        raise CheckError([head, *exc.violations], exc.folder) from None
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     from rsoi.analysis.compare import compare_runs, write_compare
     from rsoi.results.tables import default_run_dir, preflight_out
@@ -857,6 +873,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
         if target.exists() or target.is_symlink():
             raise _run_exists(target)
         preflight_out(target)
+    for run_dir in (args.run_a, args.run_b):  # never compare a plan that fails the check
+        _verify_for(Path(run_dir), "compare")
     result = compare_runs(Path(args.run_a), Path(args.run_b))
     if not args.out:
         name = f"{Path(args.run_a).name}-vs-{Path(args.run_b).name}"

@@ -96,6 +96,9 @@ def _check_loaded(
     checker.check_text_columns(flows)
     checker.check_duals(route_load, stored)
     checker.check_reduced_costs(flows)
+    checker.check_summary_figures(flows)
+    checker.check_geopackage(flows)
+    checker.name_unvouched_files()
     report.violations.extend(checker.violations)
     report.checked = checker.checked
     report.unverified.extend(checker.unverified)
