@@ -5,11 +5,13 @@ Each entry gives the family's row name prefix, its index columns (the row name i
 YAML entity its dual maps to, the ``define_*`` function of ``rsoi.lp.build`` that builds it, a
 one-line description and, where every row cites the same thing, that fixed source.
 
-Read by the builder (``LinearProgram.add_constraints`` refuses a family, index or entity that
-differs from its entry), by the checker (``rsoi.results.check``: known families, entity and
-period columns of duals.csv, the expected row set), by ``scripts/make_docs.py`` (the families
-table of docs/model.md), and by ``hedge`` and ``interdict`` (the families they act on are looked
-up here by role). A new family is one new entry in the section of its domain.
+Read by the builder (``LinearProgram.add_constraints`` refuses a family whose index or entity
+differs from its entry, and ``build`` refuses a family missing here), by the checker
+(``rsoi.results.check``: known families, the entity and period columns of duals.csv, the row
+spec), by ``scripts/make_docs.py`` (the registry table of docs/model.md), and by ``interdict``
+and the analyses' warm attack shortcut (the attack-scaled families). ``hedge`` names variable
+families only (its first stage: flow, share, allocation), which this registry does not cover.
+A new family is one new entry in the section of its domain.
 
 Lives in ``rsoi.model`` because the checker may not import ``rsoi.lp``.
 """
