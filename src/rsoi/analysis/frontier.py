@@ -44,6 +44,8 @@ from rsoi.model.variant import BASELINE
 from rsoi.results.tables import atomic_run_dir, write_csv
 
 KOREA = "korea"
+DUALS_OF_POINT = "the frontier point's epsilon-problem (two more rows: K <= epsilon, W <= W*)"
+"""`duals_of` of a point's run folder: its prices are not the model's own."""
 REL_TOL = 1e-9
 """Relative slack on the ε and W* bounds (numerical room, far below any reported digit)."""
 
@@ -336,6 +338,7 @@ def _check_points(path, scenario, rows, folder: Path, settings: Settings, result
             BASELINE,
             str(folder / name),
             settings.check != "none",
+            duals_of=None if row.get("current_weights") else DUALS_OF_POINT,
         )
         results[i].checked = checked
 

@@ -597,8 +597,23 @@ def solve_variant(
     return result
 
 
-def write_variant_run(model, prep, lp, ctx, sol, variant: Variant, folder: str, check: bool) -> str:
-    """Write a normal run folder for one variant; verify it with rsoi.results.check when asked."""
+def write_variant_run(
+    model,
+    prep,
+    lp,
+    ctx,
+    sol,
+    variant: Variant,
+    folder: str,
+    check: bool,
+    duals_of: str | None = None,
+) -> str:
+    """Write a normal run folder for one variant; verify it with rsoi.results.check when asked.
+
+    `duals_of` names the problem the shadow prices belong to when it is not the model itself
+    (a frontier point's ε-problem): summary.json records it as `duals_of`, and the checker then
+    verifies the prices' signs and slackness only, naming the rest as not verified.
+    """
     from rsoi.pipeline import Run
     from rsoi.results.tables import make_tables, write_json, write_tables
 
@@ -606,6 +621,8 @@ def write_variant_run(model, prep, lp, ctx, sol, variant: Variant, folder: str, 
     summary = run.summary()
     if variant.has_edits:  # rsoi.results.check applies the same edits before checking
         summary["variant"] = variant.to_json()
+    if duals_of is not None:
+        summary["duals_of"] = duals_of
     path = Path(folder)
     path.mkdir(parents=True, exist_ok=False)
     write_tables(path, run.tables)

@@ -15,8 +15,6 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from rsoi.model.families import BY_NAME
-
 INF = np.inf
 
 
@@ -125,16 +123,6 @@ class LinearProgram:
         """Add rows ``lower <= sum(coefs * x[cols]) <= upper``; `rows` are local (0..len(index)-1)."""
         if name in self.constraints:
             raise ValueError(f"constraint family {name} defined twice")
-        entry = BY_NAME.get(name)
-        if entry is not None:  # a registered family: its index and entity are fixed there
-            if tuple(index.columns) != entry.index or (entity and entity != entry.entity):
-                raise ValueError(
-                    f"{name}: index {tuple(index.columns)} / entity {entity!r} differ from the "
-                    f"registry's {entry.index} / {entry.entity!r} (rsoi.model.families)"
-                )
-            entity = entry.entity
-            if entry.source is not None and not np.any(np.asarray(source, dtype=object) != ""):
-                source = entry.source
         n = len(index)
         rows = np.asarray(rows, dtype=np.int64)
         if len(rows) and (rows.min() < 0 or rows.max() >= n):

@@ -129,7 +129,18 @@ def build(prep: Prepared) -> tuple[LinearProgram, Context]:
     finally:
         if enabled:
             gc.enable()
-    unregistered = sorted(set(lp.constraints) - BY_NAME.keys())
-    if unregistered:  # every family is named once, in rsoi.model.families
-        raise RuntimeError(f"constraint families missing from the registry: {unregistered}")
+    check_registry(lp)
     return lp, ctx
+
+
+def check_registry(lp: LinearProgram) -> None:
+    """Every constraint family is registered (rsoi.model.families) with this index and entity."""
+    for name, block in lp.constraints.items():
+        entry = BY_NAME.get(name)
+        if entry is None:
+            raise RuntimeError(f"constraint family {name} is missing from rsoi.model.families")
+        if tuple(block.index.columns) != entry.index or block.entity != entry.entity:
+            raise RuntimeError(
+                f"{name}: index {tuple(block.index.columns)} / entity {block.entity!r} differ "
+                f"from the registry's {entry.index} / {entry.entity!r} (rsoi.model.families)"
+            )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -87,7 +88,8 @@ def _tie_table(folder: Path, path: Path, members: dict[str, dict], report: Check
     if "run_dir" not in table.columns:
         report.unverified.append(f"{path.name}: no member folders to tie its rows to")
         return
-    tied = [c for c in table.columns if _tied_column(c)]
+    base_dir = _baseline_member(folder, members)
+    tied = [c for c in table.columns if _tied_column(c) and (base_dir or not _change_of(c))]
     untied = sorted(set(table.columns) - set(tied) - {"run_dir", "status", "check"})
     loose = 0
     for i, row in table.iterrows():
@@ -107,10 +109,11 @@ def _tie_table(folder: Path, path: Path, members: dict[str, dict], report: Check
             report.violations.append(
                 f"{where}: status '{row.get('status')}' != the member's '{summary.get('status')}'"
             )
-        power = _member_power(folder / run_dir)
+        member = _Member(summary, folder / run_dir)
+        base = _Member(members[base_dir], folder / base_dir) if base_dir else None
         for col in tied:
             written = _num(row[col])
-            mine = _member_value(summary, power, col)
+            mine = member.value(col, base)
             if mine is None:
                 continue
             if math.isnan(written) or abs(written - mine) > _tol(written, mine):
@@ -127,27 +130,93 @@ def _tie_table(folder: Path, path: Path, members: dict[str, dict], report: Check
         report.unverified.append(f"{path.name}: columns {', '.join(untied)}")
 
 
-def _tied_column(col: str) -> bool:
-    return col == "objective" or col.split(":")[0] in ("objective", "shortfall", "combat_power")
-
-
-def _member_power(run: Path) -> dict[str, float]:
-    """Combat power per theater of a member: the mean over periods is not what the table
-    holds, so the sum over rows per theater is compared (as `figures` sums share x power)."""
-    table = pd.read_csv(run / "apportionment.csv")
-    table = table[table["theater"] != "in_transit"]
-    return table.groupby("theater")["combat_power"].sum().to_dict()
-
-
-def _member_value(summary: dict, power: dict[str, float], col: str) -> float | None:
-    if col == "objective":
-        return float(summary["objective"])
-    kind, _, key = col.partition(":")
-    parts = summary.get("objective_parts") or {}
-    if kind == "objective":
-        return float(parts.get(key, 0.0))
-    if kind == "shortfall":
-        return float(parts.get(f"shortfall:{key}", 0.0))
-    if kind == "combat_power":
-        return float(power.get(key, 0.0))
+def _change_of(col: str) -> str | None:
+    """The column a change column is the change of (`change:X`, `X_change`, `X_change:key`)."""
+    if col.startswith("change:"):
+        return col.removeprefix("change:")
+    head, sep, key = col.partition(":")
+    if head.endswith("_change"):
+        return head.removesuffix("_change") + (sep + key if sep else "")
     return None
+
+
+def _tied_column(col: str) -> bool:
+    """A number column recomputed from the members (a change column: from the baseline too)."""
+    col = _change_of(col) or col
+    return col in ("objective", "korea_shortfall", "taiwan_shortfall") or col.split(":")[0] in (
+        "objective", "shortfall", "combat_power",
+    )  # fmt: skip
+
+
+def _baseline_member(folder: Path, members: dict[str, dict]) -> str | None:
+    """The member the change columns are measured against: `baseline/`, or the analysis
+    summary's `baseline` scenario (a sweep with --baseline)."""
+    if "baseline" in members:
+        return "baseline"
+    try:
+        name = json.loads((folder / "summary.json").read_text(encoding="utf-8")).get("baseline")
+    except (OSError, ValueError, RecursionError, AttributeError):
+        return None
+    if not isinstance(name, str):
+        return None
+    # a member folder is the scenario name with other characters than [A-Za-z0-9._-] as '-'
+    for candidate in (name, re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-")):
+        if candidate in members:
+            return candidate
+    return None
+
+
+class _Member:
+    """A checked member run: its figures as the analysis tables report them."""
+
+    def __init__(self, summary: dict, run: Path) -> None:
+        self.summary, self.run = summary, run
+        self._power: dict[str, float] | None = None
+        self._short: pd.DataFrame | None = None
+
+    def value(self, col: str, base: _Member | None = None) -> float | None:
+        of = _change_of(col)
+        if of is not None:
+            mine, theirs = self.value(of), base.value(of) if base else None
+            return None if mine is None or theirs is None else mine - theirs
+        if col == "objective":
+            return float(self.summary["objective"])
+        if col in ("korea_shortfall", "taiwan_shortfall"):
+            return self.frontier_measure(col)
+        kind, _, key = col.partition(":")
+        parts = self.summary.get("objective_parts") or {}
+        if kind == "objective":
+            return float(parts.get(key, 0.0))
+        if kind == "shortfall":
+            return float(parts.get(f"shortfall:{key}", 0.0))
+        if kind == "combat_power":
+            return float(self.power().get(key, 0.0))
+        return None
+
+    def power(self) -> dict[str, float]:
+        """Combat power summed over the periods, per theater and per ``assignment:theater``
+        (as the analyses' figures sum share x power over the share columns)."""
+        if self._power is None:
+            table = pd.read_csv(
+                self.run / "apportionment.csv", dtype={"assignment": str, "theater": str}
+            )
+            table = table[table["theater"] != "in_transit"]
+            out = table.groupby("theater")["combat_power"].sum().to_dict()
+            by_group = table.groupby(["assignment", "theater"])["combat_power"].sum()
+            out.update({f"{g}:{theater}": value for (g, theater), value in by_group.items()})
+            self._power = out
+        return self._power
+
+    def frontier_measure(self, col: str) -> float:
+        """Korea: combat power short in Korea plus the deterrence floor's shortfall; Taiwan:
+        combat power short in every other theater (rsoi.analysis.frontier's K and W), summed
+        over the periods, from the member's checked shortfalls.csv."""
+        if self._short is None:
+            self._short = pd.read_csv(self.run / "shortfalls.csv", dtype=str, keep_default_na=False)
+        s = self._short
+        value = pd.to_numeric(s["shortfall"], errors="coerce").fillna(0.0)
+        combat = s["family"] == "combat_power"
+        korea = combat & (s["theater"] == "korea")
+        if col == "korea_shortfall":
+            return float(value[korea | (s["requirement"] == "policy_deterrence_floor")].sum())
+        return float(value[combat & ~korea].sum())

@@ -79,6 +79,10 @@ ACTIVITY_FAMILIES = ("route_capacity", "storage_capacity", "provider_availabilit
 """Families whose reported activity in duals.csv is recomputed from the tables."""
 
 
+PRIMAL_TOL = 1e-7
+"""A column value this close to a bound is at the bound (HiGHS's primal feasibility tolerance)."""
+
+
 PRICE_TOL = 1e-6
 """A shadow price beyond this magnitude needs its row at the matching bound."""
 

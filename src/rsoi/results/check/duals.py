@@ -11,6 +11,7 @@ from rsoi.model.families import BY_NAME
 from rsoi.results.check.base import (
     ACTIVITY_FAMILIES,
     PRICE_TOL,
+    PRIMAL_TOL,
     _fmt,
     _tol,
 )
@@ -199,6 +200,12 @@ class DualChecks(ColumnSpec):
         stage's or the fixed LP's prices).
         """
         s = self.summary
+        if s.get("duals_of"):
+            self.unverified.append(
+                f"duals.csv shadow prices: of {s['duals_of']}, not of the model: only sign and "
+                "complementary slackness checked (no reduced costs)"
+            )
+            return
         if (
             s.get("status") != "optimal"
             or s.get("mip")
@@ -228,9 +235,12 @@ class DualChecks(ColumnSpec):
         red = cost - dual_sum
         tol = 1e-6 * np.maximum(1.0, np.maximum(np.abs(cost), dual_abs))
         known = np.isfinite(x)
-        at_lower = ~known | (x <= 1e-9)
+        # within HiGHS's primal feasibility tolerance (1e-7) of a bound counts as at it: a warm
+        # re-solve may leave a value of 5e-9 that is a zero
+        at_lower = ~known | (x <= PRIMAL_TOL)
+        finite_up = np.where(np.isinf(upper), 0.0, upper)
         at_upper = (
-            known & np.isfinite(upper) & (x >= upper - _tol(np.where(np.isinf(upper), 0.0, upper)))
+            known & np.isfinite(upper) & (x >= upper - np.maximum(PRIMAL_TOL, _tol(finite_up)))
         )
         fixed = at_lower & at_upper  # e.g. zero capacity: any reduced cost
         inside = ~at_lower & ~at_upper
