@@ -356,3 +356,79 @@ def test_row_spec_equals_the_builder_row_by_row(data: dict[str, Any]) -> None:
         model = load_model(path)
         lp, _ctx = build(prepare(model))
         assert_same_rows(checker_rows(model), builder_rows(lp))
+
+
+# --- item 3: every analysis folder ---------------------------------------------------------
+
+
+def rewrite_cell(path: Path, row_no: int, column: str, new: Callable[[str], str]) -> None:
+    rows = list(csv.DictReader(path.open(encoding="utf-8", newline="")))
+    rows[row_no][column] = new(rows[row_no][column])
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, list(rows[0]), lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows)
+    path.write_text(buf.getvalue(), encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def analysis_folders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """One folder of each analysis on small models (the tests' own)."""
+    from tests.test_hedge import two_ports
+    from tests.test_interdict import redundant_ports
+
+    root = tmp_path_factory.mktemp("analyses")
+    m = write_tiny(two_theater_model(), root / "m1")
+    commands = {
+        "frontier": ("frontier", m),
+        "policies": ("policies", m),
+        "resilience": ("resilience", m),
+        "hedge": ("hedge", write_tiny(two_ports(), root / "m2")),
+        "interdict": (
+            "interdict", write_tiny(redundant_ports(), root / "m3"), "--k", "2",
+            "--candidates", "ports",
+        ),
+    }  # fmt: skip
+    out = {}
+    for name, args in commands.items():
+        code, _out, err = run_cli(*args, "--out", root / name)
+        assert code == 0, (name, err)
+        out[name] = root / name
+    return out
+
+
+@pytest.mark.parametrize("name", ["frontier", "policies", "resilience", "hedge", "interdict"])
+def test_check_works_on_every_analysis_folder(analysis_folders: dict, name: str) -> None:
+    """Untouched: exit 0; what cannot be tied to a checked member is named, not passed."""
+    code, out, err = run_cli("check", analysis_folders[name])
+    assert code == 0, err
+    assert "member run folder(s) pass the check" in out
+    if name in ("hedge", "interdict"):  # no member folders: every table is named
+        assert "no member folders to tie its rows to" in out
+
+
+@pytest.mark.parametrize(
+    ("name", "table", "column"),
+    [
+        ("frontier", "frontier.csv", "objective"),
+        ("frontier", "frontier.csv", "taiwan_shortfall"),
+        ("policies", "policies.csv", "objective"),
+        ("policies", "policies.csv", "objective_change"),
+    ],
+)
+def test_edited_analysis_tables_fail(
+    analysis_folders: dict, tmp_path: Path, name: str, table: str, column: str
+) -> None:
+    folder = tmp_path / name
+    shutil.copytree(analysis_folders[name], folder)
+    rows = list(csv.DictReader((folder / table).open()))
+    first = next(i for i, r in enumerate(rows) if r["run_dir"])
+    rewrite_cell(folder / table, first, column, lambda v: repr(float(v) + 2700))
+    code, _out, err = run_cli("check", folder)
+    assert code == 1 and table in err and column in err
+
+
+def test_frontier_point_prices_are_named_not_passed(analysis_folders: dict) -> None:
+    """A point's prices are its ε-problem's: the member says so and check names it."""
+    code, out, _err = run_cli("check", analysis_folders["frontier"])
+    assert code == 0 and "epsilon-problem" in out and "not verified" in out
