@@ -72,11 +72,16 @@ class ColumnSpec(RowSpec):
     """The LP's columns derived from the model and the run's tables."""
 
     def columns(self, flows) -> Columns:
+        """Every column of the LP (built once per check)."""
+        cached = getattr(self, "_columns", None)
+        if cached is not None:
+            return cached
         cols = Columns()
         self._flow_columns(flows, cols)
         self._network_columns(cols)
         self._support_columns(cols)
         self._force_columns(cols)
+        self._columns = cols
         return cols
 
     def _flow_columns(self, f, cols: Columns) -> None:

@@ -139,6 +139,45 @@ class DualChecks(ColumnSpec):
         self.price_series = pd.Series(np.nan_to_num(price[unique]), index=names[unique])
         self.price = self.price_series.to_dict()
 
+    def check_activities(self, f: pd.DataFrame) -> None:
+        """Every row's reported activity, recomputed as sum a_ij x_j from the column spec and
+        the tables' values; rows with a column no table reports (deploy, swing, share change)
+        are named instead."""
+        d = self.t["duals"]
+        _items, _cost, x, _up, t_col, t_row, t_coef = self.columns(f).arrays()
+        names = d["constraint"].astype(str).to_numpy()
+        act = d["activity"].to_numpy(float)
+        ax = t_coef * x[t_col] if len(t_col) else np.zeros(0)
+        term = pd.DataFrame(
+            {"row": t_row, "total": np.nan_to_num(ax), "scale": np.abs(np.nan_to_num(ax)),
+             "unknown": np.isnan(ax)}
+        )  # fmt: skip
+        per_row = term.groupby("row", sort=False)[["total", "scale", "unknown"]].sum()
+        unknown: dict[str, int] = {}
+        expected = self.expected_rows()
+        for i, name in enumerate(names):
+            if name not in expected:
+                continue  # reported elsewhere (an unknown row)
+            _fam, lower, upper, _src = expected[name]
+            if lower == upper:
+                continue  # an equality: its activity is its bound, checked with the bounds
+            if name in per_row.index:
+                total, scale, missing = per_row.loc[name]
+            else:
+                total, scale, missing = 0.0, 0.0, False  # a row without coefficients
+            if missing > 0:
+                family = name.split("[", 1)[0]
+                unknown[family] = unknown.get(family, 0) + 1
+                continue
+            self.equal("duals", name, act[i], float(total), "activity vs recomputed", scale)
+        self.checked.append("duals.csv activity of every row whose columns the tables report")
+        if unknown:
+            self.unverified.append(
+                "duals.csv activity only within its bounds (a column no table reports: deploy, "
+                "swing or share change) for "
+                + ", ".join(f"{n} {fam} rows" for fam, n in sorted(unknown.items()))
+            )
+
     def _entity_columns(self, d, names, fam, ok) -> None:
         """entity_kind, entity and period of each row, from its name and the registry."""
         kind = d["entity_kind"].astype(str).to_numpy()

@@ -100,6 +100,7 @@ def _check_loaded(
     checker.check_apportionment()
     checker.check_text_columns(flows)
     checker.check_duals(route_load, stored)
+    checker.check_activities(flows)
     checker.check_reduced_costs(flows)
     checker.check_summary_figures(flows)
     checker.check_geopackage(flows)
