@@ -59,9 +59,6 @@ EMPTY_LAYER_GEOMETRY = {  # the geometry type an empty layer declares (no provid
     "basemap_land": "MultiPolygon",
 }
 TIME_LAYERS = ("flows", "allocations", "apportionment")  # one feature per period
-TEMPORAL_INSTANT_FROM_FIELD = (
-    "1"  # QgsVectorLayerTemporalProperties::ModeFeatureDateTimeInstantFromField
-)
 MIN_SHARE = 1e-6  # apportionment shares at or below this are solver noise, not drawn
 PROJECT_NAME = "rsoi plan"
 KEY_PLACES = 10  # label this many busiest places on the static map (plus anchors, shorts)
