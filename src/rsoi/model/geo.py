@@ -191,6 +191,18 @@ class SeaLaneGraph:
         return SeaPath(ids, tuple(straits), dist[dst], line)
 
 
+def geodata_dir(model_path: Path, spec) -> Path:
+    """The folder of a model's geodata (sea lanes, places, base map).
+
+    A model naming neither `sea_lanes` nor `geodata` has its base map in `geodata/` beside
+    the model file: never in a folder above it, which may belong to another project.
+    """
+    name = spec.sea_lanes or spec.geodata
+    if not name:
+        return Path(model_path).parent / "geodata"
+    return (Path(model_path).parent / name).resolve().parent
+
+
 def load_basemap(path: str | Path) -> dict:
     """Read the ``countries`` and ``land`` layers of the basemap GeoPackage (GeoDataFrames)."""
     import pyogrio  # here, not at the top: the LP path needs no geopandas

@@ -412,14 +412,11 @@ def qml(layer: str, period_days: float) -> str:
     )
 
 
-def layer_styles(layers: dict[str, gpd.GeoDataFrame], period_days: float) -> pd.DataFrame:
-    """The `layer_styles` table QGIS reads default styles from (one row per layer).
-
-    `styleSLD` carries an OGC SLD 1.1 of the same categories for ArcGIS and GeoServer.
-    """
-    from rsoi.outputs.sld import sld
-
-    names = list(layers)
+def layer_styles(styles: dict[str, tuple[str, str]]) -> pd.DataFrame:
+    """The `layer_styles` table QGIS reads default styles from: one row per layer name ->
+    (QML, SLD). `styleSLD` carries an OGC SLD 1.1 of the same categories for ArcGIS and
+    GeoServer."""
+    names = list(styles)
     return pd.DataFrame(
         {
             "f_table_catalog": "",
@@ -427,8 +424,8 @@ def layer_styles(layers: dict[str, gpd.GeoDataFrame], period_days: float) -> pd.
             "f_table_name": names,
             "f_geometry_column": "geom",
             "styleName": names,
-            "styleQML": [qml(n, period_days) for n in names],
-            "styleSLD": [sld(n) for n in names],
+            "styleQML": [styles[n][0] for n in names],
+            "styleSLD": [styles[n][1] for n in names],
             "useAsDefault": True,
             "description": [f"rsoi default style for {n}" for n in names],
             "owner": "rsoi",
@@ -438,6 +435,13 @@ def layer_styles(layers: dict[str, gpd.GeoDataFrame], period_days: float) -> pd.
             ),
         }
     )
+
+
+def run_styles(names: list[str], period_days: float) -> dict[str, tuple[str, str]]:
+    """(QML, SLD) of each layer of a run's plan.gpkg."""
+    from rsoi.outputs.sld import sld
+
+    return {n: (qml(n, period_days), sld(n)) for n in names}
 
 
 def project_content(
@@ -524,7 +528,7 @@ def write_gpkg(
                     dataset_options={"VERSION": "1.2"} if i == 0 else None,
                 )
             pyogrio.write_dataframe(
-                layer_styles(layers, period_days),
+                layer_styles(run_styles(list(layers), period_days)),
                 tmp,
                 layer="layer_styles",
                 driver="GPKG",

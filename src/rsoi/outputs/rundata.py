@@ -70,15 +70,10 @@ class RunData:
 
     @property
     def geodata_dir(self) -> Path:
-        """The folder of the model's geodata (sea lanes, places, base map).
+        """The folder of the model's geodata (see `rsoi.model.geo.geodata_dir`)."""
+        from rsoi.model.geo import geodata_dir
 
-        A model naming neither `sea_lanes` nor `geodata` has its base map in `geodata/` beside
-        the model file: never in a folder above it, which may belong to another project.
-        """
-        name = self.prep.spec.sea_lanes or self.prep.spec.geodata
-        if not name:
-            return self.model_path.parent / "geodata"
-        return (self.model_path.parent / name).resolve().parent
+        return geodata_dir(self.model_path, self.prep.spec)
 
     @property
     def c_day(self) -> pd.Timestamp:
