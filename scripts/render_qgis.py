@@ -14,7 +14,8 @@ drew per layer; exits 1 if the project or a layer does not load.
 
 ``--frames`` draws nothing: it prints, as JSON, every frame of the project's time range and
 step with the feature ids each time layer's temporal filter selects in it
-(``{"frames": [{"begin": ..., "end": ..., "layers": {name: [fid, ...]}}, ...]}``).
+and the canvas title the frame shows
+(``{"frames": [{"title": ..., "begin": ..., "end": ..., "layers": {name: [fid, ...]}}]}``).
 """
 
 from __future__ import annotations
@@ -43,6 +44,9 @@ def main(argv: list[str] | None = None) -> int:
     from qgis.core import (
         QgsApplication,
         QgsDateTimeRange,
+        QgsExpression,
+        QgsExpressionContext,
+        QgsExpressionContextScope,
         QgsFeatureRequest,
         QgsInterval,
         QgsMapRendererSequentialJob,
@@ -91,12 +95,18 @@ def main(argv: list[str] | None = None) -> int:
             return sorted(f.id() for f in layer.getFeatures(request))
 
         if args.frames:
+            title = project.readEntry("TitleLabel", "/Label")[0]  # the canvas title decoration
             frames = []
             for number in range(navigator.totalFrameCount()):
                 frame = navigator.dateTimeRangeForFrameNumber(number)
                 chosen = {layer.name(): selected(layer, frame) for layer in layers}
+                scope = QgsExpressionContextScope()
+                scope.setVariable("map_start_time", frame.begin())
+                context = QgsExpressionContext()
+                context.appendScope(scope)
                 frames.append(
                     {
+                        "title": QgsExpression.replaceExpressionText(title, context),
                         "begin": frame.begin().toString(Qt.ISODate),
                         "end": frame.end().toString(Qt.ISODate),
                         "include_end": frame.includeEnd(),
