@@ -10,8 +10,8 @@ which says nothing about the project.
 import json
 import os
 
-from qgis.PyQt.QtCore import QTimer
 from qgis.core import QgsProject
+from qgis.PyQt.QtCore import QTimer
 from qgis.utils import iface
 
 
@@ -29,7 +29,9 @@ def report() -> None:
         "navigation_mode": int(controller.navigationMode()) if controller else None,
         "frame": controller.currentFrameNumber() if controller else None,
         "canvas_temporal": canvas.mapSettings().isTemporal(),
-        "canvas_begin": frame.begin().toString("yyyy-MM-ddThh:mm:ss") if frame.begin().isValid() else "",
+        "canvas_begin": frame.begin().toString("yyyy-MM-ddThh:mm:ss")
+        if frame.begin().isValid()
+        else "",
     }
     with open(os.environ["RSOI_PROBE_OUT"], "w", encoding="utf-8") as handle:
         json.dump(out, handle)
