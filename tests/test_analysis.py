@@ -425,7 +425,7 @@ def test_compare_two_runs_differing_in_one_place(tmp_path: Path) -> None:
     assert short["change"].tolist() == pytest.approx([2, 2, 2])
     assert len(pd.read_csv(tmp_path / "c" / "apportionment.csv")) == 0
     html = (tmp_path / "c" / "compare.html").read_text()
-    assert "shortfalls (3 rows)" in html and "<script" not in html
+    assert "Shortfalls (3 rows)" in html and "<script" not in html
 
 
 def test_compare_refuses_runs_of_different_models(tmp_path: Path) -> None:

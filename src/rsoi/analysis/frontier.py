@@ -35,7 +35,6 @@ import numpy as np
 import pandas as pd
 
 from rsoi.analysis.common import Settings, folder_name, write_summary
-from rsoi.analysis.compare import _html_table, page
 from rsoi.analysis.warm import VariantResult, WarmModel, figures
 from rsoi.errors import InputError, Problem
 from rsoi.lp.interrupt import new_highs, run_highs
@@ -373,14 +372,27 @@ def _plot(table: pd.DataFrame) -> tuple[bytes, str]:
 
 
 def _report(folder: Path, table: pd.DataFrame, svg: str, scenario) -> None:
+    from rsoi.outputs.html import frame_table, page
+
     svg_body = svg[svg.index("<svg") :]
-    shown = [
-        c
-        for c in table.columns
-        if c in ("point", "epsilon", "status", "korea_shortfall", "taiwan_shortfall",
-                 "objective", "current_weights", "nearest_point", "check")
-        or c.startswith("combat_power:")
-    ]  # fmt: skip
+    headers = {
+        "point": "point",
+        "epsilon": "ε: Korea measure at most (combat power × periods)",
+        "status": "solver status",
+        "korea_shortfall": FrontierResult.korea_label,
+        "taiwan_shortfall": FrontierResult.taiwan_label,
+        "objective": "model objective (penalty units)",
+        "current_weights": "the current weights' plan?",
+        "nearest_point": "nearest point",
+        "check": "independent check",
+    }
+    headers.update(
+        {
+            c: f"combat power in {c.split(':', 1)[1]} (combat power × periods)"
+            for c in table.columns
+            if c.startswith("combat_power:")
+        }
+    )
     note = (
         f"Scenario {html.escape(str(scenario or 'base'))}. Korea measure: "
         f"{html.escape(FrontierResult.korea_label)}; Taiwan measure: "
@@ -388,7 +400,15 @@ def _report(folder: Path, table: pd.DataFrame, svg: str, scenario) -> None:
         "with the Korea measure bounded by ε, then the model's own objective as tie-breaker. "
         "The star is the plan the current weights pick. Notional data."
     )
-    sections = [("Frontier", svg_body), ("Points", _html_table(table[shown]))]
+    points = (
+        "<p>Lower shortfall is better on both measures; along the frontier one is bought "
+        "with the other.</p>" + frame_table(table, headers)
+    )
+    sections = [
+        ("frontier", "Frontier", f'<div class="figure">{svg_body}</div>'),
+        ("points", "Points", points),
+    ]
     (folder / "report.html").write_text(
-        page("rsoi frontier: Korea defense vs Taiwan support", sections, note), encoding="utf-8"
+        page("rsoi frontier: Korea defense vs Taiwan support", sections, note=note),
+        encoding="utf-8",
     )

@@ -59,7 +59,6 @@ the command stops (exit 4) and says so rather than report a plan that is not hed
 
 from __future__ import annotations
 
-import html
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -672,47 +671,54 @@ def differences_in_words(result: HedgeResult) -> list[str]:
 
 
 def report_html(result: HedgeResult, scenarios: pd.DataFrame) -> str:
-    """A small self-contained report section (no scripts, no external files)."""
-    e = html.escape
+    """The hedge page, from the one HTML kit (rsoi.outputs.html)."""
+    from rsoi.outputs.html import escape, num, page, table
 
-    def num(v: float) -> str:
-        return "infinite" if not np.isfinite(v) else f"{v:,.2f}"
-
-    rows = "".join(
-        f"<tr><td>{e(r.scenario)}</td><td>{r.probability:.4g}</td>"
-        f"<td>{num(r.objective_hedged)}</td><td>{num(r.objective_alone)}</td>"
-        f"<td>{num(r.ref)}</td></tr>"
-        for r in scenarios.rename(
-            columns={f"objective_plan_of_{result.reference}": "ref"}
-        ).itertuples(index=False)
+    ref = result.reference
+    unit = "penalty units"
+    cut = f" (cut back in {', '.join(result.cut_back)})" if result.cut_back else ""
+    measures = table(
+        ["measure", f"value ({unit})"],
+        [
+            ("hedged expected objective", num(result.hedged_objective, 2)),
+            ("expected objective, each scenario known in advance", num(result.expected_alone, 2)),
+            ("EVPI (value of knowing the scenario)", num(result.evpi, 2)),
+            (f"expected objective with the {ref} plan's first stage", num(result.expected_ref_plan, 2)),
+            (f"VSS (value of hedging over the {ref} plan)", num(result.vss, 2)),
+            (f"VSS with the {ref} plan cut back where it cannot pass{cut}", num(result.vss_cut_back, 2)),
+        ],
+        [False, True],
+    )  # fmt: skip
+    intro = (
+        f"<p>{escape(result.description)}. Probabilities: {escape(result.source)}. Notional "
+        f"data.</p><p>Periods 1–{result.K} are decided once for every scenario "
+        f"({len(result.keys):,} first-stage decisions); later periods per scenario. Method: "
+        f"{escape(result.method)}. Objectives in {unit} (the model's weighted shortfall, "
+        "lateness and cost; lower is better); ∞: the plan cannot be carried out.</p>"
     )
-    words = "".join(f"<li>{e(s)}</li>" for s in differences_in_words(result))
-    cut = f" (cut back in {e(', '.join(result.cut_back))})" if result.cut_back else ""
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>rsoi hedge: {e(result.set_name)}</title>
-<style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}
-table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:2px 8px;text-align:right}}
-td:first-child{{text-align:left}}</style></head><body>
-<section id="hedge">
-<h1>Hedged plan: {e(result.set_name)}</h1>
-<p>{e(result.description)}. Probabilities: {e(result.source)}. Notional data.</p>
-<p>Periods 1-{result.K} are decided once for every scenario ({len(result.keys):,} first-stage
-decisions); later periods per scenario. Method: {e(result.method)}.</p>
-<table><tr><th>measure</th><th>value</th></tr>
-<tr><td>hedged expected objective</td><td>{num(result.hedged_objective)}</td></tr>
-<tr><td>expected objective, each scenario known in advance</td><td>{num(result.expected_alone)}</td></tr>
-<tr><td>EVPI (value of knowing the scenario)</td><td>{num(result.evpi)}</td></tr>
-<tr><td>expected objective with the {e(result.reference)} plan's first stage</td><td>{num(result.expected_ref_plan)}</td></tr>
-<tr><td>VSS (value of hedging over the {e(result.reference)} plan)</td><td>{num(result.vss)}</td></tr>
-<tr><td>VSS with the {e(result.reference)} plan cut back where it cannot pass{cut}</td><td>{num(result.vss_cut_back)}</td></tr>
-</table>
-<h2>What the hedged plan does differently from the {e(result.reference)} plan</h2>
-<ul>{words}</ul>
-<h2>Scenarios</h2>
-<table><tr><th>scenario</th><th>probability</th><th>hedged</th><th>alone</th>
-<th>{e(result.reference)} plan</th></tr>{rows}</table>
-</section></body></html>
-"""
+    words = "".join(f"<li>{escape(s)}</li>" for s in differences_in_words(result))
+    rows = [
+        (r.scenario, f"{r.probability:.4g}", num(r.objective_hedged, 2),
+         num(r.objective_alone, 2), num(r.ref, 2))
+        for r in scenarios.rename(
+            columns={f"objective_plan_of_{ref}": "ref"}
+        ).itertuples(index=False)
+    ]  # fmt: skip
+    per_scenario = table(
+        ["scenario", "probability", f"hedged plan ({unit})",
+         f"scenario known in advance ({unit})", f"{ref} plan's first stage ({unit})"],
+        rows,
+        [False, True, True, True, True],
+    )  # fmt: skip
+    return page(
+        f"rsoi hedge: {result.set_name}",
+        [
+            ("hedge", f"Hedged plan: {result.set_name}", intro + measures),
+            ("differences", f"What the hedged plan does differently from the {ref} plan",
+             f"<ul>{words}</ul>"),
+            ("scenarios", "Scenarios", per_scenario),
+        ],
+    )  # fmt: skip
 
 
 def write_hedge(result: HedgeResult, target: Path) -> Path:

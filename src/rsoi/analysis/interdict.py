@@ -68,6 +68,7 @@ from rsoi.lp.interrupt import new_highs, run_highs
 from rsoi.lp.program import LinearProgram
 from rsoi.lp.solve import _numpy_inf, make_highs
 from rsoi.model.families import attack_scaled
+from rsoi.model.loader import geodata_dir
 
 KIND_GROUPS: dict[str, set[str]] = {
     "ports": {"seaport", "naval_base"},
@@ -78,6 +79,7 @@ KIND_GROUPS: dict[str, set[str]] = {
 
 INTERDICTED_FAMILIES = tuple(f for f, entity in attack_scaled().items() if entity == "place")
 """Place capacities an interdiction removes (rsoi.model.families: attack-scaled, per place)."""
+LOSS_LAYER = "worst_losses"  # the map layer of plan.gpkg
 
 
 @dataclass
@@ -96,6 +98,8 @@ class Network:
     new_upper: dict[str, np.ndarray]
     bound: dict[str, np.ndarray]  # node -> M_i per row
     coords: dict[str, tuple[float, float]] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)
+    basemap: Path | None = None  # the model's geodata/basemap.gpkg, for the report's map
     solves: int = 0
 
     def objective(self, lost: tuple[str, ...]) -> float:
@@ -218,6 +222,8 @@ def load_network(
         new_upper=new_upper,
         bound=bound,
         coords={p: tuple(prep.coords[p]) for p in nodes},
+        names={p.id: p.name or p.id for p in prep.spec.places if p.id in set(nodes)},
+        basemap=geodata_dir(model_path, prep.spec) / "basemap.gpkg",
     )
 
 
@@ -446,6 +452,9 @@ class InterdictResult:
     coords: dict[str, tuple[float, float]]
     timings: dict[str, float]
     solves: int
+    names: dict[str, str] = field(default_factory=dict)
+    basemap: Path | None = None
+    model: str = ""
 
 
 def interdict(
@@ -534,6 +543,9 @@ def interdict(
         coords=net.coords,
         timings=timings,
         solves=net.solves,
+        names=net.names,
+        basemap=net.basemap,
+        model=Path(model_path).stem,
     )
 
 
@@ -559,20 +571,28 @@ def worst_set_layer(result: InterdictResult):
     return gpd.GeoDataFrame(records, geometry="geometry", crs="EPSG:4326")
 
 
-def _write_layer(frame, path: Path, name: str) -> None:
-    """Append a layer to a GeoPackage with a fixed timestamp (byte-identical reruns)."""
+def write_loss_gpkg(frame, path: Path) -> None:
+    """plan.gpkg with the ``worst_losses`` layer and its default style (QGIS QML + SLD), as a
+    GeoPackage 1.2 like a run's, with fixed timestamps (byte-identical reruns)."""
     import pyogrio
 
-    previous = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
-    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": "2000-01-01T00:00:00.000Z"})
-    try:
-        pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG", append=path.exists())
-    finally:
-        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": previous})
+    from rsoi.outputs.gis import FIXED_TIME, _gdal_options, layer_styles, qml
+    from rsoi.outputs.sld import sld
+
+    with _gdal_options({"OGR_CURRENT_DATE": FIXED_TIME}):
+        pyogrio.write_dataframe(
+            frame, path, layer=LOSS_LAYER, driver="GPKG", dataset_options={"VERSION": "1.2"}
+        )
+        styles = layer_styles({LOSS_LAYER: (qml(LOSS_LAYER, 1.0), sld(LOSS_LAYER))})
+        pyogrio.write_dataframe(
+            styles, path, layer="layer_styles", driver="GPKG", layer_options={"FID": "id"}
+        )
 
 
 def write_interdict(result: InterdictResult, target: Path) -> Path:
-    """interdict.csv, single_losses.csv, (hardening.csv), plan.gpkg layer ``worst_losses``."""
+    """interdict.csv, single_losses.csv, (hardening.csv), plan.gpkg layer ``worst_losses``
+    and report.html."""
+    from rsoi.analysis.interdict_report import report_html
     from rsoi.results.tables import atomic_run_dir, write_csv, write_json
 
     with atomic_run_dir(target, analysis="interdict") as tmp:
@@ -582,7 +602,8 @@ def write_interdict(result: InterdictResult, target: Path) -> Path:
             write_csv(tmp / "hardening.csv", result.hardening)
         layer = worst_set_layer(result)
         if len(layer):
-            _write_layer(layer, tmp / "plan.gpkg", "worst_losses")
+            write_loss_gpkg(layer, tmp / "plan.gpkg")
+        (tmp / "report.html").write_text(report_html(result), encoding="utf-8")
         write_json(
             tmp / "interdict_summary.json",
             {

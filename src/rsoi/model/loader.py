@@ -757,13 +757,13 @@ class LoadedModel:
     def input_files(self) -> list[Path]:
         """Every file besides the YAML (and its CSV tables) that a run reads: the places
         GeoJSON, the sea lanes, and the base map of the maps (``basemap.gpkg`` in
-        `geodata_folder`), those that exist."""
+        `geodata_dir`), those that exist."""
         files = [
             (self.path.parent / name).resolve()
             for name in (self.spec.geodata, self.spec.sea_lanes)
             if name
         ]
-        files.append(geodata_folder(self.spec, self.path) / "basemap.gpkg")
+        files.append(geodata_dir(self.path, self.spec) / "basemap.gpkg")
         return [f for f in dict.fromkeys(files) if f.is_file()]
 
     @property
@@ -780,11 +780,11 @@ class LoadedModel:
         return digest.hexdigest()
 
 
-def geodata_folder(spec: ModelSpec, model_path: Path) -> Path:
-    """The folder of the model's geodata (sea lanes, places, base map).
+def geodata_dir(model_path: Path, spec: ModelSpec) -> Path:
+    """The folder of a model's geodata (sea lanes, places, base map).
 
-    A model naming neither `sea_lanes` nor `geodata` has its base map in `geodata/` beside the
-    model file: never in a folder above it, which may belong to another project.
+    A model naming neither `sea_lanes` nor `geodata` has its base map in `geodata/` beside
+    the model file: never in a folder above it, which may belong to another project.
     """
     name = spec.sea_lanes or spec.geodata
     if not name:

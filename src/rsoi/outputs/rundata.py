@@ -70,10 +70,10 @@ class RunData:
 
     @property
     def geodata_dir(self) -> Path:
-        """The folder of the model's geodata (``rsoi.model.loader.geodata_folder``)."""
-        from rsoi.model.loader import geodata_folder
+        """The folder of the model's geodata (see `rsoi.model.loader.geodata_dir`)."""
+        from rsoi.model.loader import geodata_dir
 
-        return geodata_folder(self.prep.spec, self.model_path)
+        return geodata_dir(self.model_path, self.prep.spec)
 
     @property
     def c_day(self) -> pd.Timestamp:
