@@ -904,7 +904,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
 
     def extra(run, folder: Path) -> None:
         if args.save_lp:
-            from rsoi.lp.solve import make_highs
+            from rsoi.lp.highs_io import make_highs
 
             make_highs(run.lp, None, "choose").writeModel(str(folder / "model.mps"))
         if not args.no_check:

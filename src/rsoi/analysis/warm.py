@@ -35,16 +35,20 @@ import numpy as np
 import scipy.sparse as sp
 
 from rsoi.errors import InfeasibleError, InputError, SolverError
-from rsoi.lp.interrupt import run_highs
-from rsoi.lp.program import LinearProgram
-from rsoi.lp.solve import (
-    Solution,
-    _numpy_inf,
+from rsoi.lp.highs_io import (
+    add_cols,
+    add_rows,
+    change_col_bounds,
+    change_row_bounds,
     clean_primal,
     make_highs,
-    objective_parts,
+    read_point,
     row_ranging,
+    version,
 )
+from rsoi.lp.interrupt import run_highs
+from rsoi.lp.program import LinearProgram
+from rsoi.lp.solve import Solution, objective_parts
 from rsoi.model.variant import SAME_SCENARIO, Variant, apply_variant
 
 OK_STATUSES = ("optimal", "time_limit_feasible")
@@ -200,7 +204,7 @@ class WarmModel:
         changed_cols = np.flatnonzero((tl != self.lower) | (tu != self.upper) | (tc != self.cost))
         if len(changed_cols):
             ids = changed_cols.astype(np.int32)
-            h.changeColsBounds(len(ids), ids, _numpy_inf(tl[ids]), _numpy_inf(tu[ids]))
+            change_col_bounds(h, ids, tl[ids], tu[ids])
             h.changeColsCost(len(ids), ids, tc[ids])
         # live rows: matched ones take the variant's bounds, the others are free
         rl, ru = np.full(nb_r, -np.inf), np.full(nb_r, np.inf)
@@ -209,7 +213,7 @@ class WarmModel:
         changed_rows = np.flatnonzero((rl != self.rlo) | (ru != self.rup))
         if len(changed_rows):
             ids = changed_rows.astype(np.int32)
-            h.changeRowsBounds(len(ids), ids, _numpy_inf(rl[ids]), _numpy_inf(ru[ids]))
+            change_row_bounds(h, ids, rl[ids], ru[ids])
         A = lp.matrix_csc()
         col_live = cmap.copy()
         new_cols = np.flatnonzero(~m)
@@ -218,30 +222,13 @@ class WarmModel:
             sub = A[:, new_cols].tocsc()
             sub = sp.csc_matrix(sub.multiply(mr[:, None]))
             sub.eliminate_zeros()
-            h.addCols(
-                len(new_cols),
-                cost[new_cols],
-                _numpy_inf(lower[new_cols]),
-                _numpy_inf(upper[new_cols]),
-                int(sub.nnz),
-                sub.indptr[:-1].astype(np.int32),
-                rmap[sub.indices].astype(np.int32),
-                sub.data.astype(np.float64),
-            )
+            add_cols(h, cost[new_cols], lower[new_cols], upper[new_cols], sub, rmap)
         row_live = rmap.copy()
         new_rows = np.flatnonzero(~mr)
         row_live[new_rows] = nb_r + np.arange(len(new_rows))
         if len(new_rows):
             sub = A.tocsr()[new_rows]
-            h.addRows(
-                len(new_rows),
-                _numpy_inf(rlo[new_rows]),
-                _numpy_inf(rup[new_rows]),
-                int(sub.nnz),
-                sub.indptr[:-1].astype(np.int32),
-                col_live[sub.indices].astype(np.int32),
-                sub.data.astype(np.float64),
-            )
+            add_rows(h, rlo[new_rows], rup[new_rows], sub, col_live)
         # coefficients of matched rows and columns, in the base's numbering
         coo = A.tocoo()
         keep = mr[coo.row] & m[coo.col]
@@ -276,13 +263,11 @@ class WarmModel:
             h.changeCoeff(r, c, value)
         if len(d.changed_cols):
             ids = d.changed_cols.astype(np.int32)
-            h.changeColsBounds(
-                len(ids), ids, _numpy_inf(self.lower[ids]), _numpy_inf(self.upper[ids])
-            )
+            change_col_bounds(h, ids, self.lower[ids], self.upper[ids])
             h.changeColsCost(len(ids), ids, self.cost[ids])
         if len(d.changed_rows):
             ids = d.changed_rows.astype(np.int32)
-            h.changeRowsBounds(len(ids), ids, _numpy_inf(self.rlo[ids]), _numpy_inf(self.rup[ids]))
+            change_row_bounds(h, ids, self.rlo[ids], self.rup[ids])
 
     def start_from_base(self, extra_cols: int = 0, extra_rows: int = 0) -> None:
         """Load the base optimum's basis (new columns at their lower bound, new rows basic).
@@ -388,7 +373,7 @@ class WarmModel:
         t0 = time.perf_counter()
         if len(rows):
             ids = rows.astype(np.int32)
-            self.h.changeRowsBounds(len(ids), ids, _numpy_inf(self.rlo[ids]), _numpy_inf(upper))
+            change_row_bounds(self.h, ids, self.rlo[ids], upper)
         try:
             self.start_from_base()
             run_highs(self.h)
@@ -447,11 +432,11 @@ class WarmModel:
             raise InfeasibleError("the hard constraints conflict", [])
         if status != highspy.HighsModelStatus.kOptimal:
             raise SolverError(f"HiGHS stopped with status '{name}' and no usable solution")
-        sol = h.getSolution()
-        x = clean_primal(np.asarray(sol.col_value, dtype=float)[d.col_live])
-        row_value = np.asarray(sol.row_value, dtype=float)[d.row_live]
-        row_dual = np.asarray(sol.row_dual, dtype=float)[d.row_live]
-        col_dual = np.asarray(sol.col_dual, dtype=float)[d.col_live]
+        point = read_point(h)
+        x = clean_primal(point.col_value[d.col_live])
+        row_value = point.row_value[d.row_live]
+        row_dual = point.row_dual[d.row_live]
+        col_dual = point.col_dual[d.col_live]
         row_range = row_ranging(h, d.row_live) if ranging else None
         return Solution(
             status="optimal",
@@ -463,7 +448,7 @@ class WarmModel:
             col_dual=col_dual,
             objective_parts=objective_parts(lp, x),
             solver="HiGHS",
-            solver_version=f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}",
+            solver_version=version(h),
             handover_seconds=handover,
             solve_seconds=seconds,
             mip=False,
