@@ -140,6 +140,17 @@ def _memory(text: str) -> int:
     return int(value * factor)
 
 
+def _add_solver(parser: argparse.ArgumentParser) -> None:
+    from rsoi.lp.methods import METHODS
+
+    parser.add_argument(
+        "--solver",
+        choices=[m for m in METHODS if m != "choose"],
+        help="HiGHS method (default: the model's settings.solver): simplex, ipm or hipo "
+        "(interior point, then crossover), pdlp (first-order)",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="rsoi", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command", required=True)
@@ -154,6 +165,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--scenario", help="scenario name (default: the model's default_scenario)")
     s.add_argument("--out", help="run folder (default: runs/<model>-<scenario>-<UTC time>/)")
     s.add_argument("--time-limit", type=_time_limit, help="HiGHS time limit in seconds")
+    _add_solver(s)
     s.add_argument(
         "--save-lp",
         action="store_true",
@@ -222,6 +234,7 @@ def _parser() -> argparse.ArgumentParser:
     w.add_argument("model", nargs="?", default=str(DEFAULT_MODEL))
     w.add_argument("--scenarios", default="all", help="comma-separated names, or 'all'")
     w.add_argument("--baseline", help="scenario every other one is compared against")
+    _add_solver(w)
     r = sub.add_parser(
         "resilience",
         help="rank friendly logistics nodes by the cost of losing each one (Dask)",
@@ -648,6 +661,7 @@ def _analysis_settings(args: argparse.Namespace):
         scheduler=args.scheduler,
         workers=args.workers,
         scheduler_timeout=args.scheduler_timeout,
+        solver=getattr(args, "solver", None),
     )
 
 
@@ -896,6 +910,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
             progress=lambda msg: status.update(msg),
             on_warning=warn,
             max_memory=args.max_memory,
+            solver=args.solver,
         )
     if target is None:
         target = default_run_dir(Path("runs"), run.model.spec.name, run.model.scenario)

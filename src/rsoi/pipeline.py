@@ -14,6 +14,7 @@ from rsoi.lp.program import LinearProgram
 from rsoi.lp.solve import Solution, solve_with_settings
 from rsoi.model.loader import LoadedModel, load_model
 from rsoi.model.schema import effective_rok_level
+from rsoi.model.variant import with_solver
 from rsoi.results.tables import (
     RUN_FORMAT,
     Tables,
@@ -69,6 +70,7 @@ class Run:
             "lexicographic_stages": sol.stages,
             "solver": sol.solver,
             "solver_version": sol.solver_version,
+            "solver_method": spec.settings.solver,
             "mip": sol.mip,
             "variables": self.lp.n_cols,
             "constraints": self.lp.n_rows,
@@ -91,11 +93,13 @@ def run_model(
     progress: Progress | None = None,
     on_warning: Progress | None = None,
     max_memory: int | None = None,
+    solver: str | None = None,
 ) -> Run:
     """Load, build and solve; raises InputError / InfeasibleError / SolverError.
 
     Warnings about the input (extreme coefficient ranges, closed routes) go to `on_warning`
-    as soon as they are known, before the solve, and into the run's summary.
+    as soon as they are known, before the solve, and into the run's summary. `solver`
+    overrides the model's ``settings.solver`` (HiGHS method) for this run.
     """
     from rsoi.model.numerics import scan
 
@@ -103,7 +107,7 @@ def run_model(
     timings: dict[str, float] = {}
     t = time.perf_counter()
     say("loading model")
-    model = load_model(path, scenario)
+    model = with_solver(load_model(path, scenario), solver)
     check_fits(model.spec, str(model.path), max_memory)  # before anything big is built
     prep = prepare(model)
     prep.warnings.extend(scan(prep.spec, {r.id: r.distance_km for r in prep.routes}))

@@ -49,7 +49,7 @@ from rsoi.lp.highs_io import (
 from rsoi.lp.interrupt import run_highs
 from rsoi.lp.program import LinearProgram
 from rsoi.lp.solve import Solution, objective_parts
-from rsoi.model.variant import SAME_SCENARIO, Variant, apply_variant
+from rsoi.model.variant import SAME_SCENARIO, Variant, apply_variant, with_solver
 
 OK_STATUSES = ("optimal", "time_limit_feasible")
 
@@ -160,12 +160,14 @@ class _Delta:
 class WarmModel:
     """One scenario, loaded, built, handed to HiGHS and solved once; variants re-solve warm."""
 
-    def __init__(self, model_path: str | Path, scenario: str | None) -> None:
+    def __init__(
+        self, model_path: str | Path, scenario: str | None, method: str | None = None
+    ) -> None:
         from rsoi.lp.build import build
         from rsoi.lp.prepare import prepare
         from rsoi.model.loader import load_model
 
-        self.model = load_model(model_path, scenario, use_default=False)
+        self.model = with_solver(load_model(model_path, scenario, use_default=False), method)
         self.prep = prepare(self.model)
         self.lp, self.ctx = build(self.prep)
         settings = self.model.spec.settings
@@ -175,13 +177,19 @@ class WarmModel:
         self.basis = None
         if not self.warmable:
             return
-        self.h = make_highs(self.lp, None, settings.solver)
-        self.h.setOptionValue("solver", "simplex")  # re-solves continue from a basis
+        # the base is solved with the chosen method (default: simplex, as every re-solve);
+        # re-solves are dual simplex from its basis
+        self.h = make_highs(self.lp, None, method or "simplex")
         self.lower, self.upper = self.lp.bounds()
         self.rlo, self.rup = self.lp.row_bounds()
         self.cost = self.lp.cost()
         self.A = self.lp.matrix_csc().tocsr()
         run_highs(self.h)
+        self.h.setOptionValue("solver", "simplex")
+        if self.h.getModelStatus() == highspy.HighsModelStatus.kOptimal and not (
+            self.h.getBasis().valid
+        ):  # a method without crossover (pdlp) leaves no basis: simplex finds one
+            run_highs(self.h)
         if self.h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             self.warmable = False  # the base itself does not solve: every variant goes cold
             return
@@ -462,22 +470,25 @@ _CACHE = threading.local()
 """Per worker thread: {key: WarmModel}. A Highs object is not shared between threads."""
 
 
-def model_key(model_path: str | Path, scenario: str | None) -> str:
-    """Cache key: the model file's bytes (so an edited file is rebuilt) plus the scenario."""
+def model_key(model_path: str | Path, scenario: str | None, method: str | None = None) -> str:
+    """Cache key: the model file's bytes (so an edited file is rebuilt), the scenario and the
+    HiGHS method."""
     digest = hashlib.sha256(Path(model_path).read_bytes()).hexdigest()
-    return f"{digest}:{Path(model_path).resolve()}:{scenario}"
+    return f"{digest}:{Path(model_path).resolve()}:{scenario}:{method}"
 
 
-def warm_model(model_path: str | Path, scenario: str | None) -> WarmModel:
+def warm_model(
+    model_path: str | Path, scenario: str | None, method: str | None = None
+) -> WarmModel:
     """This worker's built model for (file, scenario), building it on first use."""
     cache = getattr(_CACHE, "models", None)
     if cache is None:
         cache = _CACHE.models = {}
-    key = model_key(model_path, scenario)
+    key = model_key(model_path, scenario, method)
     if key not in cache:
         if len(cache) >= 4:  # a worker that saw many scenarios keeps only the latest few
             cache.pop(next(iter(cache)))
-        cache[key] = WarmModel(model_path, scenario)
+        cache[key] = WarmModel(model_path, scenario, method)
     return cache[key]
 
 
@@ -515,8 +526,10 @@ def solve_variant(
     cold: bool = False,
     write_to: str | None = None,
     check: bool = False,
+    method: str | None = None,
 ) -> VariantResult:
-    """Solve one variant (warm unless `cold`); never raises for a bad member.
+    """Solve one variant (warm unless `cold`) with HiGHS method `method` (None: the model's
+    ``settings.solver``); never raises for a bad member.
 
     With `write_to`, the variant's run folder is written there (tables, summary.json with the
     variant recorded) and, with `check`, verified by the independent checker.
@@ -527,12 +540,18 @@ def solve_variant(
 
         own = variant.scenario if variant.scenario != SAME_SCENARIO else scenario
         if cold:
-            model = apply_variant(load_model(model_path, own, use_default=False), variant)
+            model = apply_variant(
+                with_solver(load_model(model_path, own, use_default=False), method), variant
+            )
             prep, lp, ctx, sol = cold_solve(model)
             warm_used = False
         else:
-            wm = warm_model(model_path, scenario)
-            start = wm.model if own == scenario else load_model(model_path, own, use_default=False)
+            wm = warm_model(model_path, scenario, method)
+            start = (
+                wm.model
+                if own == scenario
+                else with_solver(load_model(model_path, own, use_default=False), method)
+            )
             model = apply_variant(start, variant)
             attack_only = variant.attacks and not variant.settings and own == scenario
             if wm.warmable and attack_only and wm.fast_attacks:

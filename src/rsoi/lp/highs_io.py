@@ -22,12 +22,10 @@ import scipy.sparse as sp
 
 from rsoi.errors import SolverError
 from rsoi.lp.interrupt import new_highs
+from rsoi.lp.methods import METHODS
 from rsoi.lp.program import LinearProgram
 
 HIGHS_INF = highspy.kHighsInf
-
-METHODS = ("choose", "simplex", "ipm", "hipo", "pdlp")
-"""HiGHS methods rsoi accepts (values of HiGHS's ``solver`` option)."""
 
 PRIMAL_ZERO = 1e-7
 """Column values with |x| below this are reported as exact 0 (HiGHS's default primal feasibility

@@ -103,3 +103,10 @@ def apply_variant(model, variant: Variant):
             update={"events": spec.events.model_copy(update={"attacks": attacks})}
         )
     return dataclasses.replace(model, spec=spec)
+
+
+def with_solver(model, method: str | None):
+    """`model` with ``settings.solver`` set to HiGHS method `method` (None: unchanged)."""
+    if method is None:
+        return model
+    return apply_variant(model, Variant("solver", settings=(("settings.solver", method),)))
