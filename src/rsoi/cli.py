@@ -15,11 +15,10 @@ import json
 import math
 import os
 import re
-import shutil
 import sys
 import time
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 
 from rich.console import Console
@@ -560,22 +559,6 @@ def _notice(message: str) -> None:
     err.print(f"[yellow]note:[/] {escape(message)}")
 
 
-def _export_maps(folder: Path, geojson: bool, prep=None, timings=None) -> str | None:
-    """Maps, GeoPackage and report via rsoi.outputs.gis (inside the temporary run folder).
-
-    Returns a warning instead of failing the run when the maps cannot be drawn from the
-    model's data (e.g. no base map beside its geodata): the checked tables are still valid.
-    """
-    from rsoi.outputs.gis import export_run
-
-    try:
-        export_run(folder, geojson=geojson, prep=prep, timings=timings)
-    except InputError as exc:
-        reason = "; ".join(f"{p.field}: {p.message}" for p in exc.problems)
-        return f"maps not written: {reason}"
-    return None
-
-
 class OutputsFailed(Exception):
     """The run solved and its checked tables were written, but maps or report failed.
 
@@ -586,26 +569,6 @@ class OutputsFailed(Exception):
     def __init__(self, cause: BaseException) -> None:
         self.cause = cause
         super().__init__(str(cause))
-
-
-def _outputs_kept_safe(folder: Path, write: Callable[[], str | None]) -> str | None:
-    """Run `write` (maps, report); on an unexpected failure remove what it left and record it.
-
-    A run that solved is never lost to its outputs: the tables and summary stay, the failure
-    is returned as a warning and re-raised later as OutputsFailed by the caller.
-    """
-    before = set(folder.iterdir())
-    try:
-        return write()
-    except (KeyboardInterrupt, CheckError):
-        raise
-    except Exception as exc:
-        for path in set(folder.iterdir()) - before:  # half-written maps: not part of the run
-            if path.is_dir() and not path.is_symlink():
-                shutil.rmtree(path, ignore_errors=True)
-            else:
-                path.unlink(missing_ok=True)
-        raise OutputsFailed(exc) from exc
 
 
 def _analysis_target(args: argparse.Namespace, model: str, analysis: str) -> Path:
@@ -902,18 +865,12 @@ def cmd_solve(args: argparse.Namespace) -> int:
         warnings.append(message)
         err.print(f"[yellow]warning:[/] {escape(message)}")
 
-    with err.status("solving…") as status:
-        run = run_model(
-            args.model,
-            args.scenario,
-            args.time_limit,
-            progress=lambda msg: status.update(msg),
-            on_warning=warn,
-            max_memory=args.max_memory,
-            solver=args.solver,
-        )
-    if target is None:
-        target = default_run_dir(Path("runs"), run.model.spec.name, run.model.scenario)
+    from rsoi.outputs.worker import ExportWorker
+
+    workers: list[ExportWorker] = []
+
+    def start_export(prep) -> None:  # draws while the solve and the check run
+        workers.append(ExportWorker(prep))
 
     failed: list[OutputsFailed] = []
 
@@ -922,21 +879,22 @@ def cmd_solve(args: argparse.Namespace) -> int:
             from rsoi.lp.highs_io import make_highs
 
             make_highs(run.lp, None, "choose").writeModel(str(folder / "model.mps"))
+        summary = run.summary()
+        worker = workers[0]
+        worker.submit(folder, args.geojson, summary)
         if not args.no_check:
             from rsoi.results.check import verify_run
 
             t = time.perf_counter()
-            verify_run(folder, model=run.model)  # the model parsed once; checker derives the rest
+            # the model parsed once; the checker derives the rest
+            verify_run(folder, model=run.model, summary=summary)
             run.timings["check"] = time.perf_counter() - t
-        t = time.perf_counter()
-        try:
-            warning = _outputs_kept_safe(
-                folder, lambda: _export_maps(folder, args.geojson, run.prep, run.timings)
-            )
-        except OutputsFailed as exc:
-            failed.append(exc)
-            warning = f"maps not written: {_failure_text(exc.cause)}"
-        run.timings["export"] = time.perf_counter() - t
+        outcome = worker.result()
+        run.timings.update(outcome.timings)
+        warning = outcome.warning
+        if outcome.failure is not None:
+            failed.append(OutputsFailed(outcome.failure))
+            warning = f"maps not written: {_failure_text(outcome.failure)}"
         if warning:  # printed with the others after the run
             run.prep.warnings.append(warning)
         pause = os.environ.get(TEST_PAUSE_ENV)
@@ -945,9 +903,25 @@ def cmd_solve(args: argparse.Namespace) -> int:
             time.sleep(float(pause))
 
     try:
+        with err.status("solving…") as status:
+            run = run_model(
+                args.model,
+                args.scenario,
+                args.time_limit,
+                progress=lambda msg: status.update(msg),
+                on_warning=warn,
+                max_memory=args.max_memory,
+                solver=args.solver,
+                on_prepared=start_export,
+            )
+        if target is None:
+            target = default_run_dir(Path("runs"), run.model.spec.name, run.model.scenario)
         write_run(run, target, force=args.force, extra=extra, notify=_notice)
     except RunExists:
         raise _run_exists(target) from None
+    finally:
+        for worker in workers:
+            worker.close()
     if run.solution.status != "optimal":
         err.print(
             f"[bold yellow]status {run.solution.status}:[/] the solver stopped at the time limit; "
