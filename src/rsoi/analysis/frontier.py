@@ -37,8 +37,8 @@ import pandas as pd
 from rsoi.analysis.common import Settings, folder_name, write_summary
 from rsoi.analysis.warm import VariantResult, WarmModel, figures
 from rsoi.errors import InputError, Problem
+from rsoi.lp.highs_io import HIGHS_INF
 from rsoi.lp.interrupt import new_highs, run_highs
-from rsoi.lp.solve import HIGHS_INF
 from rsoi.model.variant import BASELINE
 from rsoi.results.tables import atomic_run_dir, write_csv
 

@@ -69,9 +69,9 @@ import pandas as pd
 
 from rsoi.errors import InputError, Problem, SolverError, did_you_mean
 from rsoi.lp.build import Context
+from rsoi.lp.highs_io import HIGHS_INF, change_col_bounds, make_highs, read_point
 from rsoi.lp.interrupt import run_highs
 from rsoi.lp.program import LinearProgram, _names
-from rsoi.lp.solve import make_highs
 from rsoi.model.loader import LoadedModel, load_model, read_yaml
 
 FIRST_STAGE_FAMILIES = ("flow", "share", "allocation")
@@ -320,7 +320,7 @@ def _run(h: highspy.Highs, what: str) -> tuple[float, np.ndarray] | None:
         return None
     if status != highspy.HighsModelStatus.kOptimal:
         raise SolverError(f"{what}: HiGHS stopped with status '{h.modelStatusToString(status)}'")
-    return h.getInfo().objective_function_value, np.asarray(h.getSolution().col_value, float)
+    return h.getInfo().objective_function_value, read_point(h).col_value
 
 
 def _algorithm(members: list[Member]) -> str:
@@ -358,14 +358,14 @@ def evaluate_plan(
         lo, up = m.lp.bounds()
         # a plan value a hair outside this member's bounds is a round-off of the other solve
         fixed = np.clip(fixed, lo[cols], up[cols])
-        h.changeColsBounds(len(cols), cols, fixed, fixed)
+        change_col_bounds(h, cols, fixed, fixed)
         result = _run(h, f"scenario {m.name} with the plan fixed")
         if result is None and cut_back is not None:
             result = _cut_back(h, m, cols, np.minimum(lo[cols], fixed), fixed)
             cut_back.append(m.name)
         values.append(np.inf if result is None else result[0])
         xs.append(np.full_like(x_alone, np.nan) if result is None else result[1])
-        h.changeColsBounds(len(cols), cols, _inf(lo[cols]), _inf(up[cols]))
+        change_col_bounds(h, cols, lo[cols], up[cols])
     return values, xs
 
 
@@ -380,7 +380,7 @@ def _cut_back(
     n = m.lp.n_cols
     every = np.arange(n, dtype=np.int32)
     cost = m.lp.cost()
-    h.changeColsBounds(len(cols), cols, lower, planned)
+    change_col_bounds(h, cols, lower, planned)
     stage1 = np.zeros(n)
     stage1[cols] = -1.0
     h.changeColsCost(n, every, stage1)
@@ -389,19 +389,11 @@ def _cut_back(
         h.changeColsCost(n, every, cost)
         return None
     carried = -first[0]
-    h.addRow(
-        carried - 1e-9 * max(1.0, carried), highspy.kHighsInf, len(cols), cols, np.ones(len(cols))
-    )
+    h.addRow(carried - 1e-9 * max(1.0, carried), HIGHS_INF, len(cols), cols, np.ones(len(cols)))
     h.changeColsCost(n, every, cost)
     result = _run(h, f"scenario {m.name} with the plan cut back")
     h.deleteRows(1, np.array([h.getNumRow() - 1], dtype=np.int32))
     return result
-
-
-def _inf(a: np.ndarray) -> np.ndarray:
-    from rsoi.lp.solve import _numpy_inf
-
-    return _numpy_inf(a)
 
 
 def reference_scenario(members: list[Member]) -> str:

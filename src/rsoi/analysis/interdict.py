@@ -64,9 +64,15 @@ import pandas as pd
 import scipy.sparse as sp
 
 from rsoi.errors import InputError, Problem, SolverError, did_you_mean
-from rsoi.lp.interrupt import new_highs, run_highs
+from rsoi.lp.highs_io import (
+    change_row_bounds,
+    configured_highs,
+    make_highs,
+    pass_arrays,
+    read_point,
+)
+from rsoi.lp.interrupt import run_highs
 from rsoi.lp.program import LinearProgram
-from rsoi.lp.solve import _numpy_inf, make_highs
 from rsoi.model.families import attack_scaled
 from rsoi.model.loader import geodata_dir
 
@@ -110,7 +116,7 @@ class Network:
         new = np.concatenate([self.new_upper[p] for p in lost])
         lo, up = self.lp.row_bounds()
         h = self.highs
-        h.changeRowsBounds(len(rows), rows, _numpy_inf(lo[rows]), _numpy_inf(new))
+        change_row_bounds(h, rows, lo[rows], new)
         run_highs(h)
         self.solves += 1
         status = h.getModelStatus()
@@ -121,7 +127,7 @@ class Network:
             if status == highspy.HighsModelStatus.kInfeasible
             else None
         )
-        h.changeRowsBounds(len(rows), rows, _numpy_inf(lo[rows]), _numpy_inf(up[rows]))
+        change_row_bounds(h, rows, lo[rows], up[rows])
         if value is None:
             raise SolverError(f"losing {', '.join(lost)}: HiGHS stopped with status {status}")
         return float(value)
@@ -359,7 +365,6 @@ def worst_by_milp(
         shape=(1, n_dual),
     )
     M = sp.vstack([stationarity, link1, link2, card], format="csc")
-    n_rows = M.shape[0]
     kk = min(k, len(nodes))
     row_lo = np.concatenate([c, np.full(2 * len(r), -np.inf), [kk]])
     row_up = np.concatenate([c, np.zeros(2 * len(r)), [kk]])
@@ -372,38 +377,20 @@ def worst_by_milp(
     col_up[start[5] :] = 1.0
     integrality = np.zeros(n_dual, dtype=np.int32)
     integrality[start[5] :] = 1
-    h = new_highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("random_seed", 0)
+    h = configured_highs()
     h.setOptionValue("mip_rel_gap", 1e-9)
     # few binaries, and the dual is large: sub-MIP heuristics cost most of the time here
     for option in ("mip_heuristic_run_rins", "mip_heuristic_run_rens"):
         h.setOptionValue(option, False)
-    status = h.passModel(
-        n_dual,
-        n_rows,
-        int(M.nnz),
-        int(highspy.MatrixFormat.kColwise),
-        int(highspy.ObjSense.kMinimize),
-        0.0,
-        obj,
-        _numpy_inf(col_lo),
-        _numpy_inf(col_up),
-        _numpy_inf(row_lo),
-        _numpy_inf(row_up),
-        M.indptr.astype(np.int32),
-        M.indices.astype(np.int32),
-        M.data.astype(np.float64),
-        integrality,
+    pass_arrays(
+        h, obj, col_lo, col_up, row_lo, row_up, M, integrality, what="the interdiction MILP"
     )
-    if status == highspy.HighsStatus.kError:
-        raise SolverError("HiGHS rejected the interdiction MILP")
     run_highs(h)
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         raise SolverError(
             f"interdiction MILP: HiGHS stopped with {h.modelStatusToString(h.getModelStatus())}"
         )
-    w = np.asarray(h.getSolution().col_value)[start[5] :]
+    w = read_point(h).col_value[start[5] :]
     chosen = tuple(sorted(p for p, wp in zip(nodes, w, strict=True) if wp > 0.5))
     return chosen, net.objective(chosen)
 

@@ -577,11 +577,13 @@ def export_run(
     geojson: bool = False,
     prep: Prepared | None = None,
     timings: dict[str, float] | None = None,
+    summary: dict | None = None,
 ) -> list[Path]:
     """Write plan.gpkg, map.png, map.svg, report.html (and geojson/) into a finished run folder.
 
     The model is re-loaded from ``summary.json``'s ``model_file`` (relative to the current
-    directory) with the run's scenario, unless the run's `prep` is passed. Returns the paths
+    directory) with the run's scenario, unless the run's `prep` is passed; `summary` is the
+    run's summary while it is being written (else summary.json is read). Returns the paths
     written. `timings` (if given) receives seconds per step as ``export_<step>``.
     """
     clock = _Clock(timings)
@@ -591,7 +593,7 @@ def export_run(
     clock.lap("imports")
     folder = Path(folder)
     refuse_links(folder, "RUN_DIR")
-    run = load_run(folder, prep)
+    run = load_run(folder, prep, summary)
     remove_write_leftovers(folder)
     clock.lap("read")
     layers = build_layers(run)
@@ -612,6 +614,12 @@ def export_run(
         written += write_geojson(layers, folder / "geojson", run.days)
         clock.lap("geojson")
     return written
+
+
+def preload() -> None:
+    """Import the drawing stack now (the export worker does this while the solve runs)."""
+    import rsoi.outputs.mapping
+    import rsoi.outputs.report  # noqa: F401
 
 
 class _Clock:
