@@ -201,6 +201,53 @@ def test_allocations_are_one_point_per_place_and_period(run_dir: Path, gpkg: Pat
     counts = alloc.groupby(["place", "period"]).size()
     lines = layer.set_index(["place", "period"])["breakdown"].str.count("; ") + 1
     pd.testing.assert_series_equal(lines.sort_index(), counts.sort_index(), check_names=False)
+    theaters = alloc.groupby(["place", "period"])["theater"].agg(lambda s: ",".join(sorted(set(s))))
+    got = layer.set_index(["place", "period"])["theater"]
+    pd.testing.assert_series_equal(got.sort_index(), theaters.sort_index(), check_names=False)
+
+
+def test_a_point_serving_two_theaters_says_which_row_serves_which(gpkg: Path) -> None:
+    """At taiwan_waters in period 5, US escorts serve Korea and Taiwan: the point names both
+    theaters and its breakdown has one row per theater, not one provider listed twice."""
+    layer = pyogrio.read_dataframe(gpkg, layer="allocations")
+    point = layer[(layer["place"] == "taiwan_waters") & (layer["period"] == 5)].iloc[0]
+    assert point["theater"] == "korea,taiwan"
+    rows = point["breakdown"].split("; ")
+    assert len(rows) == len(set(rows))
+    us = [r for r in rows if r.startswith("us-navy-escort")]
+    assert {r.split(":")[0].rsplit(" ", 1)[1] for r in us} == {"korea", "taiwan"}
+    assert not layer["breakdown"].str.contains(r"\b1 units|e\+", regex=True).any()
+
+
+def test_place_labels_never_overlap_and_key_places_go_first(gpkg: Path) -> None:
+    """Labels that would collide are moved round their point or left out (not "show all"),
+    with anchors/busiest/short places at a higher priority (tests/test_render_qgis.py
+    checks a real render has no overlapping labels)."""
+    labeling = ET.fromstring(_styles(gpkg)["places"]).find("labeling/settings")
+    rendering = labeling.find("rendering")
+    assert rendering.get("displayAll") == "0"
+    assert rendering.get("obstacle") == "1"
+    assert labeling.find("placement").get("placement") == "6"  # around the point, in order
+    priority = labeling.find(".//dd_properties//Option[@name='Priority']")
+    assert priority.find("Option[@name='active']").get("value") == "true"
+    assert '"key"' in priority.find("Option[@name='expression']").get("value")
+
+
+def test_legend_says_what_widths_and_sizes_mean(gpkg: Path) -> None:
+    """Each category of the time layers names its measure and the scale, and an
+    apportionment line says it runs from a force's home to the theater's anchor."""
+    styles = _styles(gpkg)
+    flows = pyogrio.read_dataframe(gpkg, layer="flows")
+    alloc = pyogrio.read_dataframe(gpkg, layer="allocations")
+    wanted = {
+        "flows": f"width = short tons moved in the period (4 mm = {flows['short_tons'].max():,.0f} t)",
+        "allocations": "size = support units at the place in the period (6 mm = "
+        f"{alloc['units_allocated'].max():g} units)",
+        "apportionment": "from its home base to the theater's anchor; width = share of the force",
+    }
+    for layer, text in wanted.items():
+        labels = [c.get("label") for c in ET.fromstring(styles[layer]).iter("category")]
+        assert labels and all(text in label for label in labels), (layer, labels)
 
 
 def test_routes_are_thin_context_without_width_by_flow(gpkg: Path) -> None:
