@@ -34,8 +34,9 @@ FIELDS = {
     "routes": {"id", "origin", "origin_name", "destination", "destination_name", "mode",
                "capacity_t_per_day", "capacity_t", "flow_t", "flow_periods", "peak_utilisation",
                "distance_km", "geometry_km", "closed"},
-    "flows": {"route", "origin_name", "destination_name", "mode", "commodity", "commodities",
-              "period", "period_start", "period_end", "short_tons", "breakdown"},
+    "flows": {"route", "origin_name", "destination_name", "mode", "commodity", "period",
+              "period_start", "period_end", "quantity", "unit", "short_tons",
+              "route_short_tons", "commodities", "breakdown", "drawn"},
     "allocations": {"place", "name", "period", "period_start", "period_end", "providers",
                     "nations", "tasks", "units_allocated", "lead_nation", "breakdown"},
     "apportionment": {"force", "force_name", "nation", "theater", "home", "home_name",
@@ -112,14 +113,26 @@ def test_route_flow_totals_equal_flows_csv(run_dir: Path, gpkg: Path) -> None:
         assert got[route] == pytest.approx(tons, rel=1e-9)
     assert (got.drop(expected.index) == 0).all()
     layer = pyogrio.read_dataframe(gpkg, layer="flows")
-    # one line per route x period: the commodities on it merged, none lost
-    assert len(layer) == len(flows.groupby(["route", "period"]))
-    assert not layer.duplicated(["route", "period"]).any()
+    assert len(layer) == len(flows)  # one row per flow, as the checker reads it
     assert layer["short_tons"].sum() == pytest.approx(flows["short_tons"].sum(), rel=1e-9)
-    per_pair = flows.groupby(["route", "period"]).size()
-    got_pairs = layer.set_index(["route", "period"])["commodities"]
-    assert (got_pairs.sort_index() == per_pair.sort_index()).all()
-    assert (layer["breakdown"].str.count("; ") + 1 == layer["commodities"]).all()
+
+
+def test_flows_draw_one_line_per_route_and_period_with_a_breakdown(
+    run_dir: Path, gpkg: Path
+) -> None:
+    """The 2-3 commodities on one route in one period are one drawn line: exactly one row per
+    route x period is `drawn`, its width field is their sum, its breakdown lists each."""
+    flows = pd.read_csv(run_dir / "flows.csv")
+    layer = pyogrio.read_dataframe(gpkg, layer="flows")
+    drawn = layer[layer["drawn"]]
+    pairs = flows.groupby(["route", "period"])
+    assert len(drawn) == len(pairs) and not drawn.duplicated(["route", "period"]).any()
+    assert (pairs.size() > 1).sum() >= 10  # the shipped model has such pairs
+    total = drawn.set_index(["route", "period"])["route_short_tons"].sort_index()
+    assert np.allclose(total, pairs["short_tons"].sum().sort_index(), rtol=1e-9)
+    counts = drawn.set_index(["route", "period"])["commodities"].sort_index()
+    assert (counts == pairs.size().sort_index()).all()
+    assert (drawn["breakdown"].str.count("; ") + 1 == drawn["commodities"]).all()
     assert not layer["breakdown"].str.contains("e+", regex=False).any()
 
 

@@ -240,7 +240,8 @@ def test_legend_says_what_widths_and_sizes_mean(gpkg: Path) -> None:
     flows = pyogrio.read_dataframe(gpkg, layer="flows")
     alloc = pyogrio.read_dataframe(gpkg, layer="allocations")
     wanted = {
-        "flows": f"width = short tons moved in the period (4 mm = {flows['short_tons'].max():,.0f} t)",
+        "flows": "width = short tons moved in the period (4 mm = "
+        f"{flows['route_short_tons'].max():,.0f} t)",
         "allocations": "size = support units at the place in the period (6 mm = "
         f"{alloc['units_allocated'].max():g} units)",
         "apportionment": "from its home base to the theater's anchor; width = share of the force",

@@ -259,45 +259,40 @@ def routes_layer(run: RunData, lines: dict[str, shapely.LineString]) -> gpd.GeoD
 
 
 def flows_layer(run: RunData, lines: dict[str, shapely.LineString]) -> gpd.GeoDataFrame:
-    """One line per route x period, on the route line, with period start/end.
+    """One row per route x commodity x period, on the route line, with period start/end.
 
-    The commodities a route carries in a period are merged into one line (they would lie
-    exactly on top of each other): `short_tons` is their sum, `commodity` lists them
-    (heaviest first) and `breakdown` gives each one's tons and quantity in its own unit.
+    The commodities a route carries in a period would draw lines exactly on top of each
+    other, so the map draws one line per route x period: the row with `drawn` true (the
+    heaviest commodity) stands for all of them, its width by `route_short_tons` (their sum),
+    and every row carries the route x period's `breakdown` (each commodity's tons, and its
+    quantity in its own unit) and the number of `commodities`. The other rows are kept (the
+    table stays one row per flow, as flows.csv and the checker read it) but not drawn.
     """
     flows = run.tables["flows"].sort_values(
         ["route", "period", "short_tons", "commodity"],
         ascending=[True, True, False, True],
         ignore_index=True,
     )
+    frame = flows.drop(columns=["period_start"])
     names = place_names(run)
-    rows = []
-    columns = ["route", "origin", "destination", "mode", "theater", "period", "arrival_period"]
-    for key, group in flows.groupby(["route", "period"], sort=True):
-        first = group.iloc[0]
-        parts = []
-        for commodity, qty, unit, tons in zip(
-            group["commodity"], group["quantity"], group["unit"], group["short_tons"], strict=True
-        ):
-            own = "" if unit == "short tons" else f" ({fmt(qty)} {unit})"
-            parts.append(f"{commodity}: {fmt(tons)} t{own}")
-        row = {c: first[c] for c in columns}
-        row.update(
-            route=key[0],
-            period=int(key[1]),
-            arrival_period=int(first["arrival_period"]),
-            origin_name=names.get(first["origin"], first["origin"]),
-            destination_name=names.get(first["destination"], first["destination"]),
-            commodity=", ".join(group["commodity"]),
-            commodities=len(group),
-            short_tons=float(group["short_tons"].sum()),
-            breakdown="; ".join(parts),
+    for side in ("origin", "destination"):
+        at = frame.columns.get_loc(side) + 1
+        frame.insert(at, f"{side}_name", frame[side].map(lambda p: names.get(p, p)))
+    pair = [frame["route"], frame["period"]]
+    frame["route_short_tons"] = frame.groupby(pair)["short_tons"].transform("sum")
+    frame["commodities"] = frame.groupby(pair)["commodity"].transform("size").astype(int)
+    own = [
+        "" if unit == "short tons" else f" ({fmt(qty)} {unit})"
+        for qty, unit in zip(frame["quantity"], frame["unit"], strict=True)
+    ]
+    part = [
+        f"{commodity}: {fmt(tons)} t{suffix}"
+        for commodity, tons, suffix in zip(
+            frame["commodity"], frame["short_tons"], own, strict=True
         )
-        rows.append(row)
-    order = ["route", "origin", "origin_name", "destination", "destination_name", "mode"]
-    order += ["theater", "period", "arrival_period", "commodity", "commodities", "short_tons"]
-    order += ["breakdown"]
-    frame = pd.DataFrame(rows, columns=order)
+    ]
+    frame["breakdown"] = pd.Series(part, index=frame.index).groupby(pair).transform("; ".join)
+    frame["drawn"] = ~frame.duplicated(["route", "period"])
     _add_period_times(run, frame)
     return _frame(frame.assign(geometry=[lines[r] for r in frame["route"]]))
 
@@ -401,9 +396,6 @@ def apportionment_layer(run: RunData) -> gpd.GeoDataFrame:
     at = frame.columns.get_loc("theater") + 1
     frame.insert(at, "anchor", frame["theater"].map(anchors))
     frame.insert(at + 1, "anchor_name", frame["anchor"].map(lambda p: names.get(p, p)))
-    for column in ("share", "combat_power", "troops"):
-        if column in frame and frame[column].dtype.kind == "f":
-            frame[column] = frame[column].round(6)
     # forces sharing a home and a theater would draw the same line: spread them 1.2 mm apart
     frame["offset_mm"] = offsets_mm(frame, ["home", "anchor", "period"], 1.2)
     _add_period_times(run, frame)
@@ -513,7 +505,7 @@ def style_values(run: RunData, layers: dict[str, gpd.GeoDataFrame]) -> dict[str,
 
     return {
         "frame_period": frame_period_expression(_iso(run.c_day), run.days),
-        "flows_max_t": top("flows", "short_tons"),
+        "flows_max_t": top("flows", "route_short_tons"),
         "alloc_max_units": top("allocations", "units_allocated"),
     }
 
