@@ -162,8 +162,13 @@ def test_identify_on_an_allocation_point_names_the_place_and_each_theater(folder
     assert len(shown) == 1
     title, fields = shown[0]["title"], shown[0]["fields"]
     assert title == "Seas around Taiwan (taiwan_waters), period 5, serving korea,taiwan"
-    assert "us-navy-escort (US) sea_lane_escort for korea: 1 unit," in fields["breakdown"]
-    assert "us-navy-escort (US) sea_lane_escort for taiwan: 1 unit," in fields["breakdown"]
+    breakdown = fields["per provider, task and theater"]  # fields under their aliases
+    assert "us-navy-escort (US) sea_lane_escort for korea: 1 unit," in breakdown
+    assert "us-navy-escort (US) sea_lane_escort for taiwan: 1 unit," in breakdown
+    assert fields["theaters served"] == "korea,taiwan"
+    # units in the field names: capability in the task's unit, never summed across tasks
+    assert fields["sea lane escort capability (short tons/day escorted)"] == 20000
+    assert fields["maintenance capability (maintenance teams)"] == 0
     flows = json.loads(
         render_qgis(str(folder / "plan.gpkg"), "--identify", "flows", '"period" = 1').stdout
     )["features"]

@@ -493,8 +493,9 @@ STYLE_DEFAULTS = {  # run-dependent QML placeholders, for styles written without
 
 def style_values(run: RunData, layers: dict[str, gpd.GeoDataFrame]) -> dict[str, str]:
     """The run-dependent QML placeholders: `frame_period` (the QGIS expression of the period
-    the Temporal Controller's frame shows) and the legend's scale numbers (the flow the widest
-    line stands for, the allocation the largest circle stands for)."""
+    the Temporal Controller's frame shows), the legend's scale numbers (the flow the widest
+    line stands for, the allocation the largest circle stands for) and, as
+    ``aliases:<layer>``, each layer's field aliases (see field_aliases)."""
     from rsoi.outputs.qgis_project import frame_period_expression
 
     def top(layer: str, column: str) -> str:
@@ -503,11 +504,98 @@ def style_values(run: RunData, layers: dict[str, gpd.GeoDataFrame]) -> dict[str,
             return STYLE_DEFAULTS["flows_max_t" if layer == "flows" else "alloc_max_units"]
         return fmt(frame[column].max())
 
+    aliases = {
+        f"aliases:{layer}": _aliases_xml(fields)
+        for layer, fields in field_aliases(run, layers).items()
+    }
     return {
+        **aliases,
         "frame_period": frame_period_expression(_iso(run.c_day), run.days),
         "flows_max_t": top("flows", "route_short_tons"),
         "alloc_max_units": top("allocations", "units_allocated"),
     }
+
+
+FIXED_ALIASES = {  # field -> the name Identify shows (words and unit), per layer
+    "places": {
+        "cargo_t_per_day": "cargo capacity (short tons/day)",
+        "mog": "MOG (aircraft on the ground at once)",
+        "storage_t": "storage (short tons)",
+        "maintenance_capacity": "maintenance capacity (teams)",
+        "access_support_required": "access support required (yes/no)",
+        "min_capacity_factor": "lowest capacity factor after attacks (0–1)",
+        "throughput_t": "tons handled over the horizon (short tons)",
+        "peak_throughput_t": "most tons handled in a period (short tons)",
+        "utilisation": "peak cargo utilisation (0–1)",
+        "mog_utilisation": "peak MOG utilisation (0–1)",
+        "shortfall_pct": "largest shortfall (share of the requirement, 0–1)",
+        "shortfall_text": "items short",
+    },
+    "routes": {
+        "capacity_t_per_day": "capacity (short tons/day)",
+        "capacity_t": "capacity over the horizon (short tons)",
+        "flow_t": "flow over the horizon (short tons)",
+        "flow_periods": "periods with flow",
+        "peak_utilisation": "peak utilisation (0–1)",
+        "distance_km": "distance (km)",
+        "geometry_km": "drawn length (km)",
+        "transit_periods": "transit (periods)",
+    },
+    "flows": {
+        "quantity": "quantity (in unit)",
+        "short_tons": "this commodity (short tons)",
+        "route_short_tons": "route in the period, all commodities (short tons)",
+        "commodities": "commodities on the route in the period (count)",
+        "breakdown": "per commodity (short tons, own unit)",
+        "drawn": "drawn for the route (yes/no)",
+        "arrival_period": "arrival period",
+    },
+    "allocations": {
+        "theater": "theaters served",
+        "providers": "providers (count)",
+        "units_allocated": "units allocated (count; teams, squadrons, ships mixed)",
+        "breakdown": "per provider, task and theater",
+        "lead_nation": "nation providing most units",
+    },
+    "apportionment": {
+        "share": "share of the force (0–1)",
+        "combat_power": "combat power apportioned (index)",
+        "troops": "troops apportioned (count)",
+        "offset_mm": "drawn side offset (mm)",
+    },
+}
+
+
+def field_aliases(run: RunData, layers: dict[str, gpd.GeoDataFrame]) -> dict[str, dict[str, str]]:
+    """Per layer, the field -> words-and-unit name QGIS's Identify panel and attribute table
+    show (the stored column names stay ids, for scripts)."""
+    units = {t.id.value: t.unit for t in run.prep.spec.tasks}
+    out = {layer: dict(fields) for layer, fields in FIXED_ALIASES.items()}
+    times = {"period_start": "period start (UTC)", "period_end": "period end (UTC)"}
+    for layer in TIME_LAYERS:
+        out[layer].update(times)
+    for column in layers.get("allocations", pd.DataFrame()).columns:
+        if column.startswith("units_") and column != "units_allocated":
+            out["allocations"][column] = f"units from {column[6:]} (count)"
+        elif column.startswith("cap_"):
+            task = column[4:]
+            out["allocations"][column] = (
+                f"{task.replace('_', ' ')} capability ({units.get(task, '')})"
+            )
+    for column in layers.get("places", pd.DataFrame()).columns:
+        if column.startswith("alloc_"):
+            task = column[6:]
+            unit = units.get(task, "")
+            out["places"][column] = f"{task.replace('_', ' ')} allocated ({unit} × days)"
+    return out
+
+
+def _aliases_xml(aliases: dict[str, str]) -> str:
+    rows = "".join(
+        f'<alias field="{_xml_attr(field)}" index="{i}" name="{_xml_attr(name)}"/>'
+        for i, (field, name) in enumerate(aliases.items())
+    )
+    return f"  <aliases>{rows}</aliases>\n"
 
 
 def _xml_attr(text: str) -> str:
@@ -524,10 +612,13 @@ def qml(layer: str, period_days: float, values: dict[str, str] | None = None) ->
     from rsoi.outputs.palette import STYLE_COLORS
 
     text = (resources.files("rsoi.outputs") / "qml" / f"{layer}.qml").read_text(encoding="utf-8")
-    run_values = {k: _xml_attr(v) for k, v in {**STYLE_DEFAULTS, **(values or {})}.items()}
-    return string.Template(text).substitute(
+    given = {**STYLE_DEFAULTS, **(values or {})}
+    aliases = given.pop(f"aliases:{layer}", "")
+    run_values = {k: _xml_attr(v) for k, v in given.items() if not k.startswith("aliases:")}
+    text = string.Template(text).substitute(
         STYLE_COLORS, shown_seconds=str(shown_seconds(period_days)), **run_values
     )
+    return text.replace("</qgis>", aliases + "</qgis>") if aliases else text
 
 
 def layer_styles(styles: dict[str, tuple[str, str]]) -> pd.DataFrame:
@@ -729,7 +820,9 @@ def export_run(
         write_bytes(folder / "map.svg", images["svg"]),
     ]
     clock.lap("map")
-    project = project_content(run, layers, map_extent(layers), LCC, WATER)
+    xmin, ymin, xmax, ymax = map_extent(layers)
+    top = ymax + 0.08 * (ymax - ymin)  # room for the canvas title above the northern places
+    project = project_content(run, layers, (xmin, ymin, xmax, top), LCC, WATER)
     values = style_values(run, layers)
     written.insert(0, write_gpkg(layers, folder / "plan.gpkg", run.days, project, values))
     clock.lap("gpkg")

@@ -2,8 +2,8 @@
   <!-- rsoi allocations: one point per place x period; colour by the nation providing most units, size by units; temporal by period -->
   <renderer-v2 type="categorizedSymbol" attr="lead_nation" symbollevels="0" forceraster="0" enableorderby="0" referencescale="-1">
 <categories>
-<category value="US" symbol="0" label="US provides most units; size = support units at the place in the period (6 mm = ${alloc_max_units} units)" render="true"/>
-<category value="ROK" symbol="1" label="ROK provides most units; size = support units at the place in the period (6 mm = ${alloc_max_units} units)" render="true"/>
+<category value="US" symbol="0" label="US most · size = support units at the place in the period (6 mm = ${alloc_max_units} units)" render="true"/>
+<category value="ROK" symbol="1" label="ROK most · size = support units at the place in the period (6 mm = ${alloc_max_units} units)" render="true"/>
 </categories>
 <symbols>
 <symbol type="marker" name="0" alpha="0.6" clip_to_extent="1" force_rhr="0">

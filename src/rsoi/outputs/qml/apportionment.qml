@@ -2,8 +2,8 @@
   <!-- rsoi apportionment: home to theater anchor, colour by nation, width by share in the period; temporal by period -->
   <renderer-v2 type="categorizedSymbol" attr="nation" symbollevels="0" forceraster="0" enableorderby="1" referencescale="-1">
 <categories>
-<category value="US" symbol="0" label="US force: dashed line from its home base to the theater's anchor; width = share of the force (1 mm = all of it)" render="true"/>
-<category value="ROK" symbol="1" label="ROK force: dashed line from its home base to the theater's anchor; width = share of the force (1 mm = all of it)" render="true"/>
+<category value="US" symbol="0" label="US force · from its home base to the theater's anchor; width = share of the force (1 mm = all of it)" render="true"/>
+<category value="ROK" symbol="1" label="ROK force · from its home base to the theater's anchor; width = share of the force (1 mm = all of it)" render="true"/>
 </categories>
 <symbols>
 <symbol type="line" name="0" alpha="0.55" clip_to_extent="1" force_rhr="0">

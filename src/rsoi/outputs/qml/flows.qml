@@ -2,10 +2,10 @@
   <!-- rsoi flows: one line per route x period (the row with drawn = true stands for the route's commodities: the others are not drawn); colour by mode, width in proportion to the route's short tons; temporal by period -->
   <renderer-v2 type="categorizedSymbol" attr="if(&quot;drawn&quot;, &quot;mode&quot;, 'merged')" symbollevels="0" forceraster="0" enableorderby="1" referencescale="-1">
 <categories>
-<category value="sea" label="sea: width = short tons moved in the period (4 mm = ${flows_max_t} t)" symbol="0" render="true"/>
-<category value="air" label="air: width = short tons moved in the period (4 mm = ${flows_max_t} t)" symbol="1" render="true"/>
-<category value="rail" label="rail: width = short tons moved in the period (4 mm = ${flows_max_t} t)" symbol="2" render="true"/>
-<category value="road" label="road: width = short tons moved in the period (4 mm = ${flows_max_t} t)" symbol="3" render="true"/>
+<category value="sea" label="sea · width = short tons moved in the period (4 mm = ${flows_max_t} t)" symbol="0" render="true"/>
+<category value="air" label="air · width = short tons moved in the period (4 mm = ${flows_max_t} t)" symbol="1" render="true"/>
+<category value="rail" label="rail · width = short tons moved in the period (4 mm = ${flows_max_t} t)" symbol="2" render="true"/>
+<category value="road" label="road · width = short tons moved in the period (4 mm = ${flows_max_t} t)" symbol="3" render="true"/>
 </categories>
 <symbols>
 <symbol type="line" name="0" alpha="0.6" clip_to_extent="1" force_rhr="0">
