@@ -288,3 +288,22 @@ def test_gdal_geopackage_validator_extended_checks_pass(gpkg: Path) -> None:
     )
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-2000:]
     assert "not a valid DATETIME" not in proc.stdout + proc.stderr
+
+
+def test_identify_shows_every_number_under_a_name_with_its_unit(
+    gpkg: Path, project: ET.Element
+) -> None:
+    """Every numeric field of the layers a reviewer clicks has an alias naming its unit (or
+    that it is a count, a 0-1 ratio or a period) in the project and in the default styles."""
+    styles = _styles(gpkg)
+    in_project = {ml.findtext("layername"): ml for ml in project.iter("maplayer")}
+    for layer in ("places", "routes", "flows", "allocations", "apportionment"):
+        info = pyogrio.read_info(gpkg, layer=layer)
+        numeric = [
+            f for f, kind in zip(info["fields"], info["dtypes"], strict=True)
+            if kind.startswith(("float", "int")) and f not in ("period", "arrival_period")
+        ]  # fmt: skip
+        for root in (ET.fromstring(styles[layer]), in_project[layer]):
+            aliases = {a.get("field"): a.get("name") for a in root.iter("alias")}
+            for field in numeric:
+                assert "(" in aliases.get(field, ""), (layer, field, aliases.get(field))
