@@ -251,6 +251,16 @@ def test_legend_says_what_widths_and_sizes_mean(gpkg: Path) -> None:
         assert labels and all(text in label for label in labels), (layer, labels)
 
 
+def test_routes_are_redrawn_at_every_frame(gpkg: Path, project: ET.Element) -> None:
+    """The routes layer's rules read the frame's time, so it is temporal in "redraw layer
+    only" mode: QGIS redraws it per frame instead of keeping its first frame's image."""
+    in_project = {ml.findtext("layername"): ml for ml in project.iter("maplayer")}
+    for root in (ET.fromstring(_styles(gpkg)["routes"]), in_project["routes"]):
+        temporal = root.find("temporal")
+        assert temporal is not None and temporal.get("enabled") == "1"
+        assert temporal.get("mode") == "5"  # QgsVectorLayerTemporalProperties::ModeRedrawLayerOnly
+
+
 def test_routes_are_thin_context_without_width_by_flow(gpkg: Path) -> None:
     routes = ET.fromstring(_styles(gpkg)["routes"])
     for prop in routes.iter("Option"):

@@ -1,4 +1,4 @@
-<qgis version="3.22.16" styleCategories="Symbology|Labeling|MapTips">
+<qgis version="3.22.16" styleCategories="Symbology|Labeling|MapTips|Temporal">
   <!-- rsoi routes: thin context under the flows (horizon totals in the fields; the time-stepped flows layer carries the widths) -->
   <renderer-v2 type="RuleRenderer" symbollevels="0" forceraster="0" enableorderby="0" referencescale="-1">
 <rules key="root">
@@ -197,6 +197,16 @@
 </renderer-v2>
   
   
+  <!-- temporal "redraw layer only": no filter, but QGIS redraws the layer at every frame (its
+       rules read @map_start_time); a non-temporal layer keeps its first frame's cached image -->
+  <temporal enabled="1" mode="5" startField="" endField="" accumulate="0" durationField="" durationUnit="min" endExpression="" fixedDuration="0" startExpression="" limitMode="0">
+<fixedRange>
+<start>
+</start>
+<end>
+</end>
+</fixedRange>
+</temporal>
   <blendMode>0</blendMode>
 <featureBlendMode>0</featureBlendMode>
 <layerOpacity>1</layerOpacity>
