@@ -68,7 +68,7 @@ def identify_allocation(period: int) -> None:
     project = QgsProject.instance()
     layer = project.mapLayersByName("allocations")[0]
     request = QgsFeatureRequest().setFilterExpression(
-        f"\"place\" = '{PLACE}' AND \"period\" = {period}"
+        f'"place" = \'{PLACE}\' AND "period" = {period}'
     )
     feature = next(layer.getFeatures(request))
     canvas = iface.mapCanvas()

@@ -101,15 +101,16 @@ def main(argv: list[str] | None = None) -> int:
         navigator.setFrameDuration(QgsInterval(step, time.timeStepUnit()))
 
         def selected(layer: QgsVectorLayer, frame: QgsDateTimeRange) -> list[int] | None:
-            """Feature ids the layer's temporal filter lets through (None: not a time layer)."""
+            """Feature ids the layer's temporal filter lets through (None: no filter)."""
             props = layer.temporalProperties()
             if not props.isActive():
                 return None
             context = QgsVectorLayerTemporalContext()
             context.setLayer(layer)
-            request = QgsFeatureRequest().setFilterExpression(
-                props.createFilterString(context, frame)
-            )
+            text = props.createFilterString(context, frame)
+            if not text:  # "redraw layer only": temporal without a filter
+                return None
+            request = QgsFeatureRequest().setFilterExpression(text)
             return sorted(f.id() for f in layer.getFeatures(request))
 
         def map_settings(frame: QgsDateTimeRange) -> QgsMapSettings:
