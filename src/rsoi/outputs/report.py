@@ -422,7 +422,7 @@ def utilisation_section(run: RunData, places: gpd.GeoDataFrame) -> str:
         mean = util.loc[util["place"] == p["id"], "utilisation"].sum() / len(periods)
         keys = [
             p["name"],
-            p["kind"],
+            str(p["kind"]).replace("_", " "),
             _num(p["cargo_t_per_day"]),
             _num(p["mog"]),
             _num(p["throughput_t"]),
@@ -564,8 +564,8 @@ def _period_range(periods: pd.Series) -> str:
 
 
 def _price_range(lo: float, hi: float) -> str:
-    def sig(v: float) -> str:
-        return f"{v:,.4g}"
+    def sig(v: float) -> str:  # never 1.6e+06: whole numbers from 10,000 on
+        return f"{v:,.0f}" if abs(v) >= 1e4 else f"{v:,.4g}"
 
     return sig(lo) if np.isclose(lo, hi, rtol=1e-9, atol=0) else f"{sig(lo)} … {sig(hi)}"
 
