@@ -81,6 +81,19 @@ def identify_allocation(period: int) -> None:
     )
 
 
+def widen_identify() -> None:
+    """The Identify Results panel wide enough for the field names (words with units)."""
+    from qgis.PyQt.QtWidgets import QTreeWidget
+
+    window = iface.mainWindow()
+    for dock in window.findChildren(QDockWidget):
+        if "Identify" in dock.objectName():
+            window.resizeDocks([dock], [760], Qt.Horizontal)
+            for tree in dock.findChildren(QTreeWidget):
+                tree.expandAll()
+                tree.resizeColumnToContents(0)
+
+
 os.makedirs(OUT, exist_ok=True)
 plan = [(show_panels,)]
 for k in FRAMES:
@@ -88,5 +101,5 @@ for k in FRAMES:
 # the first click opens the Identify Results panel (the canvas shrinks); the second, at the
 # point's new pixel, fills it
 plan += [(go_to_frame, 5), (identify_allocation, 5), (identify_allocation, 5)]
-plan += [(save, "identify.png")]
+plan += [(widen_identify,), (save, "identify.png")]
 QTimer.singleShot(4000, lambda: step(plan))
