@@ -13,6 +13,7 @@ from rsoi.lp.prepare import Prepared, prepare
 from rsoi.lp.program import LinearProgram
 from rsoi.lp.solve import Solution, solve_with_settings
 from rsoi.model.loader import LoadedModel, load_model
+from rsoi.model.rules import china_steps
 from rsoi.model.schema import effective_rok_level
 from rsoi.model.variant import with_solver
 from rsoi.results.tables import (
@@ -77,6 +78,7 @@ class Run:
             "nonzeros": self.lp.nnz,
             "input_hash": self.model.input_hash,
             "china_action": spec.events.china_action.value,
+            "china_steps": china_steps(spec.events),
             "korea_conflict": spec.events.korea_conflict.model_dump(mode="json"),
             "rok_support_level": effective_rok_level(spec).value,
             "shortfall_by_priority": by_class,

@@ -416,11 +416,11 @@ def build_linopy(prep: Prepared) -> Any:
         )
         power = xr.DataArray([f.combat_power for f in forces], coords=[F])
         troops = xr.DataArray([f.troops for f in forces], coords=[F])
-        action = spec.events.china_action
+        rung = prep.timeline.rung
         lines = []
         for i, c in enumerate(spec.combat_requirements):
             for t in range(1, T + 1):
-                amt = c.amount_by_ladder.get(action, 0.0)
+                amt = c.amount_by_ladder.get(rung[t - 1], 0.0)
                 if prep.korea_start is not None and t >= prep.korea_start:
                     amt += c.korea_conflict_amount
                 lines.append((i, t, amt))

@@ -15,11 +15,9 @@ import numpy as np
 from rsoi.errors import InputError, Problem
 from rsoi.model.loader import LoadedModel
 from rsoi.model.noops import noop_warnings
+from rsoi.model.rules import EventTimeline, event_timeline
 from rsoi.model.schema import (
-    LADDER_ORDER,
     SUPPORT_LEVEL_ORDER,
-    ChinaAction,
-    KoreaTiming,
     Mode,
     ModelSpec,
     PlaceKind,
@@ -58,7 +56,7 @@ class Prepared:
     routes: list[RouteData]
     place_factor: dict[str, np.ndarray]  # attack factor per period (index t-1)
     korea_start: int | None
-    ladder_rank: int
+    timeline: EventTimeline  # China's rung per period, the Korean start, attack starts
     demands: list  # active Demand lines with ead/lad in absolute periods
     requirements: list  # active Requirement lines with absolute from/to
     force_arrival: dict[tuple[str, str], int]  # (force, theater) -> first period present
@@ -200,24 +198,14 @@ def prepare(model: LoadedModel) -> Prepared:
         raise InputError(problems)
     spec = spec.model_copy(update={"places": filled})
 
-    # Scenario events.
-    events = spec.events
-    ladder_rank = LADDER_ORDER.index(events.china_action)
-    timing = events.korea_conflict.timing
-    korea_start = {
-        KoreaTiming.none: None,
-        KoreaTiming.simultaneous: 1,
-        KoreaTiming.sequential: 1 + events.korea_conflict.delay_periods,
-    }[timing]
-    if korea_start is not None and korea_start > T:
-        korea_start = None
+    # Scenario events (rsoi.model.rules.EventTimeline: one rule for builder and checker).
+    timeline = event_timeline(spec)
+    korea_start = timeline.korea_start
 
     factor: dict[str, np.ndarray] = {}
-    for attack in events.attacks:
-        f = factor.setdefault(attack.target, np.ones(T))
-        f[attack.from_period - 1 :] = np.minimum(
-            f[attack.from_period - 1 :], attack.capacity_factor
-        )
+    for target, start, capacity_factor in timeline.attacks:
+        f = factor.setdefault(target, np.ones(T))
+        f[start - 1 :] = np.minimum(f[start - 1 :], capacity_factor)
     place_factor = {p.id: factor.get(p.id, np.ones(T)) for p in spec.places}
 
     lanes = {lane.id: lane for lane in spec.lanes}
@@ -318,28 +306,15 @@ def prepare(model: LoadedModel) -> Prepared:
             )
         )
 
-    def shift(first: int, last: int | None, relative_to: str) -> tuple[int, int] | None:
-        last = T if last is None else last
-        if relative_to == "korea_conflict":
-            if korea_start is None:
-                return None
-            first, last = first + korea_start - 1, last + korea_start - 1
-        if first > T:
-            return None
-        return first, min(last, T)
-
-    def on_ladder(min_ladder: ChinaAction) -> bool:
-        return ladder_rank >= LADDER_ORDER.index(min_ladder)
-
     demands = []
     for d in spec.demands:
-        window = shift(d.ead, d.lad, d.relative_to)
-        if window and on_ladder(d.min_ladder) and d.quantity > 0:
+        window = timeline.window(d.ead, d.lad, d.relative_to, d.min_ladder, d.place)
+        if window and d.quantity > 0:
             demands.append(d.model_copy(update={"ead": window[0], "lad": window[1]}))
     requirements = []
     for q in spec.requirements:
-        window = shift(q.from_period, q.to_period, q.relative_to)
-        if window and on_ladder(q.min_ladder) and q.amount > 0:
+        window = timeline.window(q.from_period, q.to_period, q.relative_to, q.min_ladder, q.place)
+        if window and q.amount > 0:
             requirements.append(
                 q.model_copy(update={"from_period": window[0], "to_period": window[1]})
             )
@@ -379,7 +354,7 @@ def prepare(model: LoadedModel) -> Prepared:
         routes=routes,
         place_factor=place_factor,
         korea_start=korea_start,
-        ladder_rank=ladder_rank,
+        timeline=timeline,
         demands=demands,
         requirements=requirements,
         force_arrival=force_arrival,

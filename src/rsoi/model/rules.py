@@ -8,7 +8,145 @@ lives here, once, and both import it. Derivations stay on each side.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rsoi.model.schema import ChinaAction, Events, ModelSpec
+
 # --- events and duties -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EventTimeline:
+    """When each scenario event is in force, period by period (periods 1..T).
+
+    The rules (docs/model.md, "Events"):
+
+    - **China's action** climbs the ladder in steps: `events.china_action` from
+      `events.china_from_period`, then each `events.china_escalation` step from its own period.
+      Before the first step the rung is `none`. `rung[t-1]` is the rung in force in period t.
+    - **North Korea's attack** starts in period 1 (`simultaneous`), `1 + delay_periods`
+      (`sequential`) or never (`none`, or a start past the horizon).
+    - **An attack** starts at its `from_period`, counted from C-day or, with
+      `relative_to: china_action`, from the first period of China's action.
+    - **A line's window** (a demand's EAD..LAD, a requirement's periods) is counted from C-day,
+      from the start of the Korean conflict, from the first period China's action reaches the
+      line's `min_ladder`, or from the first attack on the line's place (`relative_to`), then
+      cut to the horizon and to the periods in which China's rung is at or above the line's
+      `min_ladder`. A line whose reference event never happens, or whose window is empty, is
+      dropped.
+    """
+
+    T: int
+    rung: tuple[ChinaAction, ...]
+    korea_start: int | None
+    attack_start: dict[str, int]  # target id -> first period of its first attack
+    attacks: tuple[tuple[str, int, float], ...] = ()  # (target, first period, factor), in order
+
+    def china_start(self, min_ladder: ChinaAction) -> int | None:
+        """First period whose rung is at or above `min_ladder` (None: never in the horizon)."""
+        from rsoi.model.schema import LADDER_ORDER
+
+        need = LADDER_ORDER.index(min_ladder)
+        for t, rung in enumerate(self.rung, start=1):
+            if LADDER_ORDER.index(rung) >= need:
+                return t
+        return None
+
+    def highest_rung(self) -> ChinaAction:
+        """The highest rung China's action reaches within the horizon."""
+        from rsoi.model.schema import LADDER_ORDER
+
+        return max(self.rung, key=LADDER_ORDER.index)
+
+    def window(
+        self,
+        first: int,
+        last: int | None,
+        relative_to: str,
+        min_ladder: ChinaAction,
+        place: str | None = None,
+    ) -> tuple[int, int] | None:
+        """The periods (first, last) of a line after the shift and the ladder cut, or None."""
+        last = self.T if last is None else last
+        on_ladder = self.china_start(min_ladder)
+        if on_ladder is None:
+            return None
+        reference = {
+            "c_day": 1,
+            "korea_conflict": self.korea_start,
+            "china_action": on_ladder,
+            "attack": self.attack_start.get(place) if place is not None else None,
+        }[relative_to]
+        if reference is None:
+            return None
+        first, last = first + reference - 1, min(last + reference - 1, self.T)
+        first = max(first, on_ladder)  # escalation only climbs: the rung holds from then on
+        return None if first > last else (first, last)
+
+
+def china_steps(events: Events) -> list[dict[str, object]]:
+    """China's rungs with their first periods, in order (summary.json `china_steps`)."""
+    steps = [{"action": events.china_action.value, "from_period": events.china_from_period}]
+    steps += [
+        {"action": s.action.value, "from_period": s.from_period} for s in events.china_escalation
+    ]
+    return steps
+
+
+def event_timeline(spec: ModelSpec) -> EventTimeline:
+    """The timeline of the validated spec's events (one rule for builder and checker)."""
+    T = spec.horizon.periods
+    return _timeline(spec.events, T)
+
+
+def _timeline(events: Events, T: int) -> EventTimeline:
+    from rsoi.model.schema import ChinaAction, KoreaTiming
+
+    steps = [(events.china_from_period, events.china_action)]
+    steps += [(s.from_period, s.action) for s in events.china_escalation]
+    rung = []
+    for t in range(1, T + 1):
+        now = ChinaAction.none
+        for start, action in steps:
+            if start <= t:
+                now = action
+        rung.append(now)
+    timing = events.korea_conflict.timing
+    korea_start = {
+        KoreaTiming.none: None,
+        KoreaTiming.simultaneous: 1,
+        KoreaTiming.sequential: 1 + events.korea_conflict.delay_periods,
+    }[timing]
+    if korea_start is not None and korea_start > T:
+        korea_start = None
+    china_first = events.china_from_period if events.china_action != ChinaAction.none else None
+    attack_start: dict[str, int] = {}
+    attacks = []
+    for a in events.attacks:
+        start = attack_period(a.from_period, a.relative_to, china_first)
+        if start is None or start > T:
+            continue
+        attacks.append((a.target, start, a.capacity_factor))
+        if a.capacity_factor < 1:
+            attack_start[a.target] = min(attack_start.get(a.target, start), start)
+    return EventTimeline(
+        T=T,
+        rung=tuple(rung),
+        korea_start=korea_start,
+        attack_start=attack_start,
+        attacks=tuple(attacks),
+    )
+
+
+def attack_period(from_period: int, relative_to: str, china_first: int | None) -> int | None:
+    """The first period of an attack: `from_period` counted from C-day, or from China's first
+    step with `relative_to: china_action` (None when China takes no action)."""
+    if relative_to == "china_action":
+        return None if china_first is None else from_period + china_first - 1
+    return from_period
+
 
 # --- units: one asset, one position ----------------------------------------------------------
 

@@ -109,13 +109,16 @@ class ChinaAction(StrEnum):
 
 LADDER_ORDER = list(ChinaAction)
 
+RelativeTo = Literal["c_day", "korea_conflict", "china_action", "attack"]
+"""What a line's periods are counted from (rsoi.model.rules.EventTimeline.window)."""
+
 DEFAULT_LEVEL_BY_LADDER: dict[ChinaAction, SupportLevel] = {
     ChinaAction.none: SupportLevel.none,
     ChinaAction.gray_zone: SupportLevel.rear_area,
     ChinaAction.blockade: SupportLevel.rear_area_isr_escort,
     ChinaAction.missile_strikes: SupportLevel.rear_area_isr_escort,
     ChinaAction.invasion: SupportLevel.rear_area_isr_escort,
-    ChinaAction.invasion_with_base_attacks: SupportLevel.joint_operations,
+    ChinaAction.invasion_with_base_attacks: SupportLevel.rear_area_isr_escort,  # treaty: attacks
 }
 """Rheostat level by rung (000: "a graduated and escalating response ... heavily dependent on
 the scenarios"): no China action, no Taiwan support; gray zone, rear-area support only; a
@@ -330,10 +333,13 @@ class Demand(Strict):
     """Earliest arrival period (EAD)."""
     lad: Period
     """Latest arrival period (LAD); later delivery is penalised per day late (`lateness_weight`)."""
-    relative_to: Literal["c_day", "korea_conflict"] = "c_day"
-    """Count EAD/LAD from C-day or from the start of the Korean conflict (line dropped if none)."""
+    relative_to: RelativeTo = "c_day"
+    """Count EAD/LAD from C-day, the start of the Korean conflict, the first period China's
+    action reaches `min_ladder`, or the first attack on `place` (line dropped if that event
+    never happens; rsoi.model.rules.EventTimeline)."""
     min_ladder: ChinaAction = ChinaAction.none
-    """The line applies when China's action is at or above this rung (`none`: always)."""
+    """The line applies in the periods when China's action is at or above this rung (`none`:
+    always)."""
     theater: Id | None = None
     """Theater the line supports; defaults to its place's theater (give it for places outside
     every theater)."""
@@ -384,10 +390,14 @@ class Requirement(Strict):
     """First period."""
     to_period: Period | None = None
     """Last period (default: horizon end)."""
-    relative_to: Literal["c_day", "korea_conflict"] = "c_day"
-    """Count periods from C-day or from the start of the Korean conflict."""
+    relative_to: RelativeTo = "c_day"
+    """Count periods from C-day, the start of the Korean conflict, the first period China's
+    action reaches `min_ladder`, or the first attack on `place` (`attack`: a duty that follows
+    the attack, such as the treaty duty to defend an attacked base); dropped if that event never
+    happens (rsoi.model.rules.EventTimeline)."""
     min_ladder: ChinaAction = ChinaAction.none
-    """The requirement applies when China's action is at or above this rung (`none`: always)."""
+    """The requirement applies in the periods when China's action is at or above this rung
+    (`none`: always)."""
     priority: Id
     """Priority class id."""
     source: Source
@@ -560,6 +570,13 @@ class RokSupport(Strict):
     place outside both theaters, the level is raised to at least `stipulated_level`."""
     stipulated_level: SupportLevel = SupportLevel.rear_area_isr_escort
     """Lowest level in force under the stipulated response."""
+    treaty_response: bool = True
+    """000: "If Beijing attacked U.S. bases in South Korea, Seoul would be obligated under the
+    bilateral defense treaty to respond against China." If true, an attack by China
+    (`events.attacks[].by: china`) on a place in the Korean theater raises the level to at
+    least `treaty_level`, whatever China's rung is called."""
+    treaty_level: SupportLevel = SupportLevel.joint_operations
+    """Lowest level in force under the treaty response."""
     national_resources_min_level: SupportLevel = SupportLevel.rear_area
     """Lowest level at which Korean ports, rail, production and ROK-held stocks carry or feed
     Taiwan-bound cargo (000 lists "providing munitions, ammunition, and military-grade fuel"
@@ -577,19 +594,30 @@ class RokSupport(Strict):
 def effective_rok_level(spec: ModelSpec) -> SupportLevel:
     """The rheostat level in force for the validated spec (one rule for every module).
 
-    Precedence: an explicit `policies.rok_support.level` wins; otherwise the level of China's
-    rung from `level_by_ladder` (missing rungs: DEFAULT_LEVEL_BY_LADDER), raised to
-    `stipulated_level` when `stipulated_response` is on and an attack hits a place outside both
+    Precedence: an explicit `policies.rok_support.level` wins; otherwise the level of the
+    highest rung China's action reaches in the horizon, from `level_by_ladder` (missing rungs:
+    DEFAULT_LEVEL_BY_LADDER) — Seoul decides once for the crisis, not period by period —
+    raised to `treaty_level` when `treaty_response` is on and an attack by China within the
+    horizon hits a place in the Korean theater, and to `stipulated_level` when
+    `stipulated_response` is on and an attack within the horizon hits a place outside both
     theaters.
     """
+    from rsoi.model.rules import event_timeline
+
     policy = spec.policies.rok_support
     if policy.level is not None:
         return policy.level
-    action = spec.events.china_action
+    timeline = event_timeline(spec)
+    action = timeline.highest_rung()
     level = policy.level_by_ladder.get(action, DEFAULT_LEVEL_BY_LADDER[action])
+    theater_of = {p.id: p.theater for p in spec.places}
+    hit = set(timeline.attack_start)
+    by_china = {a.target for a in spec.events.attacks if a.by == "china"} & hit
+    if policy.treaty_response and any(theater_of.get(t) == "korea" for t in by_china):
+        level = max(level, policy.treaty_level, key=SUPPORT_LEVEL_ORDER.index)
     if policy.stipulated_response:
-        outside = {p.id for p in spec.places if p.theater is None}
-        if any(a.target in outside for a in spec.events.attacks):
+        outside = {p for p, theater in theater_of.items() if theater is None}
+        if hit & outside:
             level = max(level, policy.stipulated_level, key=SUPPORT_LEVEL_ORDER.index)
     return level
 
@@ -598,8 +626,10 @@ def scenario_grid_entry(spec: ModelSpec) -> dict[str, object]:
     """Where a scenario (its applied spec) sits in the grid: China's rung, North Korea's
     timing and delay, and the rheostat level in force (`rsoi scenarios --json`)."""
     conflict = spec.events.korea_conflict
+    from rsoi.model.rules import event_timeline
+
     return {
-        "china_action": spec.events.china_action.value,
+        "china_action": event_timeline(spec).highest_rung().value,
         "korea_timing": conflict.timing.value,
         "korea_delay_periods": conflict.delay_periods if conflict.timing == "sequential" else 0,
         "rok_support_level": effective_rok_level(spec).value,
@@ -639,6 +669,12 @@ class Attack(Strict):
     capacity_factor: Fraction
     """Remaining share of capacity (0 = destroyed). Several attacks on one target do not
     multiply: in each period the lowest factor of the attacks begun by then applies."""
+    relative_to: Literal["c_day", "china_action"] = "c_day"
+    """Count `from_period` from C-day or from the first period of China's action (dropped when
+    China takes no action)."""
+    by: Literal["china", "north_korea"] = "china"
+    """Who attacks. An attack by China on a place in the Korean theater brings the treaty
+    response (`policies.rok_support.treaty_level`)."""
     source: Source = "scenario assumption"
     """Citation."""
 
@@ -650,13 +686,46 @@ class KoreaConflict(Strict):
     """Sequential only: the Korean conflict starts this many periods after C-day."""
 
 
+class ChinaStep(Strict):
+    action: ChinaAction
+    """The rung China's action climbs to."""
+    from_period: Period
+    """First period of that rung (counted from C-day)."""
+    source: Source = "scenario assumption"
+    """Citation."""
+
+
 class Events(Strict):
     china_action: ChinaAction = ChinaAction.gray_zone
-    """China's action on the ladder."""
+    """China's action on the ladder, from `china_from_period` (`none`: no Chinese action)."""
+    china_from_period: Period = 1
+    """First period of China's action (before it the rung is `none`): 1 when China moves at
+    C-day, later when North Korea moves first."""
+    china_escalation: list[ChinaStep] = []
+    """Later rungs, each from its own period: a blockade that becomes an invasion in period t.
+    Steps climb the ladder and come in time order."""
     korea_conflict: KoreaConflict = KoreaConflict()
     """North Korea's timing."""
     attacks: list[Attack] = []
     """Capacity losses from attacks."""
+
+    @model_validator(mode="after")
+    def _escalation_climbs(self) -> Events:
+        previous_period, previous = self.china_from_period, self.china_action
+        for i, step in enumerate(self.china_escalation):
+            if step.from_period <= previous_period:
+                raise ValueError(
+                    f"china_escalation[{i}] starts in period {step.from_period}, not after "
+                    f"period {previous_period} of the rung before it; give steps in time order"
+                )
+            if LADDER_ORDER.index(step.action) <= LADDER_ORDER.index(previous):
+                raise ValueError(
+                    f"china_escalation[{i}] goes from '{previous.value}' to "
+                    f"'{step.action.value}', which does not climb the ladder; list only "
+                    "escalations (a new scenario models a different crisis)"
+                )
+            previous_period, previous = step.from_period, step.action
+        return self
 
 
 class PriorityClass(Strict):

@@ -98,6 +98,13 @@ def period_tables(
 # --- sections ---------------------------------------------------------------------------
 
 
+def _china_steps(summary: dict) -> str:
+    steps = summary.get("china_steps")
+    if not isinstance(steps, list) or not steps:
+        return str(summary.get("china_action"))
+    return ", then ".join(f"{x.get('action')} from period {x.get('from_period')}" for x in steps)
+
+
 def summary_section(run: RunData) -> str:
     s = run.summary
     kc = s.get("korea_conflict") or {}
@@ -107,7 +114,7 @@ def summary_section(run: RunData) -> str:
         ("Scenario", s.get("scenario") or "base"),
         ("Status", f"{s.get('status')} ({s.get('solver')} {s.get('solver_version')})"),
         ("Objective", _num(s.get("objective"), 2)),
-        ("China action", s.get("china_action")),
+        ("China action", _china_steps(s)),
         ("Korea conflict", f"{kc.get('timing')} (delay {kc.get('delay_periods')} periods)"),
         ("ROK support level", s.get("rok_support_level")),
         (

@@ -202,17 +202,18 @@ def define_combat_power(ctx: Context) -> None:
     $$ \sum_f P_f\, z_{f\theta t} + \sum_{c \in C_\theta} e_{ct} \ge \sum_{c \in C_\theta} E_{c t},
        \qquad 0 \le e_{ct} \le E_{ct} $$
 
-    $E_{ct}$ = ``amount_by_ladder[china_action]`` plus ``korea_conflict_amount`` once the Korean
-    conflict has started (a level of combat power in each period, no time unit). Shortfall $e$
+    $E_{ct}$ = ``amount_by_ladder`` of China's rung in period $t$ (``events.china_action`` from
+    ``china_from_period``, then each ``china_escalation`` step; `none` before China moves)
+    plus ``korea_conflict_amount`` once the Korean conflict has started (a level of combat power in each period, no time unit). Shortfall $e$
     costs $W_c \rho_c \Delta$: ``penalty_weight`` $\rho_c$ is per unit of combat power short per
     day.
     """
     prep, lp = ctx.prep, ctx.lp
-    action = ctx.spec.events.china_action
+    rung = prep.timeline.rung
     lines = []
     for i, c in enumerate(ctx.spec.combat_requirements):
         for t in range(1, ctx.T + 1):
-            amount = c.amount_by_ladder.get(action, 0.0)
+            amount = c.amount_by_ladder.get(rung[t - 1], 0.0)
             if prep.korea_start is not None and t >= prep.korea_start:
                 amount += c.korea_conflict_amount
             if amount > 0:

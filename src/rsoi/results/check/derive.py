@@ -15,11 +15,10 @@ import numpy as np
 from rsoi.errors import InputError, Problem
 from rsoi.model.geo import geodesic_km
 from rsoi.model.loader import LoadedModel
+from rsoi.model.rules import event_timeline
 from rsoi.model.schema import (
-    LADDER_ORDER,
     SUPPORT_LEVEL_ORDER,
     Demand,
-    KoreaTiming,
     Mode,
     ModelSpec,
     Place,
@@ -58,6 +57,7 @@ class Derived:
     factor: dict[str, np.ndarray]  # attack factor per target and period (index t-1)
     routes: dict[str, CheckRoute]
     korea_start: int | None
+    rung: tuple  # China's rung per period (index t-1), rsoi.model.rules.EventTimeline
     demands: list[Demand]  # active lines, EAD/LAD in absolute periods
     requirements: list[Requirement]  # active lines, from/to in absolute periods
     force_arrival: dict[tuple[str, str], int]  # (force, theater) -> first period present
@@ -91,10 +91,10 @@ def _place_geodata(model: LoadedModel) -> dict[str, tuple[float, float, dict]]:
 def attack_factors(spec: ModelSpec, T: int) -> dict[str, np.ndarray]:
     """Remaining capacity share per target and period: the lowest factor of the attacks begun."""
     out: dict[str, np.ndarray] = {}
-    for attack in spec.events.attacks:
-        f = out.setdefault(attack.target, np.ones(T))
-        for t in range(attack.from_period, T + 1):
-            f[t - 1] = min(f[t - 1], attack.capacity_factor)
+    for target, start, capacity_factor in event_timeline(spec).attacks:
+        f = out.setdefault(target, np.ones(T))
+        for t in range(start, T + 1):
+            f[t - 1] = min(f[t - 1], capacity_factor)
     return out
 
 
@@ -289,33 +289,17 @@ def derive(model: LoadedModel) -> Derived:
         country = p.country if p.country is not None else props.get("country")
         places[p.id] = p.model_copy(update={"country": country})
     factor = attack_factors(spec, T)
-    events = spec.events
-    rank = LADDER_ORDER.index(events.china_action)
-    korea_start = {
-        KoreaTiming.none: None,
-        KoreaTiming.simultaneous: 1,
-        KoreaTiming.sequential: 1 + events.korea_conflict.delay_periods,
-    }[events.korea_conflict.timing]
-    if korea_start is not None and korea_start > T:
-        korea_start = None
-
-    def window(first: int, last: int | None, relative_to: str) -> tuple[int, int] | None:
-        last = T if last is None else last
-        if relative_to == "korea_conflict":
-            if korea_start is None:
-                return None
-            first, last = first + korea_start - 1, last + korea_start - 1
-        return None if first > T else (first, min(last, T))
-
+    timeline = event_timeline(spec)  # the rule (rsoi.model.rules), shared with the builder
+    korea_start = timeline.korea_start
     demands = []
     for d in spec.demands:
-        w = window(d.ead, d.lad, d.relative_to)
-        if w and rank >= LADDER_ORDER.index(d.min_ladder) and d.quantity > 0:
+        w = timeline.window(d.ead, d.lad, d.relative_to, d.min_ladder, d.place)
+        if w and d.quantity > 0:
             demands.append(d.model_copy(update={"ead": w[0], "lad": w[1]}))
     requirements = []
     for q in spec.requirements:
-        w = window(q.from_period, q.to_period, q.relative_to)
-        if w and rank >= LADDER_ORDER.index(q.min_ladder) and q.amount > 0:
+        w = timeline.window(q.from_period, q.to_period, q.relative_to, q.min_ladder, q.place)
+        if w and q.amount > 0:
             requirements.append(q.model_copy(update={"from_period": w[0], "to_period": w[1]}))
     return Derived(
         spec=spec,
@@ -325,6 +309,7 @@ def derive(model: LoadedModel) -> Derived:
         factor=factor,
         routes=derive_routes(model, coords, factor),
         korea_start=korea_start,
+        rung=timeline.rung,
         demands=demands,
         requirements=requirements,
         force_arrival=force_arrival(spec, coords),

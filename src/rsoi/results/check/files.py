@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from rsoi.model.rules import china_steps
 from rsoi.model.schema import effective_rok_level
 from rsoi.results.check.base import TABLES, _fmt
 from rsoi.results.check.columns import ColumnSpec
@@ -43,6 +44,7 @@ class FileChecks(ColumnSpec):
         spec = self.spec
         for key, want in (
             ("china_action", spec.events.china_action.value),
+            ("china_steps", china_steps(spec.events)),
             ("rok_support_level", effective_rok_level(spec).value),
         ):
             if key in s and s[key] != want:

@@ -32,10 +32,10 @@ class ObjectiveChecks(CheckerCore):
             for t in range(q.from_period, q.to_period + 1):
                 weight = self.class_weight[q.priority] * penalty[q.task] * self.days
                 out[("task", q.id, t)] = (q.amount, weight, q.priority)
-        action = spec.events.china_action
+        rung = prep.rung
         for i, c in enumerate(spec.combat_requirements):
             for t in range(1, self.T + 1):
-                amount = c.amount_by_ladder.get(action, 0.0)
+                amount = c.amount_by_ladder.get(rung[t - 1], 0.0)
                 if prep.korea_start is not None and t >= prep.korea_start:
                     amount += c.korea_conflict_amount
                 if amount > 0:

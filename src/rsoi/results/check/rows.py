@@ -136,11 +136,11 @@ class RowSpec(CheckerCore):
 
     def combat_lines(self) -> list[tuple[str, int, int, float]]:
         """(theater, period, line, amount) of every active combat-power requirement."""
-        action = self.spec.events.china_action
+        rung = self.prep.rung
         out = []
         for i, c in enumerate(self.spec.combat_requirements):
             for t in range(1, self.T + 1):
-                amount = c.amount_by_ladder.get(action, 0.0)
+                amount = c.amount_by_ladder.get(rung[t - 1], 0.0)
                 if self.prep.korea_start is not None and t >= self.prep.korea_start:
                     amount += c.korea_conflict_amount
                 if amount > 0:
