@@ -156,6 +156,7 @@ def render_model_md() -> str:
             "",
         ]
     out += out_registry
+    out += rules_sections()
     out += ["", "## Constraint families", "", *sections]
     out += analysis_sections()
     out += ["## Sources", ""]
@@ -167,6 +168,34 @@ def render_model_md() -> str:
         "",
     ]
     return "\n".join(out)
+
+
+RULES = ("rsoi.model.rules", "rsoi.model.schema.effective_rok_level")
+"""The rules the builder and the checker share: every public object of the rules module, and
+the rheostat rule, which lives beside the schema it reads."""
+
+
+def rules_sections() -> list[str]:
+    """The shared rules: the rules module's docstring, then each public rule's docstring."""
+    import importlib
+
+    module = importlib.import_module(RULES[0])
+    out = ["", "## Rules shared by the builder and the checker", ""]
+    out += [rst_to_md(inspect.getdoc(module) or ""), ""]
+    objects = [
+        obj
+        for name, obj in vars(module).items()
+        if not name.startswith("_")
+        and (inspect.isclass(obj) or inspect.isfunction(obj))
+        and obj.__module__ == module.__name__
+        and inspect.getdoc(obj)
+    ]
+    objects.sort(key=lambda obj: inspect.getsourcelines(obj)[1])
+    module_name, _, attr = RULES[1].rpartition(".")
+    objects.append(getattr(importlib.import_module(module_name), attr))
+    for obj in objects:
+        out += [f"### `{obj.__name__}`", "", rst_to_md(inspect.getdoc(obj) or ""), ""]
+    return out
 
 
 ANALYSES = ("rsoi.analysis.hedge", "rsoi.analysis.interdict")

@@ -21,11 +21,14 @@ if TYPE_CHECKING:
 class EventTimeline:
     """When each scenario event is in force, period by period (periods 1..T).
 
-    The rules (docs/model.md, "Events"):
+    000 has the contingencies "occurring singly, sequentially, and simultaneously", so each
+    event has its own start:
 
     - **China's action** climbs the ladder in steps: `events.china_action` from
-      `events.china_from_period`, then each `events.china_escalation` step from its own period.
-      Before the first step the rung is `none`. `rung[t-1]` is the rung in force in period t.
+      `events.china_from_period`, then each `events.china_escalation` step from its own period
+      (a blockade that becomes an invasion). Before the first step the rung is `none`.
+      `rung[t-1]` is the rung in force in period t; a combat requirement asks for
+      `amount_by_ladder` of that rung in that period.
     - **North Korea's attack** starts in period 1 (`simultaneous`), `1 + delay_periods`
       (`sequential`) or never (`none`, or a start past the horizon).
     - **An attack** starts at its `from_period`, counted from C-day or, with
@@ -36,6 +39,10 @@ class EventTimeline:
       cut to the horizon and to the periods in which China's rung is at or above the line's
       `min_ladder`. A line whose reference event never happens, or whose window is empty, is
       dropped.
+    - **The treaty duty** is such a line: protection of a base, `relative_to: attack`, starts
+      with the first attack on that base and covers that base only (000: "If Beijing attacked
+      U.S. bases in South Korea, Seoul would be obligated under the bilateral defense treaty to
+      respond against China"); a base never attacked brings no duty.
     """
 
     T: int
