@@ -7,6 +7,7 @@ answers the review found wrong.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -185,3 +186,46 @@ def test_shipped_korea_first_then_taiwan_is_sequential():
     assert taiwan_periods.min() == 11
     simultaneous = run_model(MODEL, "invasion_korea_simultaneous")
     assert run.solution.objective < simultaneous.solution.objective
+
+
+# --- the sea-path tie-break is one rule (rsoi.model.rules.sea_path_better) ----------------------
+
+
+def _diamond(tmp_path: Path, names: tuple[str, str]) -> Path:
+    """o at (0, 0), d at (2, 0); two waypoints at (1, +1) and (1, -1) named `names`: the two
+    paths o-w-d are exactly as long (mirror images) and pass straits 'north' and 'south'."""
+    (up, down) = names
+    feats = [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": c},
+         "properties": {"feature": "waypoint", "id": i}}
+        for i, c in ((up, [1.0, 1.0]), (down, [1.0, -1.0]))
+    ]  # fmt: skip
+    for a, b, strait in (
+        ("o", up, "north"),
+        (up, "d", None),
+        ("o", down, "south"),
+        (down, "d", None),
+    ):
+        feats.append(
+            {"type": "Feature", "geometry": {"type": "LineString", "coordinates": [[0, 0], [1, 1]]},
+             "properties": {"feature": "edge", "from": a, "to": b, "strait": strait}}
+        )  # fmt: skip
+    path = tmp_path / f"lanes-{up}.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": feats}))
+    return path
+
+
+@pytest.mark.parametrize("names", [("wa", "wb"), ("wb", "wa")])
+def test_builder_and_checker_break_a_sea_path_tie_the_same_way(tmp_path, names):
+    """Equal length and hops: the smaller waypoint-id sequence wins, o-wa-d, on both sides."""
+    from rsoi.model.geo import SeaLaneGraph
+    from rsoi.results.check.derive import _SeaGraph
+
+    lanes = _diamond(tmp_path, names)
+    ends = {"o": (0.0, 0.0), "d": (2.0, 0.0)}
+    built = SeaLaneGraph.from_file(lanes, ends).path("o", "d")
+    checked = _SeaGraph(lanes, ends).path("o", "d", frozenset())
+    winner = "north" if names[0] == "wa" else "south"
+    assert list(built.straits) == [winner]
+    assert checked[1] == [winner]
+    assert built.distance_km == pytest.approx(checked[0])

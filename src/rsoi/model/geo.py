@@ -12,6 +12,8 @@ from pathlib import Path
 import pyproj
 import shapely
 
+from rsoi.model.rules import sea_path_better
+
 GEOD = pyproj.Geod(ellps="WGS84")
 BASEMAP_LAYERS = ("countries", "land")
 PORT_TOLERANCE_KM = 3.0  # edge ends this close to a port node may touch the (coarse) coastline
@@ -148,7 +150,9 @@ class SeaLaneGraph:
         dist = [float("inf")] * len(self.node_ids)
         prev: list[int] = [-1] * len(self.node_ids)
         prev_strait: list[str | None] = [None] * len(self.node_ids)
+        label: list[tuple[str, ...] | None] = [None] * len(self.node_ids)  # waypoint ids
         dist[src] = 0.0
+        label[src] = (self.node_ids[src],)
         heap: list[tuple[float, int]] = [(0.0, src)]
         done = [False] * len(self.node_ids)
         while heap:
@@ -162,11 +166,13 @@ class SeaLaneGraph:
                 if done[e.to] or (e.strait is not None and e.strait in closed_straits):
                     continue
                 nd = d + e.km
-                # strict improvement, or equal length via a lower-index predecessor
-                if nd < dist[e.to] - 1e-9 or (abs(nd - dist[e.to]) <= 1e-9 and u < prev[e.to]):
+                nodes = (*label[u], self.node_ids[e.to])
+                # the tie-break is the shared rule (rsoi.model.rules.sea_path_better)
+                if sea_path_better(nd, nodes, dist[e.to], label[e.to]):
                     dist[e.to] = nd
                     prev[e.to] = u
                     prev_strait[e.to] = e.strait
+                    label[e.to] = nodes
                     heapq.heappush(heap, (nd, e.to))
         if not done[dst]:
             return None

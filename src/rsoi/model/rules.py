@@ -155,6 +155,27 @@ def attack_period(from_period: int, relative_to: str, china_first: int | None) -
     return from_period
 
 
+# --- sea paths ----------------------------------------------------------------------------------
+
+SEA_PATH_TIE_KM = 1e-6
+"""Two sea paths whose lengths differ by no more than this many km are equally long."""
+
+
+def sea_path_better(
+    km: float, nodes: tuple[str, ...], best_km: float, best_nodes: tuple[str, ...] | None
+) -> bool:
+    """Whether a sea path (length `km`, waypoint ids from the origin) beats the best one known
+    to the same waypoint: shorter; at equal length (`SEA_PATH_TIE_KM`), fewer waypoints; then
+    the smaller sequence of waypoint ids. The order is kept when both are extended by the same
+    edge, so a label-setting search (Dijkstra) that compares labels by it finds the best path.
+    """
+    if best_nodes is None or km < best_km - SEA_PATH_TIE_KM:
+        return True
+    if km > best_km + SEA_PATH_TIE_KM:
+        return False
+    return (len(nodes), nodes) < (len(best_nodes), best_nodes)
+
+
 # --- units: one asset, one position ----------------------------------------------------------
 
 # --- cargo: owner and purpose ------------------------------------------------------------------

@@ -15,7 +15,7 @@ import numpy as np
 from rsoi.errors import InputError, Problem
 from rsoi.model.geo import geodesic_km
 from rsoi.model.loader import LoadedModel
-from rsoi.model.rules import event_timeline
+from rsoi.model.rules import event_timeline, sea_path_better
 from rsoi.model.schema import (
     SUPPORT_LEVEL_ORDER,
     Demand,
@@ -128,6 +128,7 @@ class _SeaGraph:
         if a not in self.nodes or b not in self.nodes:
             raise KeyError(a if a not in self.nodes else b)
         best = {a: 0.0}
+        label: dict[str, tuple[str, ...]] = {a: (a,)}
         back: dict[str, tuple[str, str | None]] = {}
         heap = [(0.0, a)]
         done: set[str] = set()
@@ -139,10 +140,12 @@ class _SeaGraph:
             if u == b:
                 break
             for v, km, strait in self.adj[u]:
-                if strait is not None and strait in closed:
+                if v in done or (strait is not None and strait in closed):
                     continue
-                if d + km < best.get(v, math.inf) - 1e-9:
+                nodes = (*label[u], v)
+                if sea_path_better(d + km, nodes, best.get(v, math.inf), label.get(v)):
                     best[v] = d + km
+                    label[v] = nodes
                     back[v] = (u, strait)
                     heapq.heappush(heap, (d + km, v))
         if b not in done:
