@@ -19,7 +19,7 @@ from rsoi.model.schema import ModelSpec
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "models" / "korea_taiwan.yaml"
-TRACE_SCENARIOS = ["invasion", "invasion_no_flexibility", "blockade_strait_closed"]
+TRACE_SCENARIOS = ["invasion", "invasion_no_flexibility", "invasion_strait_closed"]
 
 
 @pytest.fixture(scope="module")

@@ -257,9 +257,7 @@ def test_defending_us_bases_in_korea_is_koreas_defense_at_every_level() -> None:
     bilateral defense treaty to respond against China": with the rheostat at `none`, ROK
     air-defense units still cover the attacked bases (Korea theater, top priority class)."""
     model = load_model(SHIPPED, "invasion_base_attacks")
-    duty = [
-        q for q in model.spec.requirements if q.min_ladder == ChinaAction.invasion_with_base_attacks
-    ]
+    duty = [q for q in model.spec.requirements if q.relative_to == "attack"]
     assert duty and all(q.theater == "korea" and q.priority == "korea_defense" for q in duty)
     model.spec.policies.rok_support.level = SupportLevel.none
     prep = prepare(model)
@@ -299,8 +297,8 @@ def test_every_switch_changes_an_answer_in_its_direction(shipped) -> None:
     calm = _solve(SHIPPED, "invasion_korea_sequential",
                   policies__deterrence_floor__north_korea_opportunistic=False)  # fmt: skip
     assert base > calm + 1e-6
-    # a closed strait costs Korea's trade more escort
-    assert shipped["blockade_strait_closed"][0] > shipped["blockade"][0] + 1e-6
+    # a closed strait lengthens voyages and closes the path to Taichung
+    assert shipped["invasion_strait_closed"][0] > shipped["invasion"][0] + 1e-6
     # the 2006 link: at level none USFK stays; without the link it may leave, which helps Taiwan
     assert shipped["invasion_rok_none"][0] > shipped["invasion_rok_none_flexibility_kept"][0]
     # strategic flexibility withheld costs Taiwan support

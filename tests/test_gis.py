@@ -191,7 +191,7 @@ def _prep_only(scenario: str) -> RunData:
 def test_closed_taiwan_strait_reroutes_sea_lines() -> None:
     strait = [(119.95, 23.7), (120.4, 25.3), (119.95, 22.95)]  # taiwan_strait_* waypoints
     open_lines = route_lines(_prep_only("blockade"))
-    closed_run = _prep_only("blockade_strait_closed")
+    closed_run = _prep_only("invasion_strait_closed")
     closed_lines = route_lines(closed_run)
     no_path = {r.id for r in closed_run.prep.routes if r.capacity_t_per_period.max() <= 0}
 

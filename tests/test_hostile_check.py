@@ -64,6 +64,10 @@ def row(name: str) -> Callable[[dict], bool]:
     return lambda r: r["constraint"] == name
 
 
+def priced(family: str) -> Callable[[dict], bool]:
+    return lambda r: r["family"] == family and float(r["shadow_price"] or 0) != 0
+
+
 def times(k: float) -> Callable[[str], str]:
     return lambda v: repr(float(v) * k)
 
@@ -71,9 +75,12 @@ def times(k: float) -> Callable[[str], str]:
 # --- item 1: edited numbers ----------------------------------------------------------------
 
 ATTACKS = {
-    # the README's example: a degenerate floor price doubled, and x100
-    "troop_floor_price_x2": ("duals", row("policy_troop_floor[6]"), "shadow_price", times(2)),
-    "troop_floor_price_x100": ("duals", row("policy_troop_floor[6]"), "shadow_price", times(100)),
+    # the README's example: a degenerate floor price doubled, and x100 (every period whose
+    # price is not 0, so the edit changes a number whichever vertex HiGHS returns)
+    "troop_floor_price_x2": ("duals", priced("policy_troop_floor"), "shadow_price", times(2)),
+    "troop_floor_price_x100": (
+        "duals", priced("policy_troop_floor"), "shadow_price", times(100),
+    ),
     # prices of rows whose valid interval is unbounded on one side (degenerate): the vertex
     # price is its end, a doubled one lies inside
     "ground_stays_price_x2": (

@@ -41,18 +41,18 @@ def test_inheritance_chain_overlays_parent_then_child():
 
 
 def test_child_merges_fields_of_the_same_entity():
-    """blockade_strait_closed sets `closed` on a lane whose `contested` the parent set."""
-    spec = load_model(MODEL, "blockade_strait_closed").spec
+    """invasion_strait_closed sets `closed` on a lane whose `contested` the parent set."""
+    spec = load_model(MODEL, "invasion_strait_closed").spec
     strait = next(lane for lane in spec.lanes if lane.id == "taiwan_strait")
     assert strait.contested and strait.closed
     assert spec.requirements[[q.id for q in spec.requirements].index("esc-korea-trade")].amount > 0
-    assert effective_rok_level(spec) == "rear_area_isr_escort"  # the blockade rung's level
+    assert effective_rok_level(spec) == "rear_area_isr_escort"  # the invasion rung's level
 
 
 def test_closed_strait_reroutes_sea_flow():
     """Closing the Taiwan Strait sends Busan->Kaohsiung east of Taiwan: longer, strait-free."""
-    open_run = run_model(MODEL, "blockade")
-    closed_run = run_model(MODEL, "blockade_strait_closed")
+    open_run = run_model(MODEL, "invasion")
+    closed_run = run_model(MODEL, "invasion_strait_closed")
     route = {r.id: r for r in open_run.prep.routes}["busan-kaohsiung-sea"]
     rerouted = {r.id: r for r in closed_run.prep.routes}["busan-kaohsiung-sea"]
     assert "taiwan_strait" in route.lanes

@@ -312,12 +312,15 @@ def prepare(model: LoadedModel) -> Prepared:
         if window and d.quantity > 0:
             demands.append(d.model_copy(update={"ead": window[0], "lad": window[1]}))
     requirements = []
-    for q in spec.requirements:
+    for i, q in enumerate(spec.requirements):
         window = timeline.window(q.from_period, q.to_period, q.relative_to, q.min_ladder, q.place)
         if window and q.amount > 0:
-            requirements.append(
-                q.model_copy(update={"from_period": window[0], "to_period": window[1]})
-            )
+            update: dict = {"from_period": window[0], "to_period": window[1]}
+            if q.trade_path is not None:
+                update["amount"] = q.amount * _voyage_ratio(
+                    q.trade_path, sea_graph, closed, doc, ("requirements", i), warnings, q.id
+                )
+            requirements.append(q.model_copy(update=update))
 
     # One arrival rule for every force and theater, home inside the theater or not.
     anchors = {t.id: t.anchor for t in spec.theaters}
@@ -363,6 +366,29 @@ def prepare(model: LoadedModel) -> Prepared:
         rok_level=rok_level,
         warnings=warnings,
     )
+
+
+def _voyage_ratio(trade, sea_graph, closed, doc, where, warnings: list[str], line: str) -> float:
+    """Shortest sea path between the trade's ends with the closed straits, over the same with
+    every strait open (Requirement.trade_path)."""
+    if sea_graph is None:
+        raise InputError(
+            [doc.problem((*where, "trade_path"), "trade_path needs a sea-lane graph",
+                         "set `sea_lanes:` to the sea-lane GeoJSON, or drop `trade_path`")]
+        )  # fmt: skip
+    try:
+        open_path = sea_graph.path(trade.origin, trade.destination)
+    except KeyError as exc:
+        end = "origin" if trade.origin not in sea_graph.coords else "destination"
+        raise InputError(
+            [doc.problem((*where, "trade_path", end), f"not on the sea-lane graph: {exc}",
+                         "use a seaport or naval base with a sea-lane edge")]
+        ) from None  # fmt: skip
+    now = sea_graph.path(trade.origin, trade.destination, closed_straits=closed)
+    if open_path is None or now is None or open_path.distance_km <= 0:
+        warnings.append(f"requirement {line}: no open sea path for its trade; amount unscaled")
+        return 1.0
+    return now.distance_km / open_path.distance_km
 
 
 def support_slots(prep: Prepared) -> list[tuple[str, str, str]]:

@@ -374,6 +374,13 @@ class Task(Strict):
     """Citation."""
 
 
+class TradePath(Strict):
+    origin: Id
+    """Where the voyage starts: a place or waypoint id of the sea-lane graph."""
+    destination: Id
+    """Where it ends: a place or waypoint id of the sea-lane graph."""
+
+
 class Requirement(Strict):
     id: Id
     """Requirement id."""
@@ -398,6 +405,11 @@ class Requirement(Strict):
     min_ladder: ChinaAction = ChinaAction.none
     """The requirement applies in the periods when China's action is at or above this rung
     (`none`: always)."""
+    trade_path: TradePath | None = None
+    """The voyage the escorted trade makes. `amount` is the escort needed with every strait
+    open; when closed straits (`lanes[].closed`) lengthen the shortest sea path between its ends,
+    the amount grows in proportion to the path's length (the same tons per day spend longer at
+    sea, so more escort is at sea). Needs `sea_lanes`."""
     priority: Id
     """Priority class id."""
     source: Source

@@ -300,10 +300,21 @@ def derive(model: LoadedModel) -> Derived:
         if w and d.quantity > 0:
             demands.append(d.model_copy(update={"ead": w[0], "lad": w[1]}))
     requirements = []
+    graph = None
+    closed = frozenset(lane.id for lane in spec.lanes if lane.closed)
     for q in spec.requirements:
         w = timeline.window(q.from_period, q.to_period, q.relative_to, q.min_ladder, q.place)
         if w and q.amount > 0:
-            requirements.append(q.model_copy(update={"from_period": w[0], "to_period": w[1]}))
+            amount = q.amount
+            if q.trade_path is not None and spec.sea_lanes:
+                if graph is None:
+                    graph = _SeaGraph(model.path.parent / spec.sea_lanes, coords)
+                ends = q.trade_path.origin, q.trade_path.destination
+                now, everything_open = graph.path(*ends, closed), graph.path(*ends, frozenset())
+                if now is not None and everything_open is not None and everything_open[0] > 0:
+                    amount = q.amount * now[0] / everything_open[0]
+            update = {"from_period": w[0], "to_period": w[1], "amount": amount}
+            requirements.append(q.model_copy(update=update))
     return Derived(
         spec=spec,
         T=T,
