@@ -110,6 +110,12 @@ KNOWN_FAMILIES = (
     "policy_usfk_air_share",
     "policy_strategic_flexibility",
     "policy_rok_joint_operations",
+    "unit_position",
+    "unit_station",
+    "unit_split",
+    "unit_launch",
+    "policy_rok_forces_abroad",
+    "policy_korean_territory",
 )
 """Every constraint family the LP may have (duals.csv rows of other families fail)."""
 
