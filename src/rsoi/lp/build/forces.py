@@ -7,6 +7,7 @@ import pandas as pd
 
 from rsoi.lp.build.context import Context
 from rsoi.lp.build.units import effective_power
+from rsoi.model.families import family
 
 # --- forces -----------------------------------------------------------------------------
 
@@ -184,7 +185,7 @@ def define_apportionment_stability(ctx: Context) -> None:
         cols,
         coefs,
         lower=0.0,
-        source="settings.apportionment_stability_weight (tie-breaking; notional)",
+        source=family("share_change").source,
         entity="force",
         doc=define_apportionment_stability.__doc__ or "",
     )

@@ -12,8 +12,9 @@ from collections import defaultdict
 import numpy as np
 import pandas as pd
 
-from rsoi.lp.build.context import SOURCE_PAPER, Context
+from rsoi.lp.build.context import Context
 from rsoi.model import rules
+from rsoi.model.families import family
 
 
 def _tracked(ctx: Context) -> list:
@@ -358,7 +359,7 @@ def define_korean_territory(ctx: Context) -> None:
         ctx.alloc.ids[mask],
         ctx.alloc_cap[mask],
         upper=0.0,
-        source=f"{SOURCE_PAPER}: 2006 statement, 'against the will of the Korean people'",
+        source=family("policy_korean_territory").source,
         entity="provider",
         doc=define_korean_territory.__doc__ or "",
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rsoi.results.check.duals import DualChecks
+from rsoi.results.check.files import FileChecks
 from rsoi.results.check.forces import ForceChecks
 from rsoi.results.check.network import NetworkChecks
 from rsoi.results.check.objective import ObjectiveChecks
@@ -12,6 +13,13 @@ from rsoi.results.check.units import UnitChecks
 
 
 class _Checker(
-    NetworkChecks, ObjectiveChecks, SupportChecks, ForceChecks, UnitChecks, TextChecks, DualChecks
+    NetworkChecks,
+    ObjectiveChecks,
+    SupportChecks,
+    ForceChecks,
+    UnitChecks,
+    TextChecks,
+    DualChecks,
+    FileChecks,
 ):
     """Holds the model, the tables and the violations found so far."""

@@ -118,7 +118,7 @@ class UnitChecks(CheckerCore):
     def _splits(self, at: dict) -> None:
         """Support units of a force come out of its home share; ROK forces abroad are capped."""
         home = getattr(self, "_home_share", {})
-        z = getattr(self, "_z", {})
+        z = getattr(self, "share_values", {})
         used: dict[tuple[str, int], float] = defaultdict(float)
         abroad: dict[tuple[str, int], float] = defaultdict(float)
         for (u, p, t), units in at.items():
