@@ -123,8 +123,8 @@ class ForceChecks(CheckerCore):
         """Combat power of a whole force in a theater in t: scaled by its home's attack factor
         when it operates from home (arrival lag 0, ``rules.at_attacked_place``)."""
         f = self.forces[force]
-        lag = self._arrival[(force, theater)] - f.ready_period
-        if rules.operates_from_home(lag):
+        arrival = self._arrival.get((force, theater))  # None: in transit (full power listed)
+        if arrival is not None and rules.operates_from_home(arrival - f.ready_period):
             return f.combat_power * rules.at_attacked_place(self.phi(f.home, t))
         return f.combat_power
 

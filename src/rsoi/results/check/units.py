@@ -57,7 +57,7 @@ class UnitChecks(CheckerCore):
                     f"serve the {row.theater} theater from Korean territory at level none",
                 )
         self._positions(at)
-        self._stations(at)
+        self._check_stations(at)
         self._splits(at)
         self._launches()
 
@@ -102,7 +102,7 @@ class UnitChecks(CheckerCore):
                                     f"(transit {lag})",
                                 )
 
-    def _stations(self, at: dict) -> None:
+    def _check_stations(self, at: dict) -> None:
         """At an attacked place only the factor's share of a provider's units works."""
         for (u, p, t), units in at.items():
             phi = rules.at_attacked_place(self.phi(p, t))
