@@ -21,7 +21,7 @@ from rsoi.pipeline import run_model, write_run
 from rsoi.results.check import check_run
 from rsoi.results.tables import make_tables
 from tests.helpers import SHIPPED
-from tests.tiny import force, solve_dict, tiny, value
+from tests.tiny import force, solve_dict, tiny
 
 KOREA_DEFENSE = 1000.0  # priority class weights of tests/helpers.SMALL
 SUSTAINMENT = 10.0
@@ -68,8 +68,9 @@ def test_unit_split_between_combat_and_escort(tmp_path: Path) -> None:
     data = tiny(
         forces=[navy],
         combat_requirements=[combat("korea", 10)],
-        providers=[provider("esc", {"sea_lane_escort": 1000}, nation="ROK", count=4,
-                            part_of="navy")],  # fmt: skip
+        providers=[
+            provider("esc", {"sea_lane_escort": 1000}, nation="ROK", count=4, part_of="navy")
+        ],
         requirements=[requirement("esc-a", "sea_lane_escort", "a", 2000)],
     )
     run = solve_dict(data, tmp_path)

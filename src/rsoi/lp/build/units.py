@@ -27,8 +27,9 @@ def _alloc_by(ctx: Context, provider: str) -> np.ndarray:
 
 
 def define_unit_positions(ctx: Context) -> None:
-    r"""Support units move: positions and transit (families ``unit_position[provider,place,period]``
-    and ``unit_station[provider,place,period]``).
+    r"""Support units move: positions and transit (family ``unit_position[provider,place,period]``;
+    variables ``unit_at[provider,place,period]`` and
+    ``unit_move[provider,origin,destination,period]``, both carrying their period).
 
     A provider $u$ with ``speed_km_per_day`` $v_u$ has $N_u$ units at home at C-day. Its
     stations $S_u$ are its home and every place where it may work. $q_{upt}$ units are at
@@ -40,8 +41,10 @@ def define_unit_positions(ctx: Context) -> None:
     $$ q_{upt} = q_{up,t-1} + \sum_{p'} m_{up'p,t-L_{up'p}} - \sum_{p'} m_{upp't},
        \qquad q_{up0} = N_u [p = \mathrm{home}_u] $$
 
-    Units work only where they are (``unit_station``). So no escort group is in the seas around Taiwan, ~1,300 km from Jinhae, on C-day, and no
-    unit is in two distant places in consecutive periods. Source: 000_5467993c79f30f39.txt,
+    Units work only where they are (``unit_station``). So no escort group is in the seas
+    around Taiwan, ~1,300 km from Jinhae, on C-day, and no unit is in two distant places in
+    consecutive periods. A provider without a speed works from home at every place it serves
+    (no position model). Source: 000_5467993c79f30f39.txt,
     "escort and protect ships transiting the Taiwan Strait" (ships sail there first).
     """
     prep, lp, T = ctx.prep, ctx.lp, ctx.T

@@ -247,7 +247,10 @@ class UnitSpec(CheckerCore):
                             terms.append((row, 1.0 / prov.count))
                     cols.add(f"unit_at[{u},{p},{t}]", 0.0, math.nan, math.inf, terms)
         for u, a, b, t, lag in self.unit_moves():
-            terms = [(f"unit_position[{u},{a},{t}]", 1.0), (f"unit_position[{u},{b},{t + lag}]", -1.0)]
+            terms = [
+                (f"unit_position[{u},{a},{t}]", 1.0),
+                (f"unit_position[{u},{b},{t + lag}]", -1.0),
+            ]
             cols.add(f"unit_move[{u},{a},{b},{t}]", 0.0, math.nan, math.inf, terms)
 
     def share_unit_terms(self, force: str, theater: str, t: int):
