@@ -301,6 +301,12 @@ def _edit(folder: Path, table: str, match: dict, changes: dict, add: bool = Fals
         # all four escort groups at work while the fleet fights in Korea
         ("allocations", {"provider": "rok-navy-escort"}, {"units_allocated": 4}, False,
          "unit_split"),
+        # all four escort groups in the seas around Taiwan: above the level's share abroad
+        ("allocations", {"provider": "rok-navy-escort", "place": "taiwan_waters"},
+         {"units_allocated": 4}, False, "policy_rok_forces_abroad"),
+        # the Guam fighter wing leaving closed Andersen (its power listed as 0, as counted)
+        ("apportionment", {"force": "fo-fighter-wing-guam", "theater": "taiwan", "period": 5},
+         {"share": 1, "combat_power": 0, "troops": 2500}, False, "unit_launch"),
     ],
 )  # fmt: skip
 def test_checker_catches_injected_unit_errors(
@@ -314,3 +320,15 @@ def test_checker_catches_injected_unit_errors(
     report = check_run(folder)
     assert not report.ok
     assert any(family in v for v in report.violations), report.violations[:5]
+
+
+def test_checker_catches_korean_territory_at_level_none(tmp_path: Path) -> None:
+    """An injected U.S. Patriot battery at Osan serving Taiwan at level none is named."""
+    folder = tmp_path / "run"
+    write_run(run_model(SHIPPED, "invasion_rok_none"), folder)
+    assert check_run(folder).ok
+    _edit(folder, "allocations", {"provider": "us-navy-escort"},
+          {"provider": "us-air-defense", "task": "air_maritime_protection", "place": "osan_ab", "theater": "taiwan",
+           "units_allocated": 1}, True)  # fmt: skip
+    report = check_run(folder)
+    assert any("policy_korean_territory" in v for v in report.violations), report.violations[:5]
