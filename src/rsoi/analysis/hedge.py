@@ -74,8 +74,9 @@ from rsoi.lp.interrupt import run_highs
 from rsoi.lp.program import LinearProgram, _names
 from rsoi.model.loader import LoadedModel, load_model, read_yaml
 
-FIRST_STAGE_FAMILIES = ("flow", "share", "allocation")
-"""Variable families whose columns in periods 1..K form the first stage."""
+FIRST_STAGE_FAMILIES = ("flow", "share", "allocation", "unit_move")
+"""Variable families whose columns in periods 1..K form the first stage (``unit_move``: a
+support unit leaving one station for another, rsoi.lp.build.units; positions follow from it)."""
 
 TOL = 1e-7
 

@@ -13,6 +13,7 @@ from functools import cached_property
 import numpy as np
 
 from rsoi.errors import InputError, Problem
+from rsoi.model import rules
 from rsoi.model.loader import LoadedModel
 from rsoi.model.noops import noop_warnings
 from rsoi.model.rules import EventTimeline, event_timeline
@@ -88,6 +89,20 @@ class Prepared:
     @cached_property
     def priority_weight(self) -> dict[str, float]:
         return {c.id: c.weight for c in self.spec.settings.priority_classes}
+
+    @cached_property
+    def provider_by_id(self):
+        return {u.id: u for u in self.spec.providers}
+
+    def unit_lag(self, provider: str, origin: str, destination: str) -> int:
+        """Periods a support unit of `provider` spends moving between two places (the transit
+        rule of forces, ``rsoi.model.rules.transit_periods``)."""
+        from rsoi.model import geo  # local: geo pulls in pyproj/shapely
+
+        (lon1, lat1), (lon2, lat2) = self.coords[origin], self.coords[destination]
+        km = geo.geodesic_km(lon1, lat1, lon2, lat2)
+        speed = self.provider_by_id[provider].speed_km_per_day
+        return rules.transit_periods(km, speed, self.days)
 
     def rok_level_allows(self, level) -> bool:
         """Is ROK support at or above `level` in force?"""

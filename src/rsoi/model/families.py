@@ -118,7 +118,7 @@ POLICIES: list[Family] = [
     Family("policy_deterrence_floor", ("period",), ">=", "period", "define_deterrence_floor",
            "combat power in Korea (plus elastic shortfall) at least the floor"),
     Family("policy_troop_floor", ("period",), ">=", "period", "define_troop_floor",
-           "U.S. troops physically in Korea (plus elastic shortfall) at least the floor"),
+           "U.S. troops in Korea (present; assigned for USFK air) plus shortfall at least the floor"),
     Family("policy_usfk_ground_stays", ("force",), "<=", "force", "define_usfk_ground_stays",
            "a USFK ground force's share outside Korea is zero"),
     Family("policy_usfk_air_share", ("period",), "<=", "period", "define_usfk_air_share",
@@ -129,7 +129,24 @@ POLICIES: list[Family] = [
            "define_strategic_flexibility", "a ROK force's share outside Korea is zero"),
 ]  # fmt: skip
 
-FAMILIES: list[Family] = [*NETWORK, *SUPPORT, *FORCES, *POLICIES]
+# --- units: one asset, one position (rsoi.lp.build.units; issue 15 b, c) --------------------
+UNITS: list[Family] = [
+    Family("unit_position", ("provider", "place", "period"), "=", "provider",
+           "define_unit_positions", "units at a station: last period's plus arrivals less departures"),
+    Family("unit_station", ("provider", "place", "period"), "<=", "provider",
+           "define_unit_station", "units working at a place: at most the attack factor x units there"),
+    Family("unit_split", ("force", "period"), "<=", "force", "define_unit_split",
+           "a force's support units come out of its home share (one asset, counted once)"),
+    Family("unit_launch", ("force", "period"), "<=", "force", "define_unit_launch",
+           "share leaving an attacked home base: at most the factor x share still there"),
+    Family("policy_rok_forces_abroad", ("force", "period"), "<=", "force",
+           "define_rok_forces_abroad", "share of a ROK force away from Korea at most the level's cap"),
+    Family("policy_korean_territory", ("provider",), "<=", "provider", "define_korean_territory",
+           "at level none no U.S. unit on Korean territory serves another theater",
+           source=f"{PAPER}: 2006 statement, 'against the will of the Korean people'"),
+]  # fmt: skip
+
+FAMILIES: list[Family] = [*NETWORK, *SUPPORT, *FORCES, *POLICIES, *UNITS]
 """Every constraint family the LP may have."""
 
 BY_NAME: dict[str, Family] = {f.name: f for f in FAMILIES}

@@ -1232,6 +1232,7 @@ REFERENCES: list[tuple[Path_, str, str]] = [
     (("providers",), "home", "place"),
     (("providers",), "capability", "task"),
     (("providers",), "serves", "place or country"),
+    (("providers",), "part_of", "force"),
     (("forces",), "home", "place"),
     (("forces",), "theaters", "theater"),
     (("combat_requirements",), "theater", "theater"),
@@ -1301,6 +1302,7 @@ def check_ids(data: dict, doc: Document) -> list[Problem]:
         "priority class": known["priority_classes"],
         "task": known["tasks"],
         "place or route": known["places"] | known["routes"],
+        "force": known["forces"],
         "place or country": known["places"] | {c for c in countries if isinstance(c, str)},
     }
 

@@ -437,6 +437,14 @@ class Provider(Strict):
     """First available period."""
     available_to: Period | None = None
     """Last available period (default: horizon end)."""
+    part_of: Id | None = None
+    """Force id whose ships, aircraft or troops these units are (all `count` units together are
+    the whole force): one asset, so the units' support work and the force's combat share come
+    out of one whole (constraint `unit_split`, docs/model.md); the nation must match."""
+    speed_km_per_day: Positive | None = None
+    """Movement speed of the units. When set, the units have a position each period (home, a
+    place they serve, or in transit) and move between places under the transit rule of forces
+    (`unit_position`, docs/model.md); when unset they work from home at every place they serve."""
     source: Source
     """Citation."""
 
@@ -529,6 +537,29 @@ class TroopFloor(Strict):
     weight and `period_days`)."""
     priority: Id = "korea_defense"
     """Priority class of the elastic shortfall."""
+    usfk_air_counts_assigned: bool = False
+    """Read the 28,500 level as assigned strength for USFK air forces: their troops count
+    wherever the aircraft fly (000 "with the possible exception of some airplanes"); every other
+    U.S. force counts by presence in Korea. False: every U.S. force counts by presence."""
+    assigned_source: Source | None = None
+    """Citation of the assigned-strength reading (required when `usfk_air_counts_assigned`)."""
+    source: Source
+    """Citation."""
+
+    @model_validator(mode="after")
+    def _assigned_cited(self) -> TroopFloor:
+        if self.usfk_air_counts_assigned and self.assigned_source is None:
+            raise ValueError(
+                "usfk_air_counts_assigned needs `assigned_source:` (the passage it reads)"
+            )
+        return self
+
+
+class ForcesAbroad(Strict):
+    max_share_by_level: dict[SupportLevel, Fraction]
+    """Largest share of each ROK force away from Korea in any period, by rheostat level (its
+    combat share in other theaters plus its support units at places outside the Korean
+    theater); levels not listed: 0."""
     source: Source
     """Citation."""
 
@@ -599,6 +630,9 @@ class RokSupport(Strict):
     the will of the Korean people")."""
     poll: SupportPoll | None = None
     """Survey of public support by level, for analyses that weight the levels."""
+    forces_abroad: ForcesAbroad | None = None
+    """How much of each ROK force may leave Korea at each level (constraint
+    `policy_rok_forces_abroad`); unset: no cap beyond the rheostat's task and force rules."""
     source: Source
     """Citation."""
 

@@ -25,6 +25,7 @@ import pandas as pd
 
 from rsoi.errors import InputError, Problem
 from rsoi.lp.build import Context
+from rsoi.lp.build.units import effective_power
 from rsoi.lp.interrupt import signals_deferred
 from rsoi.lp.program import LinearProgram
 from rsoi.lp.solve import Solution
@@ -148,9 +149,10 @@ def make_tables(lp: LinearProgram, ctx: Context, sol: Solution) -> Tables:
     app["branch"] = app["force"].map(lambda f: forces[f].branch.value)
     app["assignment"] = app["force"].map(lambda f: forces[f].assignment.value)
     app["share"] = share
-    app["combat_power"] = _clean(
-        share * app["force"].map(lambda f: forces[f].combat_power).to_numpy(float)
-    )
+    # combat power as the LP counts it: scaled at an attacked home base (rules.at_attacked_place)
+    power = np.concatenate([effective_power(ctx), transit["force"].map(
+        lambda f: forces[f].combat_power).to_numpy(float)])  # fmt: skip
+    app["combat_power"] = _clean(share * power)
     app["troops"] = _clean(share * app["force"].map(lambda f: forces[f].troops).to_numpy(float))
     app = app[
         [

@@ -67,6 +67,14 @@ from rsoi.lp.build.support import (
     define_support_allocation,
     define_task_requirements,
 )
+from rsoi.lp.build.units import (
+    define_korean_territory,
+    define_rok_forces_abroad,
+    define_unit_launch,
+    define_unit_positions,
+    define_unit_split,
+    define_unit_station,
+)
 from rsoi.lp.prepare import Prepared
 from rsoi.lp.program import LinearProgram
 from rsoi.model.families import BY_NAME
@@ -90,6 +98,12 @@ FAMILIES: list[Callable[[Context], None]] = [
     define_rok_support_level,
     define_apportionment,
     define_apportionment_stability,
+    define_unit_positions,
+    define_unit_station,
+    define_unit_split,
+    define_unit_launch,
+    define_rok_forces_abroad,
+    define_korean_territory,
     define_combat_power,
     define_deterrence_floor,
     define_troop_floor,

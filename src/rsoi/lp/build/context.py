@@ -40,6 +40,7 @@ class Context:
     home: VarBlock | None = None
     deploy: VarBlock | None = None
     swing: VarBlock | None = None
+    unit_at: VarBlock | None = None  # support units at a station (providers with a speed)
     # route attributes by route position
     r_origin: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     r_dest: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))

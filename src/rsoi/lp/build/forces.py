@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from rsoi.lp.build.context import Context
+from rsoi.lp.build.units import effective_power
 from rsoi.model.families import family
 
 # --- forces -----------------------------------------------------------------------------
@@ -202,9 +203,12 @@ def define_combat_power(ctx: Context) -> None:
     $$ \sum_f P_f\, z_{f\theta t} + \sum_{c \in C_\theta} e_{ct} \ge \sum_{c \in C_\theta} E_{c t},
        \qquad 0 \le e_{ct} \le E_{ct} $$
 
+    $P_f$ is scaled by the home factor for a share that operates from an attacked home base
+    (``unit_launch``, ``at_attacked_place``).
     $E_{ct}$ = ``amount_by_ladder`` of China's rung in period $t$ (``events.china_action`` from
     ``china_from_period``, then each ``china_escalation`` step; `none` before China moves)
-    plus ``korea_conflict_amount`` once the Korean conflict has started (a level of combat power in each period, no time unit). Shortfall $e$
+    plus ``korea_conflict_amount`` once the Korean conflict has started (a level of combat
+    power in each period, no time unit). Shortfall $e$
     costs $W_c \rho_c \Delta$: ``penalty_weight`` $\rho_c$ is per unit of combat power short per
     day.
     """
@@ -249,7 +253,7 @@ def define_combat_power(ctx: Context) -> None:
         dtype=np.int64,
     )
     m = s_rows >= 0
-    power = force_attr(ctx, "combat_power").astype(float)
+    power = effective_power(ctx)
     lp.add_constraints(
         "combat_power",
         keys,

@@ -7,6 +7,8 @@ import pandas as pd
 
 from rsoi.lp.build.context import Context
 from rsoi.lp.build.forces import force_attr
+from rsoi.lp.build.units import effective_power
+from rsoi.model import rules
 from rsoi.model.schema import Assignment, Branch, ConstraintMode, SupportLevel
 
 
@@ -42,7 +44,7 @@ def _korea_floor(
         short = ctx.lp.add_variables(
             f"{name}_shortfall",
             pd.DataFrame({"period": np.arange(1, T + 1)}),
-            upper=floor,
+            upper=max(floor, 0.0),
             doc=f"shortfall of {name}",
         )
         rows = np.concatenate([rows, np.arange(T)])
@@ -69,6 +71,7 @@ def define_deterrence_floor(ctx: Context) -> None:
 
     $$ \sum_f P_f\, z_{f,\mathrm{korea},t} \;(+\, e_t) \ge F $$
 
+    $P_f$ as in ``combat_power`` (scaled at an attacked home base, ``at_attacked_place``).
     $F$ is ``opportunistic_combat_power`` when North Korea is opportunistic, else ``combat_power``;
     $e_t$ exists only in ``mode: elastic`` and costs $W \rho \Delta$ (``penalty_weight`` per unit
     short per day). Source: 000_5467993c79f30f39.txt, "defending
@@ -78,7 +81,7 @@ def define_deterrence_floor(ctx: Context) -> None:
     if not pol.enabled or ctx.share is None:
         return
     floor = pol.opportunistic_combat_power if pol.north_korea_opportunistic else pol.combat_power
-    coef = force_attr(ctx, "combat_power").astype(float)
+    coef = effective_power(ctx)
     _korea_floor(
         ctx,
         "policy_deterrence_floor",
@@ -102,26 +105,49 @@ def define_troop_floor(ctx: Context) -> None:
     $$ \sum_{f \in \mathrm{US}} N_f\, z_{f,\mathrm{korea},t} + \sum_{f \in \mathrm{US} \cap K} N_f\, h_{ft}
        \;(+\, e_t) \ge 28{,}500 $$
 
+    **Assigned strength vs presence** (``usfk_air_counts_assigned``,
+    ``rsoi.model.rules.troops_count_assigned``): with it, a USFK air force ($A$) counts its
+    troops $N_f$ wherever its aircraft are, since it stays assigned to USFK while "some
+    airplanes" fly for Taiwan; the others count by presence:
+
+    $$ \sum_{f \in \mathrm{US} \setminus A} N_f\, z_{f,\mathrm{korea},t}
+       + \sum_{f \in (\mathrm{US} \cap K) \setminus A} N_f\, h_{ft} \;(+\, e_t)
+       \ge 28{,}500 - \sum_{f \in A} N_f $$
+
+    so the pledge holds for assigned strength and the USFK air share bounds what may leave.
+
     In ``mode: elastic`` the shortfall costs $W \rho \Delta$ (``penalty_per_troop`` per troop short
     per day). Source: 000_5467993c79f30f39.txt, "pledged to maintain U.S. forces at the existing
-    28,500 troop level".
+    28,500 troop level"; "with the possible exception of some airplanes".
     """
     pol = ctx.spec.policies.troop_floor
     if not pol.enabled or ctx.share is None:
         return
     coef = force_attr(ctx, "troops").astype(float)
-    mask = force_attr(ctx, "nation") == "US"
+    assigned = {
+        f.id: f.troops
+        for f in ctx.spec.forces
+        if f.nation == "US"
+        and rules.troops_count_assigned(
+            f.assignment.value, f.branch.value, pol.usfk_air_counts_assigned
+        )
+    }
+    mask = (force_attr(ctx, "nation") == "US") & ~ctx.share.index["force"].isin(
+        list(assigned)
+    ).to_numpy()
     home_coef = {
         f.id: f.troops
         for f in ctx.spec.forces
-        if f.nation == "US" and ctx.prep.place_by_id[f.home].theater == "korea"
+        if f.nation == "US"
+        and f.id not in assigned
+        and ctx.prep.place_by_id[f.home].theater == "korea"
     }
     _korea_floor(
         ctx,
         "policy_troop_floor",
         coef,
         mask,
-        pol.troops,
+        pol.troops - sum(assigned.values()),
         pol.mode,
         pol.priority,
         pol.penalty_per_troop,

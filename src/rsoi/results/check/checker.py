@@ -9,9 +9,17 @@ from rsoi.results.check.network import NetworkChecks
 from rsoi.results.check.objective import ObjectiveChecks
 from rsoi.results.check.support import SupportChecks
 from rsoi.results.check.text import TextChecks
+from rsoi.results.check.units import UnitChecks
 
 
 class _Checker(
-    NetworkChecks, ObjectiveChecks, SupportChecks, ForceChecks, TextChecks, DualChecks, FileChecks
+    NetworkChecks,
+    ObjectiveChecks,
+    SupportChecks,
+    ForceChecks,
+    UnitChecks,
+    TextChecks,
+    DualChecks,
+    FileChecks,
 ):
     """Holds the model, the tables and the violations found so far."""

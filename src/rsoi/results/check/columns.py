@@ -81,6 +81,7 @@ class ColumnSpec(RowSpec):
         self._network_columns(cols)
         self._support_columns(cols)
         self._force_columns(cols)
+        self.unit_columns(cols)
         self._columns = cols
         return cols
 
@@ -196,6 +197,7 @@ class ColumnSpec(RowSpec):
                 terms.append((f"{task}[{place},{theater},{t}]", -days * kappa))
             if self.providers[u].nation == "ROK" and theater != "korea" and task in blocked:
                 terms.append((f"policy_rok_support_level[{task}]", kappa))
+            terms += self.allocation_unit_terms(u, task, place, theater, t, kappa)
             item = f"allocation[{u},{task},{place},{theater},{t}]"
             cols.add(item, 0.0, ax.get(key, 0.0), math.inf, terms)
         penalty = {t.id.value: t.penalty_weight for t in spec.tasks}
@@ -230,12 +232,14 @@ class ColumnSpec(RowSpec):
             terms = [(f"force_position[{force},{theater},{t}]", 1.0)]
             if (force, theater, t + 1) in present:
                 terms.append((f"force_position[{force},{theater},{t + 1}]", -1.0))
+            power = self.share_power(force, theater, t)  # scaled at an attacked home base
             if (theater, t) in combat_rows:
-                terms.append((f"combat_power[{theater},{t}]", float(f.combat_power)))
+                terms.append((f"combat_power[{theater},{t}]", power))
+            terms += self.share_unit_terms(force, theater, t)
             if theater == "korea":
                 if "policy_deterrence_floor" in floors:
-                    terms.append((f"policy_deterrence_floor[{t}]", float(f.combat_power)))
-                if troop_rule and f.nation == "US":
+                    terms.append((f"policy_deterrence_floor[{t}]", power))
+                if troop_rule and f.nation == "US" and not self.assigned_troops(f):
                     terms.append((f"policy_troop_floor[{t}]", float(f.troops)))
             else:
                 for fam, forces in off_korea:
@@ -258,8 +262,9 @@ class ColumnSpec(RowSpec):
                 terms = [(f"force_home[{f.id},{t}]", 1.0)]
                 if t < T:
                     terms.append((f"force_home[{f.id},{t + 1}]", -1.0))
-                if troop_rule and f.id in korea_home:
+                if troop_rule and f.id in korea_home and not self.assigned_troops(f):
                     terms.append((f"policy_troop_floor[{t}]", float(f.troops)))
+                terms += self.home_unit_terms(f.id, t)
                 value = home.get((f.id, t), math.nan)
                 cols.add(f"force_home_share[{f.id},{t}]", 0.0, value, math.inf, terms)
             for th in f.theaters:
@@ -268,6 +273,7 @@ class ColumnSpec(RowSpec):
                     terms = [
                         (f"force_home[{f.id},{t}]", 1.0),
                         (f"force_position[{f.id},{th},{t + lag}]", -1.0),
+                        *self.deploy_unit_terms(f.id, t),
                     ]
                     cols.add(f"deploy[{f.id},{th},{t}]", 0.0, math.nan, math.inf, terms)
             for a_th in f.theaters:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from rsoi.model import rules
 from rsoi.model.schema import (
     Assignment,
     Branch,
@@ -39,12 +40,13 @@ class ForceChecks(CheckerCore):
                 f"apportionment.csv: duplicate row {row.force},{row.theater},{row.period}",
             )
         arrival, swing = self.force_lags()
+        self._arrival = arrival
         for row in s.itertuples():
             force = self.forces[row.force]
             item = f"share[{row.force},{row.theater},{row.period}]"
+            power = self.power(row.force, row.theater, int(row.period))
             self.equal(  # on every row, share 0 included: a column edit is never skipped
-                "apportionment", item, row.combat_power, row.share * force.combat_power,
-                "combat_power",
+                "apportionment", item, row.combat_power, row.share * power, "combat_power",
             )  # fmt: skip
             self.equal("apportionment", item, row.troops, row.share * force.troops, "troops")
             if row.share <= 1e-12:
@@ -117,10 +119,19 @@ class ForceChecks(CheckerCore):
                             f"share arriving vs share outside every theater {k} period(s) earlier",
                         )
 
+    def power(self, force: str, theater: str, t: int) -> float:
+        """Combat power of a whole force in a theater in t: scaled by its home's attack factor
+        when it operates from home (arrival lag 0, ``rules.at_attacked_place``)."""
+        f = self.forces[force]
+        arrival = self._arrival.get((force, theater))  # None: in transit (full power listed)
+        if arrival is not None and rules.operates_from_home(arrival - f.ready_period):
+            return f.combat_power * rules.at_attacked_place(self.phi(f.home, t))
+        return f.combat_power
+
     def _combat_power(self, z: dict) -> None:
         power: dict[tuple[str, int], float] = defaultdict(float)
         for (force, theater, t), share in z.items():
-            power[(theater, t)] += self.forces[force].combat_power * share
+            power[(theater, t)] += self.power(force, theater, t) * share
         need: dict[tuple[str, int], float] = defaultdict(float)
         short: dict[tuple[str, int], float] = defaultdict(float)
         for (family, req, t), value in self.short.items():
@@ -148,29 +159,39 @@ class ForceChecks(CheckerCore):
                 det.opportunistic_combat_power
                 if det.north_korea_opportunistic
                 else det.combat_power,
-                lambda f: f.combat_power,
+                lambda f, t: self.power(f.id, "korea", t),
             ),
             (
                 "policy_troop_floor",
                 pol.troop_floor,
                 pol.troop_floor.troops,
-                lambda f: f.troops if f.nation == "US" else 0.0,
+                lambda f, t: f.troops if f.nation == "US" and not assigned(f) else 0.0,
             ),
         ]
+
+        def assigned(f) -> bool:
+            return rules.troops_count_assigned(
+                f.assignment.value, f.branch.value, pol.troop_floor.usfk_air_counts_assigned
+            )
+
         for name, p, floor, coef in floors:
             if not p.enabled:
                 continue
             for t in range(1, self.T + 1):
                 have = sum(
-                    coef(self.forces[f]) * share
+                    coef(self.forces[f], t) * share
                     for (f, th, tt), share in z.items()
                     if th == "korea" and tt == t
                 )
                 if name == "policy_troop_floor":  # troops physically in Korea, at home there
                     have += sum(
-                        coef(f) * self._home_share[(f.id, t)]
+                        coef(f, t) * self._home_share[(f.id, t)]
                         for f in self.spec.forces
                         if self.places[f.home].theater == "korea"
+                    )
+                    # assigned strength: USFK air troops count wherever they are
+                    have += sum(
+                        f.troops for f in self.spec.forces if f.nation == "US" and assigned(f)
                     )
                 if p.mode == ConstraintMode.elastic:
                     have += self.short.get(("policy", name, t), 0.0)

@@ -20,8 +20,8 @@ from rsoi.model.schema import (
     TaskKind,
     effective_rok_level,
 )
-from rsoi.results.check.core import CheckerCore
 from rsoi.results.check.derive import access_task
+from rsoi.results.check.unit_spec import UnitSpec
 
 Row = tuple[str, float, float, str | None]
 """(family, lower, upper, source) of one constraint row."""
@@ -34,7 +34,7 @@ ENABLING_TASKS = (
 )
 
 
-class RowSpec(CheckerCore):
+class RowSpec(UnitSpec):
     """Every row of the LP, derived from the model: names, bounds, sources."""
 
     def expected_rows(self) -> dict[str, Row]:
@@ -159,7 +159,12 @@ class RowSpec(CheckerCore):
                 if det.north_korea_opportunistic
                 else det.combat_power,
             ),
-            ("policy_troop_floor", pol.troop_floor, pol.troop_floor.troops),
+            (
+                "policy_troop_floor",
+                pol.troop_floor,
+                pol.troop_floor.troops  # less the USFK air troops counted by assigned strength
+                - sum(f.troops for f in self.spec.forces if self.assigned_troops(f)),
+            ),
         ]
         return [(name, p, floor) for name, p, floor in floors if p.enabled]
 

@@ -98,6 +98,7 @@ def _check_loaded(
     report.objective = checker.check_objective(parts)
     checker.check_allocations(flows)
     checker.check_apportionment()
+    checker.check_units()
     checker.check_text_columns(flows)
     checker.check_duals(route_load, stored)
     checker.check_activities(flows)
