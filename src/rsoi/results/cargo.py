@@ -139,7 +139,9 @@ def cargo_ledger(lp: LinearProgram, ctx: Context, x: np.ndarray) -> pd.DataFrame
     node = ctx.cell_id[p, ctx.deliv_stream[nz]] * T + t - 1
     share = mix[node] * dx[nz, None]  # (deliveries, sources)
     i, j = np.nonzero(share > ZERO)
-    theater = {dm.id: dm.theater or ctx.prep.place_by_id[dm.place].theater for dm in ctx.prep.demands}
+    theater = {
+        dm.id: dm.theater or ctx.prep.place_by_id[dm.place].theater for dm in ctx.prep.demands
+    }
     comm = idx["commodity"].astype(str).to_numpy()[i]
     qty = _clean(share[i, j])
     out = pd.DataFrame(

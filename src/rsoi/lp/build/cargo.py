@@ -136,6 +136,7 @@ def plan_cargo(prep: Prepared, place_ids: list[str], commodity_ids: list[str]) -
     )
 
 
+FLOW_SOURCE = "flow conservation (NRMO-style network LP, GLOSSARY.md)"
 SOURCE = "flow conservation per cargo class (NRMO-style network LP, GLOSSARY.md; cargo ledger)"
 
 
@@ -214,7 +215,7 @@ def add_balance(ctx: Context, name: str, doc: str, *, ledgered: bool) -> None:
             vals[keep],
             lower=rhs[sel],
             upper=rhs[sel],
-            source=np.full(len(index), SOURCE, dtype=object),
+            source=np.full(len(index), SOURCE if ledgered else FLOW_SOURCE, dtype=object),
             entity="place",
             doc=doc,
         )

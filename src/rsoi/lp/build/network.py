@@ -34,9 +34,13 @@ def define_flows(ctx: Context) -> None:
     plan = ctx.cargo
     lags = ctx.r_lag
     # (route, stream) pairs, route-major then stream (commodity-major, then class)
-    r_idx, s_idx = np.nonzero(plan.may_be[ctx.r_origin]) if len(lags) else (
-        np.zeros(0, np.int64),
-        np.zeros(0, np.int64),
+    r_idx, s_idx = (
+        np.nonzero(plan.may_be[ctx.r_origin])
+        if len(lags)
+        else (
+            np.zeros(0, np.int64),
+            np.zeros(0, np.int64),
+        )
     )
     n_t = np.maximum(T - lags[r_idx], 0) if len(r_idx) else np.zeros(0, np.int64)
     f_route = np.repeat(r_idx, n_t).astype(np.int64)

@@ -20,11 +20,11 @@ from rsoi.results.check.base import (
     _fmt,
     _tol,
 )
-from rsoi.results.check.core import CheckerCore
+from rsoi.results.check.cargo import CargoChecks
 from rsoi.results.check.derive import access_task
 
 
-class DualChecks(CheckerCore):
+class DualChecks(CargoChecks):
     """duals.csv: the row set and bounds, prices, complementary slackness, ranging, reduced costs."""
 
     # --- duals table ------------------------------------------------------------------------
@@ -38,14 +38,21 @@ class DualChecks(CheckerCore):
         spec, T, days = self.spec, self.T, self.days
         inf = math.inf
         out: dict[str, tuple[str, float, float, str | None]] = {}
-        stock: dict[tuple[str, str], float] = defaultdict(float)
+        cargo = self.cargo
+        stock: dict[tuple[str, str, str], float] = defaultdict(float)
         for s in spec.stocks:
-            stock[(s.place, s.commodity)] += s.quantity
+            stock[(s.place, s.commodity, cargo.label_of(s.commodity, cargo.source_class(s)))] += (
+                s.quantity
+            )
         for p in self.places:
             for k in self.tons:
-                for t in range(1, T + 1):
-                    rhs = stock.get((p, k), 0.0) if t == 1 else 0.0
-                    out[f"flow_balance[{p},{k},{t}]"] = ("flow_balance", rhs, rhs, None)
+                for label in cargo.labels[k]:
+                    if not cargo.may_be(label, p):
+                        continue
+                    for t in range(1, T + 1):
+                        rhs = stock.get((p, k, label), 0.0) if t == 1 else 0.0
+                        name = cargo.balance_row(p, k, label, t)
+                        out[name] = (name.split("[")[0], rhs, rhs, None)
         for d in self.prep.demands:
             out[f"demand[{d.id}]"] = ("demand", d.quantity, d.quantity, d.source)
         source_of = {r.id: r.source for r in spec.routes}
@@ -217,7 +224,7 @@ class DualChecks(CheckerCore):
 
     def _flow_reduced_costs(self, f: pd.DataFrame, judge_all) -> None:
         """Reduced costs of every flow column, vectorised over (route, commodity, period)."""
-        spec, T = self.spec, self.T
+        spec, T, cargo = self.spec, self.T, self.cargo
         gamma = spec.settings.transport_cost_weight
         air = spec.modes.get(Mode.air)
         per_sortie = 1.0 / air.payload_t_per_sortie if air and air.payload_t_per_sortie else None
@@ -232,10 +239,16 @@ class DualChecks(CheckerCore):
             mode_cost = spec.modes[r.mode].cost_per_t_km * r.distance_km
             t = np.arange(1, n + 1)
             ts, as_ = t.astype(str), (t + r.transit_periods).astype(str)
-            for k, w in self.tons.items():
+            for k, w, label in (
+                (k, w, label)
+                for k, w in self.tons.items()
+                for label in cargo.labels[k]
+                if cargo.may_be(label, r.origin)
+            ):
+                there = cargo.arrival(k, label, r.destination)
                 terms: list[tuple[float, str, np.ndarray]] = [
-                    (1.0, f"flow_balance[{r.origin},{k},", ts),
-                    (-1.0, f"flow_balance[{r.destination},{k},", as_),
+                    (1.0, cargo.balance_row(r.origin, k, label, 0)[:-2], ts),
+                    (-1.0, cargo.balance_row(r.destination, k, there, 0)[:-2], as_),
                     (w, f"route_capacity[{r.id},", ts),
                     (w, f"place_throughput[{r.origin},", ts),
                     (w, f"place_throughput[{r.destination},", as_),
@@ -256,8 +269,8 @@ class DualChecks(CheckerCore):
                     term_col.append(col)
                     term_coef.append(np.full(n, coef))
                     term_name.append(np.char.add(np.char.add(prefix, when), "]"))
-                items.append(np.char.add(np.char.add(f"flow[{r.id},{k},", ts), "]"))
-                keys.extend((r.id, k, int(x)) for x in t)
+                items.append(np.char.add(np.char.add(f"flow[{r.id},{k},{label},", ts), "]"))
+                keys.extend((r.id, k, label, int(x)) for x in t)
                 costs.append(np.full(n, gamma * mode_cost * w if gamma > 0 else 0.0))
                 n_cols += n
         if not n_cols:
@@ -268,7 +281,10 @@ class DualChecks(CheckerCore):
         dual_abs = np.zeros(n_cols)
         np.add.at(dual_sum, where, value)
         np.maximum.at(dual_abs, where, np.abs(value))
-        flow_x = {(r.route, r.commodity, int(r.period)): float(r.quantity) for r in f.itertuples()}
+        flow_x = {
+            (r.route, r.commodity, r.cargo_class, int(r.period)): float(r.quantity)
+            for r in self.t["cargo_flows"].itertuples()
+        }
         x = np.array([flow_x.get(k, 0.0) for k in keys])
         judge_all(
             np.concatenate(items),
@@ -333,37 +349,46 @@ class DualChecks(CheckerCore):
                 )
 
         self._flow_reduced_costs(f, judge_all)
-        deliv = self.deliveries
-        dx = {(r.demand, int(r.period)): float(r.quantity) for r in deliv.itertuples()}
+        cargo = self.cargo
+        dx: dict[tuple, float] = defaultdict(float)
+        for r in self.t["cargo_ledger"].itertuples():
+            dx[(r.demand, r.cargo_class, int(r.period))] += float(r.quantity)
         lam = spec.settings.lateness_weight
         for d in self.prep.demands:
             w = self.tons[d.commodity]
-            for t in range(d.ead, T + 1):
-                cost = lam * days * (t - d.lad) * w if lam > 0 and t > d.lad else 0.0
-                terms = [
-                    y(f"flow_balance[{d.place},{d.commodity},{t}]", 0.0),
-                    y(f"demand[{d.id}]", 0.0),
-                ]
-                judge(f"delivery[{d.id},{t}]", cost, terms, dx.get((d.id, t), 0.0), math.inf)
+            for label in cargo.delivery_labels(d.id):
+                for t in range(d.ead, T + 1):
+                    cost = lam * days * (t - d.lad) * w if lam > 0 and t > d.lad else 0.0
+                    terms = [
+                        y(cargo.balance_row(d.place, d.commodity, label, t), 0.0),
+                        y(f"demand[{d.id}]", 0.0),
+                    ]
+                    x = dx.get((d.id, label, t), 0.0)
+                    judge(f"delivery[{d.id},{label},{t}]", cost, terms, x, math.inf)
             short = self.short.get(("demand", d.id, d.lad), 0.0)
             judge(
                 f"demand_shortfall[{d.id}]", self.class_weight[d.priority] * w,
                 [y(f"demand[{d.id}]", 0.0)], short, math.inf,
             )  # fmt: skip
-        inv = self.t["inventory"]
-        ix = {(r.place, r.commodity, int(r.period)): float(r.quantity) for r in inv.itertuples()}
+        # inventory by class: cumulated class balance of the checker's own (cargo.py)
+        ix = self.class_inventory
         for p, place in self.places.items():
             for k, w in self.tons.items():
-                for t in range(1, T + 1):
-                    terms = [y(f"flow_balance[{p},{k},{t}]", 0.0)]
-                    if t < T:
-                        terms.append(-y(f"flow_balance[{p},{k},{t + 1}]", 0.0))
-                    if place.storage_t is not None:
-                        terms.append(w * y(f"storage_capacity[{p},{t}]", 0.0))
-                    judge(f"inventory[{p},{k},{t}]", 0.0, terms, ix.get((p, k, t), 0.0), math.inf)
+                for label in cargo.labels[k]:
+                    if not cargo.may_be(label, p):
+                        continue
+                    for t in range(1, T + 1):
+                        terms = [y(cargo.balance_row(p, k, label, t), 0.0)]
+                        if t < T:
+                            terms.append(-y(cargo.balance_row(p, k, label, t + 1), 0.0))
+                        if place.storage_t is not None:
+                            terms.append(w * y(f"storage_capacity[{p},{t}]", 0.0))
+                        x = max(float(ix.get((p, k, label), np.zeros(T + 1))[t]), 0.0)
+                        judge(f"inventory[{p},{k},{label},{t}]", 0.0, terms, x, math.inf)
         gx = {(int(r.line), int(r.period)): float(r.quantity) for r in self.production.itertuples()}
         for j, line in enumerate(spec.production):
             for t in range(line.from_period, min(line.to_period or T, T) + 1):
-                terms = [-y(f"flow_balance[{line.place},{line.commodity},{t}]", 0.0)]
+                label = cargo.label_of(line.commodity, cargo.source_class(line))
+                terms = [-y(cargo.balance_row(line.place, line.commodity, label, t), 0.0)]
                 cap = line.quantity_per_day * days
                 judge(f"production[{j},{t}]", 0.0, terms, gx.get((j, t), 0.0), cap)
