@@ -59,7 +59,6 @@ the command stops (exit 4) and says so rather than report a plan that is not hed
 
 from __future__ import annotations
 
-import html
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,9 +69,9 @@ import pandas as pd
 
 from rsoi.errors import InputError, Problem, SolverError, did_you_mean
 from rsoi.lp.build import Context
+from rsoi.lp.highs_io import HIGHS_INF, change_col_bounds, make_highs, read_point
 from rsoi.lp.interrupt import run_highs
 from rsoi.lp.program import LinearProgram, _names
-from rsoi.lp.solve import make_highs
 from rsoi.model.loader import LoadedModel, load_model, read_yaml
 
 FIRST_STAGE_FAMILIES = ("flow", "share", "allocation")
@@ -321,7 +320,7 @@ def _run(h: highspy.Highs, what: str) -> tuple[float, np.ndarray] | None:
         return None
     if status != highspy.HighsModelStatus.kOptimal:
         raise SolverError(f"{what}: HiGHS stopped with status '{h.modelStatusToString(status)}'")
-    return h.getInfo().objective_function_value, np.asarray(h.getSolution().col_value, float)
+    return h.getInfo().objective_function_value, read_point(h).col_value
 
 
 def _algorithm(members: list[Member]) -> str:
@@ -359,14 +358,14 @@ def evaluate_plan(
         lo, up = m.lp.bounds()
         # a plan value a hair outside this member's bounds is a round-off of the other solve
         fixed = np.clip(fixed, lo[cols], up[cols])
-        h.changeColsBounds(len(cols), cols, fixed, fixed)
+        change_col_bounds(h, cols, fixed, fixed)
         result = _run(h, f"scenario {m.name} with the plan fixed")
         if result is None and cut_back is not None:
             result = _cut_back(h, m, cols, np.minimum(lo[cols], fixed), fixed)
             cut_back.append(m.name)
         values.append(np.inf if result is None else result[0])
         xs.append(np.full_like(x_alone, np.nan) if result is None else result[1])
-        h.changeColsBounds(len(cols), cols, _inf(lo[cols]), _inf(up[cols]))
+        change_col_bounds(h, cols, lo[cols], up[cols])
     return values, xs
 
 
@@ -381,7 +380,7 @@ def _cut_back(
     n = m.lp.n_cols
     every = np.arange(n, dtype=np.int32)
     cost = m.lp.cost()
-    h.changeColsBounds(len(cols), cols, lower, planned)
+    change_col_bounds(h, cols, lower, planned)
     stage1 = np.zeros(n)
     stage1[cols] = -1.0
     h.changeColsCost(n, every, stage1)
@@ -390,19 +389,11 @@ def _cut_back(
         h.changeColsCost(n, every, cost)
         return None
     carried = -first[0]
-    h.addRow(
-        carried - 1e-9 * max(1.0, carried), highspy.kHighsInf, len(cols), cols, np.ones(len(cols))
-    )
+    h.addRow(carried - 1e-9 * max(1.0, carried), HIGHS_INF, len(cols), cols, np.ones(len(cols)))
     h.changeColsCost(n, every, cost)
     result = _run(h, f"scenario {m.name} with the plan cut back")
     h.deleteRows(1, np.array([h.getNumRow() - 1], dtype=np.int32))
     return result
-
-
-def _inf(a: np.ndarray) -> np.ndarray:
-    from rsoi.lp.solve import _numpy_inf
-
-    return _numpy_inf(a)
 
 
 def reference_scenario(members: list[Member]) -> str:
@@ -672,47 +663,54 @@ def differences_in_words(result: HedgeResult) -> list[str]:
 
 
 def report_html(result: HedgeResult, scenarios: pd.DataFrame) -> str:
-    """A small self-contained report section (no scripts, no external files)."""
-    e = html.escape
+    """The hedge page, from the one HTML kit (rsoi.outputs.html)."""
+    from rsoi.outputs.html import escape, num, page, table
 
-    def num(v: float) -> str:
-        return "infinite" if not np.isfinite(v) else f"{v:,.2f}"
-
-    rows = "".join(
-        f"<tr><td>{e(r.scenario)}</td><td>{r.probability:.4g}</td>"
-        f"<td>{num(r.objective_hedged)}</td><td>{num(r.objective_alone)}</td>"
-        f"<td>{num(r.ref)}</td></tr>"
-        for r in scenarios.rename(
-            columns={f"objective_plan_of_{result.reference}": "ref"}
-        ).itertuples(index=False)
+    ref = result.reference
+    unit = "penalty units"
+    cut = f" (cut back in {', '.join(result.cut_back)})" if result.cut_back else ""
+    measures = table(
+        ["measure", f"value ({unit})"],
+        [
+            ("hedged expected objective", num(result.hedged_objective, 2)),
+            ("expected objective, each scenario known in advance", num(result.expected_alone, 2)),
+            ("EVPI (value of knowing the scenario)", num(result.evpi, 2)),
+            (f"expected objective with the {ref} plan's first stage", num(result.expected_ref_plan, 2)),
+            (f"VSS (value of hedging over the {ref} plan)", num(result.vss, 2)),
+            (f"VSS with the {ref} plan cut back where it cannot pass{cut}", num(result.vss_cut_back, 2)),
+        ],
+        [False, True],
+    )  # fmt: skip
+    intro = (
+        f"<p>{escape(result.description)}. Probabilities: {escape(result.source)}. Notional "
+        f"data.</p><p>Periods 1–{result.K} are decided once for every scenario "
+        f"({len(result.keys):,} first-stage decisions); later periods per scenario. Method: "
+        f"{escape(result.method)}. Objectives in {unit} (the model's weighted shortfall, "
+        "lateness and cost; lower is better); ∞: the plan cannot be carried out.</p>"
     )
-    words = "".join(f"<li>{e(s)}</li>" for s in differences_in_words(result))
-    cut = f" (cut back in {e(', '.join(result.cut_back))})" if result.cut_back else ""
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>rsoi hedge: {e(result.set_name)}</title>
-<style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}
-table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:2px 8px;text-align:right}}
-td:first-child{{text-align:left}}</style></head><body>
-<section id="hedge">
-<h1>Hedged plan: {e(result.set_name)}</h1>
-<p>{e(result.description)}. Probabilities: {e(result.source)}. Notional data.</p>
-<p>Periods 1-{result.K} are decided once for every scenario ({len(result.keys):,} first-stage
-decisions); later periods per scenario. Method: {e(result.method)}.</p>
-<table><tr><th>measure</th><th>value</th></tr>
-<tr><td>hedged expected objective</td><td>{num(result.hedged_objective)}</td></tr>
-<tr><td>expected objective, each scenario known in advance</td><td>{num(result.expected_alone)}</td></tr>
-<tr><td>EVPI (value of knowing the scenario)</td><td>{num(result.evpi)}</td></tr>
-<tr><td>expected objective with the {e(result.reference)} plan's first stage</td><td>{num(result.expected_ref_plan)}</td></tr>
-<tr><td>VSS (value of hedging over the {e(result.reference)} plan)</td><td>{num(result.vss)}</td></tr>
-<tr><td>VSS with the {e(result.reference)} plan cut back where it cannot pass{cut}</td><td>{num(result.vss_cut_back)}</td></tr>
-</table>
-<h2>What the hedged plan does differently from the {e(result.reference)} plan</h2>
-<ul>{words}</ul>
-<h2>Scenarios</h2>
-<table><tr><th>scenario</th><th>probability</th><th>hedged</th><th>alone</th>
-<th>{e(result.reference)} plan</th></tr>{rows}</table>
-</section></body></html>
-"""
+    words = "".join(f"<li>{escape(s)}</li>" for s in differences_in_words(result))
+    rows = [
+        (r.scenario, f"{r.probability:.4g}", num(r.objective_hedged, 2),
+         num(r.objective_alone, 2), num(r.ref, 2))
+        for r in scenarios.rename(
+            columns={f"objective_plan_of_{ref}": "ref"}
+        ).itertuples(index=False)
+    ]  # fmt: skip
+    per_scenario = table(
+        ["scenario", "probability", f"hedged plan ({unit})",
+         f"scenario known in advance ({unit})", f"{ref} plan's first stage ({unit})"],
+        rows,
+        [False, True, True, True, True],
+    )  # fmt: skip
+    return page(
+        f"rsoi hedge: {result.set_name}",
+        [
+            ("hedge", f"Hedged plan: {result.set_name}", intro + measures),
+            ("differences", f"What the hedged plan does differently from the {ref} plan",
+             f"<ul>{words}</ul>"),
+            ("scenarios", "Scenarios", per_scenario),
+        ],
+    )  # fmt: skip
 
 
 def write_hedge(result: HedgeResult, target: Path) -> Path:

@@ -28,8 +28,8 @@ from rsoi.lp.build import Context
 from rsoi.lp.interrupt import signals_deferred
 from rsoi.lp.program import LinearProgram
 from rsoi.lp.solve import Solution
-from rsoi.results.cargo import cargo_flows, cargo_ledger
 from rsoi.model.safeio import FileRefused, require_regular_file
+from rsoi.results.cargo import cargo_flows, cargo_ledger
 from rsoi.results.csvcells import neutralise_cell, restore_cell  # noqa: F401 (re-exported)
 
 ZERO = 1e-9

@@ -21,6 +21,7 @@ import pandas as pd
 from rsoi.lp.build.context import Context, categorical
 from rsoi.lp.prepare import Prepared
 from rsoi.model import rules
+from rsoi.model.families import family
 
 
 @dataclass
@@ -136,10 +137,6 @@ def plan_cargo(prep: Prepared, place_ids: list[str], commodity_ids: list[str]) -
     )
 
 
-FLOW_SOURCE = "flow conservation (NRMO-style network LP, GLOSSARY.md)"
-SOURCE = "flow conservation per cargo class (NRMO-style network LP, GLOSSARY.md; cargo ledger)"
-
-
 def _balance_terms(ctx: Context) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(row, column, coefficient) of every balance term and the right-hand sides; row =
     inventory cell * T + t - 1 (built once, shared by flow_balance and cargo_ledger)."""
@@ -215,7 +212,7 @@ def add_balance(ctx: Context, name: str, doc: str, *, ledgered: bool) -> None:
             vals[keep],
             lower=rhs[sel],
             upper=rhs[sel],
-            source=np.full(len(index), SOURCE if ledgered else FLOW_SOURCE, dtype=object),
+            source=family(name).source,  # fixed citation: rsoi.model.families
             entity="place",
             doc=doc,
         )
