@@ -71,9 +71,10 @@ class SupportLevel(StrEnum):
     """South Korea's support "rheostat", lowest to highest (000: "a graduated and escalating
     response, a rheostat instead of an on-off switch").
 
-    - `none`: no ROK task for the Taiwan theater, and (by default) no Korean ports, rail,
-      production or stocks for Taiwan-bound cargo (2006 statement: "it shall not be involved
-      in a regional conflict in Northeast Asia against the will of the Korean people");
+    - `none`: no ROK task for the Taiwan theater, and (by default) no Korean-owned cargo and
+      nothing stored in or passed through Korea for a Taiwan demand, by any path (cargo
+      ledger; 2006 statement: "it shall not be involved in a regional conflict in Northeast
+      Asia against the will of the Korean people");
     - `rear_area`: port and airfield access, base security, onward transport, maintenance
       (000: "Provide rear-area and logistical support to U.S. forces");
     - `rear_area_isr_escort`: adds ISR, air and maritime protection and sea-lane escort: the

@@ -245,9 +245,14 @@ def define_cargo_ledger(ctx: Context) -> None:
       action at ``blockade`` or above) only with ``arms_export_to_conflict`` (003: "legal
       restrictions that prevent the export of arms to conflict zones").
 
-    The 500,000 155mm shells at Camp Carroll are U.S.-held loan stock (003: "lend up to 500,000
-    155mm artillery shells to the United States"): U.S.-owned, so the export law does not
-    govern them; stored in Korea, so they are ``us_via_korea`` and the national-resources rule
-    does: they serve Taiwan only at or above ``national_resources_min_level``.
+    **The 500,000 loan shells.** The 155mm shells at Camp Carroll are U.S.-held loan stock
+    (``owner: us``). 003: South Korea "has been unable to directly provide arms to Ukraine
+    owing to legal restrictions that prevent the export of arms to conflict zones. Despite
+    this, South Korea has landed on an approach that has seen it lend up to 500,000 155mm
+    artillery shells to the United States". Lent to the United States, they are U.S.-owned,
+    so Korea's export law does not govern where they go. Stored in Korea, they are
+    ``us_via_korea``, so the national-resources rule and the 2006 link do: they serve Taiwan
+    only at or above ``national_resources_min_level``, and at level ``none`` they serve Korea
+    only.
     """
     add_balance(ctx, "cargo_ledger", define_cargo_ledger.__doc__ or "", ledgered=True)
