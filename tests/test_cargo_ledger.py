@@ -270,3 +270,19 @@ def test_random_models_at_level_none_keep_korea_out_of_taiwan(data: dict[str, An
         _assert_taiwan_clean(run, run.model)
         report = check_run(write_run(run, Path(tmp) / "run"))
         assert report.ok, report.violations
+
+
+def test_checker_catches_korean_arms_let_into_a_conflict(tmp_path: Path, monkeypatch) -> None:
+    """The builder 'forgets' the export law: at rear_area with arms, the 100 Korean-owned units
+    reach b (objective 2,000 instead of 12,000); the checker names the law."""
+    real = rules.accepted_classes
+    monkeypatch.setattr(
+        rsoi.lp.build.cargo.rules,
+        "accepted_classes",
+        lambda **kw: real(**{**kw, "arms_export_to_conflict": True}),
+    )
+    run = run_model(write_model(third_country("rear_area", arms=True), tmp_path))
+    monkeypatch.undo()
+    assert run.solution.objective == pytest.approx(2_000.0)
+    report = check_run(write_run(run, tmp_path / "run"))
+    assert "which Korea's export law bars (003)" in "\n".join(report.violations)

@@ -246,6 +246,16 @@ class CargoChecks(CheckerCore):
                         "admits Korean national resources",
                     )
             demand = c.demands[row.demand]
+            law = self.spec.policies.rok_support.arms_export_to_conflict
+            at_war = theater != rules.KOREA and rules.theater_in_armed_conflict(
+                theater, self.spec.events.china_action
+            )
+            if korean_owned and c.arms[row.commodity] and at_war and not law:
+                self.fail(
+                    "cargo_ledger",
+                    f"{item}: Korean-owned arms ({row.commodity}) meet a {theater} demand in "
+                    "armed conflict, which Korea's export law bars (003)",
+                )
             if demand.export_to is not None and not korean_owned:
                 self.fail(
                     "cargo_ledger",
