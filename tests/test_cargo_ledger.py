@@ -143,7 +143,7 @@ def test_checker_catches_korean_cargo_let_into_taiwan(tmp_path: Path, monkeypatc
     text = "\n".join(report.violations)
     assert not report.ok
     assert "below the level that admits Korean national resources" in text
-    assert "missing from duals.csv" in text  # the class rows the checker expects
+    assert "may not meet this line (it accepts ['us_clean'])" in text
 
 
 def test_checker_catches_an_edited_owner(tmp_path: Path) -> None:
@@ -286,3 +286,19 @@ def test_checker_catches_korean_arms_let_into_a_conflict(tmp_path: Path, monkeyp
     assert run.solution.objective == pytest.approx(2_000.0)
     report = check_run(write_run(run, tmp_path / "run"))
     assert "which Korea's export law bars (003)" in "\n".join(report.violations)
+
+
+def test_flow_columns_carry_the_same_names_in_every_scenario() -> None:
+    """hedge ties first-stage flows across scenarios by name: the cargo classes are cut by
+    every scenario's rules at once, so gray zone (Korean arms may go to Taiwan) and invasion
+    (they may not) name the same flow columns."""
+    from rsoi.lp.build import build
+    from rsoi.lp.prepare import prepare
+    from rsoi.lp.program import _names
+
+    def names(scenario: str) -> set[str]:
+        lp, _ctx = build(prepare(load_model(SHIPPED, scenario)))
+        block = lp.variables["flow"]
+        return set(_names("flow", block.index))
+
+    assert names("gray_zone") == names("invasion") == names("invasion_rok_none")

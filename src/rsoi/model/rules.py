@@ -121,6 +121,22 @@ def accepted_classes(
     return frozenset(out)
 
 
+def possible_accepted(theater: str | None, export_to: str | None, arms: bool) -> list[frozenset]:
+    """Every class set a demand line may accept under some scenario (any rheostat level,
+    China's action and export law): the ledger's classes are cut by these, not by one
+    scenario's, so a model's flow columns carry the same names in every scenario (``hedge``
+    ties first-stage flows across scenarios by name)."""
+    return [
+        accepted_classes(
+            theater=str(theater), export_to=export_to, arms=arms, korea_serves_others=serves,
+            conflict=conflict, arms_export_to_conflict=law,
+        )
+        for serves in (False, True)
+        for conflict in (False, True)
+        for law in (False, True)
+    ]  # fmt: skip
+
+
 def class_label(classes: Iterable[str]) -> str:
     """Label of a group of classes no demand line tells apart: `+`-joined in CargoClass order."""
     given = {str(c) for c in classes}

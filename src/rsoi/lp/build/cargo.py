@@ -3,9 +3,13 @@ r"""The cargo ledger: every ton moves as (commodity, class) from its source to t
 A class $c$ (``rsoi.model.rules.CargoClass``) says who owns a ton and whether it has passed a
 Korean place: ``us_clean``, ``us_via_korea``, ``rok``. The rheostat, the national-resources
 rule, the 2006 link and the export law decide which classes may meet each demand line
-(``rules.accepted_classes``); routes never do. A commodity whose demand lines all accept every
-class it can be in keeps one class ``any`` (one column per flow, rows ``flow_balance``); the
-others get one column per class and rows ``cargo_ledger`` (``rules.ledger_classes``).
+(``rules.accepted_classes``); routes never do. The classes a commodity is tracked in are
+cut by what its demand lines accept under *every* scenario's rules (``rules.possible_accepted``:
+any rheostat level, China's action, export law), so a model's columns carry the same names in
+every scenario (``hedge`` ties first-stage flows by name). A commodity whose lines would
+accept every class it can be in under all of them keeps one class ``any`` (one column per
+flow, rows ``flow_balance``); the others get one column per class group and rows
+``cargo_ledger`` (``rules.ledger_classes``).
 
 The plan below is plain index data; ``define_cargo_ledger`` adds the class-indexed balance
 rows, ``rsoi.lp.build.network`` creates the class-indexed columns.
@@ -77,8 +81,10 @@ def plan_cargo(prep: Prepared, place_ids: list[str], commodity_ids: list[str]) -
         sources[item.commodity].append(rules.source_class(owner(item), at_korea(item.place)))
     accepted = [accepted_for(prep, d) for d in prep.demands]
     by_comm: dict[str, list[frozenset]] = {k: [] for k in commodity_ids}
-    for d, a in zip(prep.demands, accepted, strict=True):
-        by_comm[d.commodity].append(a)
+    for d in spec.demands:  # every line, every scenario's rules: stable class names
+        theater = d.theater or prep.place_by_id[d.place].theater
+        arms = prep.commodity_by_id[d.commodity].arms
+        by_comm[d.commodity].extend(rules.possible_accepted(theater, d.export_to, arms))
     any_korean = bool(korean.any())
     stream_comm, stream_class = [], []
     stream_of: dict[tuple[int, str], int] = {}  # (commodity, single class) -> its group's stream
@@ -221,8 +227,8 @@ def add_balance(ctx: Context, name: str, doc: str, *, ledgered: bool) -> None:
 def define_cargo_ledger(ctx: Context) -> None:
     r"""Flow conservation per cargo class (family ``cargo_ledger[place,commodity,cargo_class,period]``).
 
-    For each commodity $k$ that some demand line tells apart by class, each class $c$ that may
-    be at $p$ (``us_clean`` never is at a Korean place):
+    For each commodity $k$ that some demand line may tell apart by class (under some scenario's
+    rules), each class group $c$ that may be at $p$ (``us_clean`` never is at a Korean place):
 
     $$ s_{pkct} = s_{pkc,t-1} + g_{pkct} + \sum_{r: d_r = p} \sum_{c': \kappa(c', p) = c}
        x_{rkc',t-\ell_r} - \sum_{r: o_r = p} x_{rkct} - \sum_{d \in D_{pk}} y_{dct} $$

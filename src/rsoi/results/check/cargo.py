@@ -51,8 +51,11 @@ class CargoRules:
         for item in [*spec.stocks, *spec.production]:
             present[item.commodity].append(self.source_class(item))
         by_comm: dict[str, list] = defaultdict(list)
-        for d in checker.prep.demands:
-            by_comm[d.commodity].append(self.accepted[d.id])
+        for d in spec.demands:  # every line under every scenario's rules (stable class names)
+            theater = d.theater or checker.places[d.place].theater
+            by_comm[d.commodity].extend(
+                rules.possible_accepted(theater, d.export_to, self.arms[d.commodity])
+            )
         any_korean = any(self.korean.values())
         self.labels = {
             k: rules.ledger_classes(present[k], any_korean, by_comm[k]) for k in checker.tons
