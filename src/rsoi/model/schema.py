@@ -360,8 +360,9 @@ class Demand(Strict):
     every theater)."""
     export_to: Id | None = None
     """Buyer of a Korean export line (e.g. `philippines`): only Korean-owned cargo meets it
-    (003: "opportunities for South Korea to export"); give the line `theater: korea` (Korea's
-    own commitment)."""
+    (003: "opportunities for South Korea to export"). Give the line `theater: korea` (Korea's
+    own commitment); a line of a theater in armed conflict is a sale to a party in it, which
+    arms reach only with `policies.rok_support.arms_export_to_conflict`."""
     priority: Id
     """Priority class id."""
     source: Source
