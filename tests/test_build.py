@@ -38,8 +38,8 @@ def test_route_capacity_bottleneck(tmp_path):
 def test_flow_balance_stock_limits_delivery(tmp_path):
     """Only 40 t in stock for an 80 t demand: 40 delivered, 40 short = 4000.
 
-    One more ton of C-day stock at a saves 100: the flow_balance row at (a, ammo, 1) has
-    shadow price -100 (its right-hand side is the stock).
+    One more ton of C-day stock at a saves 100: the balance row of a's Korean-owned class at
+    (a, ammo, 1) has shadow price -100 (its right-hand side is the stock; cargo ledger).
     """
     data = tiny(
         demands=[demand(80, ead=2, lad=3)],
@@ -48,7 +48,7 @@ def test_flow_balance_stock_limits_delivery(tmp_path):
     run = solve_dict(data, tmp_path)
     assert run.solution.objective == pytest.approx(4000.0)
     assert value(run, "delivery") == pytest.approx(40.0)
-    assert dual(run, "flow_balance[a,ammo,1]") == pytest.approx(-TAIWAN)
+    assert dual(run, "cargo_ledger[a,ammo,rok,1]") == pytest.approx(-TAIWAN)
 
 
 def test_lateness_penalty(tmp_path):

@@ -268,20 +268,22 @@ def random_models(draw: st.DrawFn) -> dict[str, Any]:
         routes.append(route)
     commodities = [
         {"id": f"k{i}", "name": f"k{i}", "unit": "u", "source": "test",
-         "short_tons_per_unit": draw(st.sampled_from([0.5, 1.0, 2.0]))}
+         "short_tons_per_unit": draw(st.sampled_from([0.5, 1.0, 2.0])),
+         "arms": draw(st.booleans())}
         for i in range(draw(st.integers(1, 2)))
     ]  # fmt: skip
+    owner = st.sampled_from([None, "rok", "us"])  # cargo ledger (issue 15 a)
     kid = st.sampled_from([c["id"] for c in commodities])
     pid = st.sampled_from(ids)
     period = st.integers(1, T)
     stocks = [
         {"place": draw(pid), "commodity": draw(kid), "quantity": draw(st.integers(0, 500)),
-         "source": "test"}
+         "owner": draw(owner), "source": "test"}
         for _ in range(draw(st.integers(0, 3)))
     ]  # fmt: skip
     production = [
         {"place": draw(pid), "commodity": draw(kid), "quantity_per_day": draw(st.integers(0, 50)),
-         "from_period": draw(period), "source": "test"}
+         "from_period": draw(period), "owner": draw(owner), "source": "test"}
         for _ in range(draw(st.integers(0, 2)))
     ]  # fmt: skip
     demands = []
@@ -294,6 +296,8 @@ def random_models(draw: st.DrawFn) -> dict[str, Any]:
              "relative_to": draw(st.sampled_from(["c_day", "korea_conflict"])),
              "min_ladder": draw(st.sampled_from(LADDER)), "source": "test"}
         )  # fmt: skip
+        if draw(st.integers(0, 3)) == 0:  # a Korean export line (cargo ledger)
+            demands[-1].update(theater="korea", export_to="philippines")
     requirements = [
         {"id": f"q{i}", "task": draw(st.sampled_from(REQUIREMENT_TASKS)), "place": draw(pid),
          "theater": draw(st.sampled_from(["korea", "taiwan"])), "amount": draw(st.integers(0, 4)),
@@ -342,6 +346,7 @@ def random_models(draw: st.DrawFn) -> dict[str, Any]:
     policies["usfk_ground_stays"]["enabled"] = draw(st.booleans())
     policies["usfk_air_share"].update(enabled=draw(st.booleans()), max_share=draw(st.floats(0, 1)))
     policies["rok_support"]["level"] = draw(st.sampled_from(LEVELS))
+    policies["rok_support"]["arms_export_to_conflict"] = draw(st.booleans())
     policies["strategic_flexibility"]["allowed"] = draw(st.booleans())
     targets = ids + [r["id"] for r in routes]
     attacks = [

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import numpy as np
 import pytest
 from pydantic import ValidationError
 
@@ -273,19 +272,21 @@ def test_defending_us_bases_in_korea_is_koreas_defense_at_every_level() -> None:
 # --- §4 national resources and the 2006 link ------------------------------------------------
 
 
-def test_level_none_closes_korean_ports_and_production_to_taiwan(shipped) -> None:
-    prep = shipped["invasion_rok_none"][2]
-    korean = {p.id for p in prep.spec.places if p.theater == "korea"}
-    for r in prep.routes:
-        if r.theater != "korea" and korean & {r.origin, r.destination}:
-            assert not np.any(r.capacity_t_per_period), r.id
-    # at rear_area they are open again
-    open_prep = shipped["invasion_rok_rear_area"][2]
-    assert any(
-        np.any(r.capacity_t_per_period)
-        for r in open_prep.routes
-        if r.theater != "korea" and korean & {r.origin, r.destination}
-    )
+def test_level_none_keeps_korean_cargo_out_of_taiwan_by_any_path() -> None:
+    """At level none no Korean-owned ton, none from a Korean place and none that passed one
+    meets a Taiwan demand, whatever route label it travels on; at rear_area Korean places
+    feed Taiwan again (the loan shells at Camp Carroll). Every scenario at level none and
+    random models: tests/test_cargo_ledger.py."""
+    from rsoi.pipeline import run_model
+
+    korean = {p.id for p in load_model(SHIPPED).spec.places if p.theater == "korea"}
+    ledger = run_model(SHIPPED, "invasion_rok_none").tables.cargo_ledger
+    away = ledger[ledger["theater"] != "korea"]
+    assert not away.empty and set(away["owner"]) == {"us"}
+    assert not set(away["source_place"]) & korean
+    ledger = run_model(SHIPPED, "invasion_rok_rear_area").tables.cargo_ledger
+    away = ledger[ledger["theater"] != "korea"]
+    assert set(away["source_place"]) & korean
 
 
 # --- §5 switches do something, in the direction of the source -------------------------------

@@ -92,7 +92,7 @@ def test_hedge_cli_writes_a_new_folder(tmp_path: Path) -> None:
     assert summary["vss"] == pytest.approx(4900.0, abs=1e-6)
     plan = (out / "hedge_plan.csv").read_text()
     # the reference plan ships 100 t a->b in period 1; the hedged plan ships nothing
-    assert 'flow,"flow[ab,ammo,1]",1,0,100,-100' in plan
+    assert 'flow,"flow[ab,ammo,rok,1]",1,0,100,-100' in plan  # Korean-owned (at a)
     assert "scenario,probability" in (out / "hedge_scenarios.csv").read_text()
     assert "What the hedged plan does differently" in (out / "report.html").read_text()
     code, _, stderr = run_cli("hedge", path, "--out", out)  # never overwrites

@@ -98,7 +98,7 @@ ATTACKS = {
                lambda v: "busan-kaohsiung-sea"),
     "entity_kind": ("duals", row("policy_troop_floor[6]"), "entity_kind", lambda v: "force"),
     "period": ("duals", row("policy_troop_floor[6]"), "period", lambda v: "7"),
-    "source": ("duals", row("flow_balance[busan,ammo_155mm,1]"), "source", lambda v: "made up"),
+    "source": ("duals", row("cargo_ledger[busan,ammo_155mm,rok,1]"), "source", lambda v: "made up"),
     "policy_source": ("duals", row("policy_troop_floor[6]"), "source", lambda v: "made up"),
     # a row off its bound (price 0): its activity recomputed from the columns
     "floor_activity": ("duals", row("policy_deterrence_floor[1]"), "activity", times(1.1)),

@@ -131,7 +131,7 @@ def test_same_model_twice_gives_identical_files(tmp_path: Path) -> None:
         assert code == 0, stderr
     one, two = folders
     csvs = sorted(p.name for p in one.glob("*.csv"))
-    assert len(csvs) == 8
+    assert len(csvs) == 10  # incl. cargo_flows.csv, cargo_ledger.csv (issue 15 a)
     for name in csvs:
         assert (one / name).read_bytes() == (two / name).read_bytes(), name
     summaries = [json.loads((f / "summary.json").read_text()) for f in folders]

@@ -11,7 +11,7 @@ the scenario is known:
 - provider allocations $a_{u\sigma t}$ for $t \le K$.
 
 A first-stage column is identified across scenarios by its name ``family[keys]``
-(e.g. ``flow[busan-kaohsiung,ammo,2]``). The extensive form is
+(e.g. ``flow[busan-kaohsiung,ammo_155mm,rok,2]``, route, commodity, cargo class, period). The extensive form is
 
 $$ \min \sum_s p_s\, c_s^\top x_s \quad \text{s.t.} \quad L_s \le A_s x_s \le U_s,\;
    l_s \le x_s \le u_s \;\; \forall s, \qquad

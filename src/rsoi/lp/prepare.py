@@ -242,10 +242,8 @@ def prepare(model: LoadedModel) -> Prepared:
     warnings: list[str] = []
     place_theater = {p.id: p.theater for p in spec.places}
     rok_level = effective_rok_level(spec)
-    # below this level Korean ports, rail, production and stocks serve Korea only (issue 9 §4)
-    korea_only = SUPPORT_LEVEL_ORDER.index(rok_level) < SUPPORT_LEVEL_ORDER.index(
-        spec.policies.rok_support.national_resources_min_level
-    )
+    # whom cargo may serve is the cargo ledger's business (owner, purpose, places passed:
+    # rsoi.lp.build.cargo), never a route's label
     for i, r in enumerate(spec.routes):
         mode = spec.modes[r.mode]
         route_lanes = tuple(r.lanes)
@@ -301,9 +299,6 @@ def prepare(model: LoadedModel) -> Prepared:
                     )
                 ]
             )
-        touches_korea = "korea" in (place_theater[r.origin], place_theater[r.destination])
-        if korea_only and theater != "korea" and touches_korea:
-            cap = np.zeros(T)
         routes.append(
             RouteData(
                 id=r.id,

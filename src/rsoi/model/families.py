@@ -64,6 +64,14 @@ NETWORK: list[Family] = [
         "stock, production, arrivals, departures and deliveries balance",
         source="flow conservation (NRMO-style network LP, GLOSSARY.md)",
     ),
+    Family(
+        "cargo_ledger", ("place", "commodity", "cargo_class", "period"), "=", "place",
+        "define_cargo_ledger",
+        "flow balance per cargo class (owner, places passed) of a commodity whose demand lines "
+        "tell classes apart",
+        source="flow conservation per cargo class (NRMO-style network LP, GLOSSARY.md; cargo "
+        "ledger)",
+    ),
     Family("demand", ("demand",), "=", "demand", "define_demand",
            "deliveries plus shortfall equal the demand line's quantity"),
     Family("route_capacity", ("route", "period"), "<=", "route", "define_route_capacity",

@@ -71,9 +71,10 @@ class SupportLevel(StrEnum):
     """South Korea's support "rheostat", lowest to highest (000: "a graduated and escalating
     response, a rheostat instead of an on-off switch").
 
-    - `none`: no ROK task for the Taiwan theater, and (by default) no Korean ports, rail,
-      production or stocks for Taiwan-bound cargo (2006 statement: "it shall not be involved
-      in a regional conflict in Northeast Asia against the will of the Korean people");
+    - `none`: no ROK task for the Taiwan theater, and (by default) no Korean-owned cargo and
+      nothing stored in or passed through Korea for a Taiwan demand, by any path (cargo
+      ledger; 2006 statement: "it shall not be involved in a regional conflict in Northeast
+      Asia against the will of the Korean people");
     - `rear_area`: port and airfield access, base security, onward transport, maintenance
       (000: "Provide rear-area and logistical support to U.S. forces");
     - `rear_area_isr_escort`: adds ISR, air and maritime protection and sea-lane escort: the
@@ -146,6 +147,17 @@ class Branch(StrEnum):
     ground = "ground"
     naval = "naval"
     marine = "marine"
+
+
+class Owner(StrEnum):
+    """Who owns a stock or a production line's output (the cargo ledger, docs/model.md)."""
+
+    rok = "rok"
+    """South Korea: Korean war reserve and Korean industry's output."""
+    us = "us"
+    """The United States (or another non-Korean owner), including stock lent to it by Korea
+    and stored in Korea (003: "lend up to 500,000 155mm artillery shells to the United
+    States")."""
 
 
 class Assignment(StrEnum):
@@ -290,6 +302,10 @@ class Commodity(Strict):
     """Unit the quantities are counted in (e.g. rounds, short tons)."""
     short_tons_per_unit: Positive
     """Short tons per unit, for capacities and penalties."""
+    arms: bool = False
+    """A defense article under Korea's export law: Korean-owned units go to a party in an
+    armed conflict only where `policies.rok_support.arms_export_to_conflict` allows it (003:
+    "legal restrictions that prevent the export of arms to conflict zones")."""
     source: Source
     """Citation."""
 
@@ -301,6 +317,9 @@ class Stock(Strict):
     """Commodity id."""
     quantity: NonNeg
     """Quantity on hand at C-day (commodity units)."""
+    owner: Owner | None = None
+    """Who owns the stock (default: `rok` at a place in the Korean theater, `us` elsewhere);
+    the owner, not the place, decides whom it may serve (docs/model.md, cargo ledger)."""
     source: Source
     """Citation."""
 
@@ -316,6 +335,8 @@ class Production(Strict):
     """First producing period."""
     to_period: Period | None = None
     """Last producing period (default: horizon end)."""
+    owner: Owner | None = None
+    """Who owns the output (default: `rok` at a place in the Korean theater, `us` elsewhere)."""
     source: Source
     """Citation."""
 
@@ -343,6 +364,11 @@ class Demand(Strict):
     theater: Id | None = None
     """Theater the line supports; defaults to its place's theater (give it for places outside
     every theater)."""
+    export_to: Id | None = None
+    """Buyer of a Korean export line (e.g. `philippines`): only Korean-owned cargo meets it
+    (003: "opportunities for South Korea to export"). Give the line `theater: korea` (Korea's
+    own commitment); a line of a theater in armed conflict is a sale to a party in it, which
+    arms reach only with `policies.rok_support.arms_export_to_conflict`."""
     priority: Id
     """Priority class id."""
     source: Source
@@ -621,9 +647,15 @@ class RokSupport(Strict):
     treaty_level: SupportLevel = SupportLevel.joint_operations
     """Lowest level in force under the treaty response."""
     national_resources_min_level: SupportLevel = SupportLevel.rear_area
-    """Lowest level at which Korean ports, rail, production and ROK-held stocks carry or feed
-    Taiwan-bound cargo (000 lists "providing munitions, ammunition, and military-grade fuel"
-    among the rear-area roles); below it no route touching a Korean place serves another theater."""
+    """Lowest level at which Korean-owned cargo, and U.S. cargo that passed or was stored at a
+    Korean place, may meet a demand of another theater (000 lists "providing munitions,
+    ammunition, and military-grade fuel" among the rear-area roles); below it such cargo serves
+    Korea only, by any path (through Japan or the Philippines too), and only U.S. cargo that
+    never touched Korea supplies Taiwan (cargo ledger, docs/model.md)."""
+    arms_export_to_conflict: bool = False
+    """If true, Korean law lets Korean-owned arms (`commodities[].arms`) meet demands of a
+    theater in armed conflict (China's action at `blockade` or above); false is today's law
+    (003: "legal restrictions that prevent the export of arms to conflict zones")."""
     none_withdraws_flexibility: bool = True
     """If true, at level `none` no USFK force leaves Korea (2006: the U.S. "respects the ROK
     position that it shall not be involved in a regional conflict in Northeast Asia against

@@ -30,6 +30,7 @@ from rsoi.lp.interrupt import signals_deferred
 from rsoi.lp.program import LinearProgram
 from rsoi.lp.solve import Solution
 from rsoi.model.safeio import FileRefused, require_regular_file
+from rsoi.results.cargo import cargo_flows, cargo_ledger
 from rsoi.results.csvcells import neutralise_cell, restore_cell  # noqa: F401 (re-exported)
 
 ZERO = 1e-9
@@ -47,6 +48,8 @@ class Tables:
     duals: pd.DataFrame
     deliveries: pd.DataFrame
     production: pd.DataFrame
+    cargo_flows: pd.DataFrame
+    cargo_ledger: pd.DataFrame
 
     def items(self) -> list[tuple[str, pd.DataFrame]]:
         return [
@@ -56,6 +59,8 @@ class Tables:
             ("inventory", self.inventory),
             ("deliveries", self.deliveries),
             ("production", self.production),
+            ("cargo_flows", self.cargo_flows),
+            ("cargo_ledger", self.cargo_ledger),
             ("shortfalls", self.shortfalls),
             ("duals", self.duals),
         ]
@@ -169,12 +174,16 @@ def make_tables(lp: LinearProgram, ctx: Context, sol: Solution) -> Tables:
         ]
     ]
 
-    # flows (non-zero)
+    # flows (non-zero), summed over cargo classes (cargo_ledger.csv has them by class)
     fb = lp.variables["flow"]
-    fx = _clean(x[fb.ids])
-    nz = np.flatnonzero(fx > 0)
+    fx = x[fb.ids]
+    key = pd.DataFrame({"r": ctx.f_route, "k": ctx.f_comm, "t": ctx.f_t, "q": fx})
+    key = key.groupby(["r", "k", "t"], sort=False)["q"].sum().reset_index()
+    key["q"] = _clean(key["q"].to_numpy())
+    key = key[key["q"] > 0]
+    r_pos, k_pos = key["r"].to_numpy(np.int64), key["k"].to_numpy(np.int64)
+    t_pos = key["t"].to_numpy(np.int64)
     routes = prep.routes
-    r_pos = ctx.f_route[nz]
     flows = pd.DataFrame(
         {
             "route": [ctx.route_ids[i] for i in r_pos],
@@ -182,23 +191,25 @@ def make_tables(lp: LinearProgram, ctx: Context, sol: Solution) -> Tables:
             "destination": [routes[i].destination for i in r_pos],
             "mode": [routes[i].mode.value for i in r_pos],
             "theater": [routes[i].theater for i in r_pos],
-            "commodity": [ctx.commodity_ids[k] for k in ctx.f_comm[nz]],
-            "period": ctx.f_t[nz],
-            "period_start": _period_start(ctx, ctx.f_t[nz]),
-            "arrival_period": ctx.f_arrive[nz],
-            "quantity": fx[nz],
+            "commodity": [ctx.commodity_ids[k] for k in k_pos],
+            "period": t_pos,
+            "period_start": _period_start(ctx, t_pos),
+            "arrival_period": t_pos + ctx.r_lag[r_pos],
+            "quantity": key["q"].to_numpy(),
         }
     )
     flows["unit"] = flows["commodity"].map(lambda k: comm[k].unit)
-    flows["short_tons"] = _clean(flows["quantity"].to_numpy() * ctx.tons[ctx.f_comm[nz]])
+    flows["short_tons"] = _clean(flows["quantity"].to_numpy() * ctx.tons[k_pos])
 
-    # inventory (non-zero)
+    # inventory (non-zero), summed over cargo classes
     ib = lp.variables["inventory"]
-    inv = ib.index.copy()
-    inv["quantity"] = _clean(x[ib.ids])
-    inv = inv[inv["quantity"] > 0].copy()
+    inv = ib.index[["place", "commodity", "period"]].copy()
+    inv["quantity"] = x[ib.ids]
     inv["place"] = inv["place"].astype(str)
     inv["commodity"] = inv["commodity"].astype(str)
+    inv = inv.groupby(["place", "commodity", "period"], sort=False)["quantity"].sum().reset_index()
+    inv["quantity"] = _clean(inv["quantity"].to_numpy())
+    inv = inv[inv["quantity"] > 0].copy()
     inv["unit"] = inv["commodity"].map(lambda k: comm[k].unit)
     inv["short_tons"] = _clean(
         inv["quantity"].to_numpy()
@@ -206,7 +217,7 @@ def make_tables(lp: LinearProgram, ctx: Context, sol: Solution) -> Tables:
     )
 
     # deliveries and production (non-zero)
-    deliveries = _nonzero(lp.variables["delivery"], x, ["demand", "place", "commodity", "period"])
+    deliveries = _summed(lp.variables["delivery"], x, ["demand", "place", "commodity", "period"])
     lad = {d.id: d.lad for d in prep.demands}
     late = deliveries["period"].to_numpy() - deliveries["demand"].map(lad).to_numpy(int)
     deliveries["periods_late"] = np.maximum(late, 0)
@@ -221,7 +232,21 @@ def make_tables(lp: LinearProgram, ctx: Context, sol: Solution) -> Tables:
         duals=_duals(lp, sol),
         deliveries=deliveries,
         production=production,
+        cargo_flows=cargo_flows(ctx, x),
+        cargo_ledger=cargo_ledger(lp, ctx, x),
     )
+
+
+def _summed(block, x: np.ndarray, columns: list[str]) -> pd.DataFrame:
+    """Like `_nonzero`, summed over the columns not named (the cargo class)."""
+    frame = block.index[columns].copy()
+    frame["quantity"] = x[block.ids]
+    for c in columns:
+        if isinstance(frame[c].dtype, pd.CategoricalDtype):
+            frame[c] = frame[c].astype(str)
+    frame = frame.groupby(columns, sort=False)["quantity"].sum().reset_index()
+    frame["quantity"] = _clean(frame["quantity"].to_numpy())
+    return frame[frame["quantity"] > 0].reset_index(drop=True)
 
 
 def _nonzero(block, x: np.ndarray, columns: list[str]) -> pd.DataFrame:

@@ -34,6 +34,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from rsoi.lp.build.cargo import define_cargo_ledger, plan_cargo
 from rsoi.lp.build.context import Context
 from rsoi.lp.build.forces import (
     define_apportionment,
@@ -83,6 +84,7 @@ FAMILIES: list[Callable[[Context], None]] = [
     define_flows,
     define_inventory,
     define_flow_balance,
+    define_cargo_ledger,
     define_demand,
     define_route_capacity,
     define_place_throughput,
@@ -130,6 +132,7 @@ def build(prep: Prepared) -> tuple[LinearProgram, Context]:
         tons=np.array([c.short_tons_per_unit for c in spec.commodities]),
         route_ids=[r.id for r in prep.routes],
     )
+    ctx.cargo = plan_cargo(prep, place_ids, ctx.commodity_ids)
     ctx.r_origin = np.array([ctx.place_pos[r.origin] for r in prep.routes], dtype=np.int64)
     ctx.r_dest = np.array([ctx.place_pos[r.destination] for r in prep.routes], dtype=np.int64)
     ctx.r_lag = np.array([r.transit_periods for r in prep.routes], dtype=np.int64)

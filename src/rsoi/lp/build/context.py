@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from rsoi.lp.prepare import Prepared
 from rsoi.lp.program import LinearProgram, VarBlock
+
+if TYPE_CHECKING:
+    from rsoi.lp.build.cargo import CargoPlan
 
 SOURCE_PAPER = "000_5467993c79f30f39.txt"
 
@@ -31,6 +35,15 @@ class Context:
     f_comm: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     f_t: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     f_arrive: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    f_stream: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    # cargo ledger: streams (commodity, class) and inventory cells (place, stream)
+    cargo: CargoPlan | None = None
+    cell_place: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    cell_stream: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    cell_id: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.int64))
+    prod_stream: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    deliv_stream: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    balance: tuple | None = None  # balance terms shared by flow_balance and cargo_ledger
     flow: VarBlock | None = None
     inventory: VarBlock | None = None
     production: VarBlock | None = None

@@ -5,44 +5,56 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from rsoi.lp.build.cargo import add_balance
 from rsoi.lp.build.context import Context, categorical
-from rsoi.model.families import family
 from rsoi.model.schema import Mode
 
 # --- flows ------------------------------------------------------------------------------
 
 
+def _class_column(ctx: Context, streams: np.ndarray) -> pd.Categorical:
+    """The ``cargo_class`` index column for the given streams."""
+    plan = ctx.cargo
+    names = plan.class_names
+    code = np.array([names.index(c) for c in plan.stream_class], np.int64)
+    return categorical(code[streams] if len(streams) else np.zeros(0, np.int64), names)
+
+
 def define_flows(ctx: Context) -> None:
     r"""Flow variables and transport cost.
 
-    $x_{rkt} \ge 0$ for $t + \ell_r \le T$ (a flow must arrive within the horizon).
+    $x_{rkct} \ge 0$ for $t + \ell_r \le T$ (a flow must arrive within the horizon) and each
+    class $c$ of $k$ that may leave $o_r$ (cargo ledger: a ``us_clean`` ton is never at a Korean
+    place; a commodity no demand tells apart by class has the one class ``any``).
 
-    Objective part ``transport_cost``: $\gamma \sum_{rkt} c_r\, w_k\, x_{rkt}$ with $c_r$ the
+    Objective part ``transport_cost``: $\gamma \sum_{rkct} c_r\, w_k\, x_{rkct}$ with $c_r$ the
     mode cost per ton-km times the route distance and $\gamma$ = ``settings.transport_cost_weight``.
     """
-    prep, lp = ctx.prep, ctx.lp
-    K, T = len(ctx.commodity_ids), ctx.T
+    prep, lp, T = ctx.prep, ctx.lp, ctx.T
+    plan = ctx.cargo
     lags = ctx.r_lag
-    n_t = np.maximum(T - lags, 0)  # departure periods 1..T-lag
-    per_route = n_t * K
-    f_route = np.repeat(np.arange(len(lags)), per_route)
-    # within a route: commodity-major, then period
-    f_comm = (
-        np.concatenate([np.repeat(np.arange(K), n) for n in n_t])
+    # (route, stream) pairs, route-major then stream (commodity-major, then class)
+    r_idx, s_idx = (
+        np.nonzero(plan.may_be[ctx.r_origin])
         if len(lags)
-        else np.zeros(0, np.int64)
+        else (
+            np.zeros(0, np.int64),
+            np.zeros(0, np.int64),
+        )
     )
-    f_t = (
-        np.concatenate([np.tile(np.arange(1, n + 1), K) for n in n_t])
-        if len(lags)
-        else np.zeros(0, np.int64)
-    )
-    ctx.f_route, ctx.f_comm, ctx.f_t = f_route, f_comm.astype(np.int64), f_t.astype(np.int64)
-    ctx.f_arrive = ctx.f_t + lags[f_route] if len(lags) else np.zeros(0, np.int64)
+    n_t = np.maximum(T - lags[r_idx], 0) if len(r_idx) else np.zeros(0, np.int64)
+    f_route = np.repeat(r_idx, n_t).astype(np.int64)
+    f_stream = np.repeat(s_idx, n_t).astype(np.int64)
+    offset = np.concatenate([[0], np.cumsum(n_t)[:-1]]) if len(n_t) else np.zeros(0, np.int64)
+    f_t = (np.arange(len(f_route)) - np.repeat(offset, n_t) + 1).astype(np.int64)
+    ctx.f_route, ctx.f_stream, ctx.f_t = f_route, f_stream, f_t
+    ctx.f_comm = plan.stream_comm[f_stream] if len(f_stream) else np.zeros(0, np.int64)
+    ctx.f_arrive = ctx.f_t + lags[f_route] if len(f_route) else np.zeros(0, np.int64)
     index = pd.DataFrame(
         {
             "route": categorical(f_route, ctx.route_ids),
-            "commodity": categorical(f_comm, ctx.commodity_ids),
+            "commodity": categorical(ctx.f_comm, ctx.commodity_ids),
+            "cargo_class": _class_column(ctx, f_stream),
             "period": ctx.f_t,
         }
     )
@@ -58,28 +70,37 @@ def define_flows(ctx: Context) -> None:
 def define_inventory(ctx: Context) -> None:
     r"""Inventory, production and delivery variables.
 
-    $s_{pkt} \ge 0$; $g_{jt} \in [0, \bar g_j \Delta]$ for production line $j$ in its window;
-    $y_{dt} \ge 0$ for $t \in [\mathrm{EAD}_d, T]$; $u_d \ge 0$.
+    $s_{pkct} \ge 0$ for each class $c$ of $k$ that may be at $p$; $g_{jt} \in [0, \bar g_j
+    \Delta]$ for production line $j$ in its window (its class is its owner's, at its place);
+    $y_{dct} \ge 0$ for $t \in [\mathrm{EAD}_d, T]$ and each class $c \in C_d$ that may meet line
+    $d$ (``rules.accepted_classes``); $u_d \ge 0$.
     """
     lp, T = ctx.lp, ctx.T
-    P, K = len(ctx.place_ids), len(ctx.commodity_ids)
-    n = P * K * T
-    pos = np.arange(n)
+    plan = ctx.cargo
+    cell_place, cell_stream = np.nonzero(plan.may_be)  # place-major
+    ctx.cell_place, ctx.cell_stream = cell_place.astype(np.int64), cell_stream.astype(np.int64)
+    ctx.cell_id = np.full(plan.may_be.shape, -1, np.int64)
+    ctx.cell_id[cell_place, cell_stream] = np.arange(len(cell_place))
+    pos = np.arange(len(cell_place) * T)
+    cell = pos // T
     index = pd.DataFrame(
         {
-            "place": categorical(pos // (K * T), ctx.place_ids),
-            "commodity": categorical((pos // T) % K, ctx.commodity_ids),
+            "place": categorical(cell_place[cell], ctx.place_ids),
+            "commodity": categorical(plan.stream_comm[cell_stream[cell]], ctx.commodity_ids),
+            "cargo_class": _class_column(ctx, cell_stream[cell]),
             "period": pos % T + 1,
         }
     )
     ctx.inventory = lp.add_variables("inventory", index, doc="stock at the end of a period")
 
-    rows = []
+    rows, streams = [], []
     for j, line in enumerate(ctx.spec.production):
         last = line.to_period or T
         for t in range(line.from_period, min(last, T) + 1):
             rows.append((j, line.place, line.commodity, t, line.quantity_per_day * ctx.days))
+            streams.append(plan.production_stream[j])
     prod = pd.DataFrame(rows, columns=["line", "place", "commodity", "period", "cap"])
+    ctx.prod_stream = np.array(streams, np.int64)
     ctx.production = lp.add_variables(
         "production",
         prod[["line", "place", "commodity", "period"]],
@@ -87,73 +108,32 @@ def define_inventory(ctx: Context) -> None:
         doc="output of a production line",
     )
 
-    rows = []
-    for d in ctx.prep.demands:
-        for t in range(d.ead, T + 1):
-            rows.append((d.id, d.place, d.commodity, t))
+    rows, streams = [], []
+    for d, accepted in zip(ctx.prep.demands, plan.demand_streams, strict=True):
+        for s in accepted:
+            for t in range(d.ead, T + 1):
+                rows.append((d.id, d.place, d.commodity, t))
+                streams.append(s)
+    ctx.deliv_stream = np.array(streams, np.int64)
+    index = pd.DataFrame(rows, columns=["demand", "place", "commodity", "period"])
+    index.insert(3, "cargo_class", _class_column(ctx, ctx.deliv_stream))
     ctx.delivery = lp.add_variables(
-        "delivery",
-        pd.DataFrame(rows, columns=["demand", "place", "commodity", "period"]),
-        doc="quantity of a demand line delivered in a period",
+        "delivery", index, doc="quantity of a demand line delivered in a period"
     )
 
 
 def define_flow_balance(ctx: Context) -> None:
     r"""Flow conservation with transit lags (family ``flow_balance[place,commodity,period]``).
 
+    For a commodity with the one class ``any`` (no demand line tells its classes apart):
+
     $$ s_{pkt} = s_{pk,t-1} + g_{pkt} + \sum_{r: d_r = p} x_{rk,t-\ell_r}
        - \sum_{r: o_r = p} x_{rkt} - \sum_{d \in D_{pk}} y_{dt} $$
 
-    with $s_{pk0}$ the stock at C-day (``stocks``). Source: network-flow form of NRMO (GLOSSARY).
+    with $s_{pk0}$ the stock at C-day (``stocks``). The other commodities balance per class
+    (``cargo_ledger``). Source: network-flow form of NRMO (GLOSSARY).
     """
-    lp, T = ctx.lp, ctx.T
-    P, K = len(ctx.place_ids), len(ctx.commodity_ids)
-    n = P * K * T
-    kt = K * T
-    inv_pos = np.arange(n)
-    parts_r, parts_c, parts_v = [], [], []
-    # inventory: +1 at (p,k,t), -1 at (p,k,t+1)
-    parts_r.append(inv_pos)
-    parts_c.append(ctx.inventory.ids)
-    parts_v.append(np.ones(n))
-    carry = inv_pos[(inv_pos % T) < T - 1]
-    parts_r.append(carry + 1)
-    parts_c.append(ctx.inventory.ids[carry])
-    parts_v.append(-np.ones(len(carry)))
-    # flows: +1 at origin departure, -1 at destination arrival
-    if ctx.flow.size:
-        parts_r.append(ctx.r_origin[ctx.f_route] * kt + ctx.f_comm * T + ctx.f_t - 1)
-        parts_c.append(ctx.flow.ids)
-        parts_v.append(np.ones(ctx.flow.size))
-        parts_r.append(ctx.r_dest[ctx.f_route] * kt + ctx.f_comm * T + ctx.f_arrive - 1)
-        parts_c.append(ctx.flow.ids)
-        parts_v.append(-np.ones(ctx.flow.size))
-    comm_pos = {c: i for i, c in enumerate(ctx.commodity_ids)}
-    for block, sign in ((ctx.production, -1.0), (ctx.delivery, 1.0)):
-        if block.size:
-            idx = block.index
-            p = idx["place"].map(ctx.place_pos).to_numpy(np.int64)
-            k = idx["commodity"].map(comm_pos).to_numpy(np.int64)
-            t = idx["period"].to_numpy(np.int64)
-            parts_r.append(p * kt + k * T + t - 1)
-            parts_c.append(block.ids)
-            parts_v.append(np.full(block.size, sign))
-    rhs = np.zeros(n)
-    for stock in ctx.spec.stocks:
-        rhs[ctx.place_pos[stock.place] * kt + comm_pos[stock.commodity] * T] += stock.quantity
-    source = family("flow_balance").source  # fixed citation: rsoi.model.families
-    lp.add_constraints(
-        "flow_balance",
-        ctx.inventory.index,
-        np.concatenate(parts_r),
-        np.concatenate(parts_c),
-        np.concatenate(parts_v),
-        lower=rhs,
-        upper=rhs,
-        source=source,
-        entity="place",
-        doc=define_flow_balance.__doc__ or "",
-    )
+    add_balance(ctx, "flow_balance", define_flow_balance.__doc__ or "", ledgered=False)
 
 
 def define_demand(ctx: Context) -> None:
@@ -350,15 +330,17 @@ def define_airfield_mog(ctx: Context) -> None:
 
 
 def define_storage(ctx: Context) -> None:
-    r"""Storage (family ``storage_capacity[place,period]``): $\sum_k w_k s_{pkt} \le S_p$."""
+    r"""Storage (family ``storage_capacity[place,period]``): $\sum_{kc} w_k s_{pkct} \le S_p$."""
     ids = [p.id for p in ctx.spec.places if p.storage_t is not None]
     if not ids:
         return
-    T, K = ctx.T, len(ctx.commodity_ids)
-    where = np.array([ctx.place_pos[p] for p in ids], dtype=np.int64)
-    i = np.repeat(np.arange(len(ids)), K * T)  # one term per (storage place, commodity, period)
-    k = np.tile(np.repeat(np.arange(K), T), len(ids))
-    t = np.tile(np.arange(T), len(ids) * K)
+    T = ctx.T
+    rank = np.full(len(ctx.place_ids), -1, np.int64)
+    for i, p in enumerate(ids):
+        rank[ctx.place_pos[p]] = i
+    cells = np.flatnonzero(rank[ctx.cell_place] >= 0)
+    cell = np.repeat(cells, T)
+    t = np.tile(np.arange(T), len(cells))
     index = pd.DataFrame(
         {"place": np.repeat(ids, T), "period": np.tile(np.arange(1, T + 1), len(ids))}
     )
@@ -367,9 +349,9 @@ def define_storage(ctx: Context) -> None:
     ctx.lp.add_constraints(
         "storage_capacity",
         index,
-        i * T + t,
-        ctx.inventory.start + where[i] * K * T + k * T + t,
-        ctx.tons[k],
+        rank[ctx.cell_place[cell]] * T + t,
+        ctx.inventory.start + cell * T + t,
+        ctx.tons[ctx.cargo.stream_comm[ctx.cell_stream[cell]]],
         upper=upper,
         source=source,
         entity="place",

@@ -436,13 +436,15 @@ def define_rok_support_level(ctx: Context) -> None:
     support to U.S. forces"); ``rear_area_isr_escort`` adds ISR, air and maritime protection
     and sea-lane escort; ``joint_operations`` also lets ROK forces serve the Taiwan theater.
 
-    **National resources**: below ``national_resources_min_level`` (default ``rear_area``) no
-    route that touches a place in the Korean theater carries cargo for another theater, so
-    Korean ports, rail, production and the stocks held in Korea do not feed Taiwan at level
-    ``none`` (000 lists "providing munitions, ammunition, and military-grade fuel" among the
-    rear-area roles; the 2006 statement: the U.S. "respects the [South Korean] position that
-    it shall not be involved in a regional conflict in Northeast Asia against the will of the
-    Korean people"). Korea's own trade and exports (routes filed under ``korea``) stay open.
+    **National resources**: below ``national_resources_min_level`` (default ``rear_area``)
+    no Korean-owned ton, and no U.S. ton stored at or passed through a place of the Korean
+    theater, meets a demand of another theater, by any path (through Japan or the Philippines
+    too), and nothing for Taiwan passes a Korean place (000 lists "providing munitions,
+    ammunition, and military-grade fuel" among the rear-area roles; the 2006 statement: the
+    U.S. "respects the [South Korean] position that it shall not be involved in a regional
+    conflict in Northeast Asia against the will of the Korean people"). The rule acts on the
+    cargo's owner, purpose and places passed (``define_cargo_ledger``), never on a route's
+    ``theater`` label.
 
     Source: 000_5467993c79f30f39.txt, "a rheostat instead of an on-off switch".
     """

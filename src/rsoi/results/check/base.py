@@ -35,6 +35,14 @@ TABLES: dict[str, list[str]] = {
         "family", "requirement", "item", "place", "theater", "period", "unit", "required",
         "delivered", "delivered_late", "shortfall", "priority",
     ],
+    "cargo_flows": [
+        "route", "origin", "destination", "commodity", "cargo_class", "period", "arrival_period",
+        "quantity",
+    ],
+    "cargo_ledger": [
+        "commodity", "cargo_class", "owner", "source", "source_place", "demand", "theater",
+        "place", "period", "quantity", "short_tons",
+    ],
     "duals": [
         "constraint", "family", "entity_kind", "entity", "period", "activity", "lower", "upper",
         "shadow_price", "range_from", "range_to", "source", "binding",

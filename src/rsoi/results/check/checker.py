@@ -1,4 +1,5 @@
-"""The checker: one class assembled from the per-subject check mixins."""
+"""The checker: one class assembled from the per-subject check mixins (DualChecks brings
+CargoChecks, whose class rules it prices)."""
 
 from __future__ import annotations
 

@@ -91,7 +91,11 @@ class ColumnSpec(RowSpec):
         air = spec.modes.get(Mode.air)
         per_sortie = 1.0 / air.payload_t_per_sortie if air and air.payload_t_per_sortie else None
         contested = {lane.id: lane.escort_place for lane in spec.lanes if lane.contested}
-        flow_x = {(r.route, r.commodity, int(r.period)): float(r.quantity) for r in f.itertuples()}
+        cargo = self.cargo
+        flow_x = {
+            (r.route, r.commodity, r.cargo_class, int(r.period)): float(r.quantity)
+            for r in self.t["cargo_flows"].itertuples()
+        }
         for r in self.routes.values():
             n = T - r.transit_periods
             if n <= 0:
@@ -99,10 +103,17 @@ class ColumnSpec(RowSpec):
             mode_cost = spec.modes[r.mode].cost_per_t_km * r.distance_km
             t = np.arange(1, n + 1)
             ts, as_ = t.astype(str), (t + r.transit_periods).astype(str)
-            for k, w in self.tons.items():
+            streams = [
+                (k, w, label)
+                for k, w in self.tons.items()
+                for label in cargo.labels[k]
+                if cargo.may_be(label, r.origin)
+            ]
+            for k, w, label in streams:
+                there = cargo.arrival(k, label, r.destination)
                 terms: list[tuple[float, str, np.ndarray]] = [
-                    (1.0, f"flow_balance[{r.origin},{k},", ts),
-                    (-1.0, f"flow_balance[{r.destination},{k},", as_),
+                    (1.0, cargo.balance_row(r.origin, k, label, 0)[:-2], ts),
+                    (-1.0, cargo.balance_row(r.destination, k, there, 0)[:-2], as_),
                     (w, f"route_capacity[{r.id},", ts),
                     (w, f"place_throughput[{r.origin},", ts),
                     (w, f"place_throughput[{r.destination},", as_),
@@ -124,49 +135,58 @@ class ColumnSpec(RowSpec):
                 ).astype(object)
                 coefs = np.concatenate([np.full(n, c) for c, _p, _w in terms])
                 cols.add_block(
-                    np.char.add(np.char.add(f"flow[{r.id},{k},", ts), "]"),
+                    np.char.add(np.char.add(f"flow[{r.id},{k},{label},", ts), "]"),
                     np.full(n, gamma * mode_cost * w if gamma > 0 else 0.0),
-                    [flow_x.get((r.id, k, int(x)), 0.0) for x in t],
+                    [flow_x.get((r.id, k, label, int(x)), 0.0) for x in t],
                     np.full(n, math.inf),
                     local, names, coefs,
                 )  # fmt: skip
 
     def _network_columns(self, cols: Columns) -> None:
         spec, T, days = self.spec, self.T, self.days
-        deliv = self.deliveries
-        dx = {(r.demand, int(r.period)): float(r.quantity) for r in deliv.itertuples()}
+        cargo = self.cargo
+        dx: dict[tuple[str, str, int], float] = defaultdict(float)
+        for r in self.t["cargo_ledger"].itertuples():
+            dx[(r.demand, r.cargo_class, int(r.period))] += float(r.quantity)
         lam = spec.settings.lateness_weight
         for d in self.prep.demands:
             w = self.tons[d.commodity]
-            for t in range(d.ead, T + 1):
-                cost = lam * days * (t - d.lad) * w if lam > 0 and t > d.lad else 0.0
-                terms = [
-                    (f"flow_balance[{d.place},{d.commodity},{t}]", 1.0),
-                    (f"demand[{d.id}]", 1.0),
-                ]
-                cols.add(f"delivery[{d.id},{t}]", cost, dx.get((d.id, t), 0.0), math.inf, terms)
+            for label in cargo.delivery_labels(d.id):
+                for t in range(d.ead, T + 1):
+                    cost = lam * days * (t - d.lad) * w if lam > 0 and t > d.lad else 0.0
+                    terms = [
+                        (cargo.balance_row(d.place, d.commodity, label, t), 1.0),
+                        (f"demand[{d.id}]", 1.0),
+                    ]
+                    cols.add(
+                        f"delivery[{d.id},{label},{t}]", cost, dx.get((d.id, label, t), 0.0),
+                        math.inf, terms,
+                    )  # fmt: skip
             short = self.short.get(("demand", d.id, d.lad), 0.0)
             cols.add(
                 f"demand_shortfall[{d.id}]", self.class_weight[d.priority] * w, short, math.inf,
                 [(f"demand[{d.id}]", 1.0)],
             )  # fmt: skip
-        inv = self.t["inventory"]
-        ix = {(r.place, r.commodity, int(r.period)): float(r.quantity) for r in inv.itertuples()}
+        held = getattr(self, "class_inventory", {})
         for p, place in self.places.items():
             for k, w in self.tons.items():
-                for t in range(1, T + 1):
-                    terms = [(f"flow_balance[{p},{k},{t}]", 1.0)]
-                    if t < T:
-                        terms.append((f"flow_balance[{p},{k},{t + 1}]", -1.0))
-                    if place.storage_t is not None:
-                        terms.append((f"storage_capacity[{p},{t}]", w))
-                    cols.add(
-                        f"inventory[{p},{k},{t}]", 0.0, ix.get((p, k, t), 0.0), math.inf, terms
-                    )
+                for label in cargo.labels[k]:
+                    if not cargo.may_be(label, p):
+                        continue
+                    level = held.get((p, k, label))
+                    for t in range(1, T + 1):
+                        terms = [(cargo.balance_row(p, k, label, t), 1.0)]
+                        if t < T:
+                            terms.append((cargo.balance_row(p, k, label, t + 1), -1.0))
+                        if place.storage_t is not None:
+                            terms.append((f"storage_capacity[{p},{t}]", w))
+                        value = float(level[t]) if level is not None else 0.0
+                        cols.add(f"inventory[{p},{k},{label},{t}]", 0.0, value, math.inf, terms)
         gx = {(int(r.line), int(r.period)): float(r.quantity) for r in self.production.itertuples()}
         for j, line in enumerate(spec.production):
             for t in range(line.from_period, min(line.to_period or T, T) + 1):
-                terms = [(f"flow_balance[{line.place},{line.commodity},{t}]", -1.0)]
+                label = cargo.label_of(line.commodity, cargo.source_class(line).value)
+                terms = [(cargo.balance_row(line.place, line.commodity, label, t), -1.0)]
                 cap = line.quantity_per_day * days
                 cols.add(f"production[{j},{t}]", 0.0, gx.get((j, t), 0.0), cap, terms)
 

@@ -17,14 +17,12 @@ from rsoi.model.geo import geodesic_km
 from rsoi.model.loader import LoadedModel
 from rsoi.model.rules import event_timeline, sea_path_better
 from rsoi.model.schema import (
-    SUPPORT_LEVEL_ORDER,
     Demand,
     Mode,
     ModelSpec,
     Place,
     Requirement,
     TaskKind,
-    effective_rok_level,
 )
 
 # --- the checker's own view of the model (no rsoi.lp.prepare: derived here, in plain loops) ------
@@ -159,13 +157,6 @@ class _SeaGraph:
         return best[b], straits
 
 
-def _korea_only(spec: ModelSpec) -> bool:
-    """Below `national_resources_min_level` Korean routes serve Korea only (issue 9 §4)."""
-    floor = spec.policies.rok_support.national_resources_min_level
-    level = effective_rok_level(spec)
-    return SUPPORT_LEVEL_ORDER.index(level) < SUPPORT_LEVEL_ORDER.index(floor)
-
-
 def _geodesic_km(p: tuple[float, float], q: tuple[float, float]) -> float:
     return geodesic_km(p[0], p[1], q[0], q[1])
 
@@ -180,7 +171,6 @@ def derive_routes(
     closed = frozenset(lane.id for lane in spec.lanes if lane.closed)
     graph = _SeaGraph(model.path.parent / spec.sea_lanes, coords) if spec.sea_lanes else None
     theater_of = {p.id: p.theater for p in spec.places}
-    korea_only_level = _korea_only(spec)
     out: dict[str, CheckRoute] = {}
     for r in spec.routes:
         mode = spec.modes[r.mode]
@@ -210,9 +200,7 @@ def derive_routes(
              for t in range(T)]
         )  # fmt: skip
         theater = r.theater or theater_of[r.destination]
-        touches_korea = "korea" in (theater_of[r.origin], theater_of[r.destination])
-        korea_only = korea_only_level and theater != "korea" and touches_korea
-        if not open_path or korea_only or any(lanes[x].closed for x in route_lanes):
+        if not open_path or any(lanes[x].closed for x in route_lanes):
             cap = np.zeros(T)
         out[r.id] = CheckRoute(
             id=r.id,

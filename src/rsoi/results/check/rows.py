@@ -11,7 +11,8 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 
-from rsoi.model.families import FAMILIES, family
+from rsoi.model import rules
+from rsoi.model.families import FAMILIES
 from rsoi.model.schema import (
     Assignment,
     Branch,
@@ -20,6 +21,7 @@ from rsoi.model.schema import (
     TaskKind,
     effective_rok_level,
 )
+from rsoi.results.check.cargo import CargoChecks
 from rsoi.results.check.derive import access_task
 from rsoi.results.check.unit_spec import UnitSpec
 
@@ -34,7 +36,7 @@ ENABLING_TASKS = (
 )
 
 
-class RowSpec(UnitSpec):
+class RowSpec(UnitSpec, CargoChecks):
     """Every row of the LP, derived from the model: names, bounds, sources."""
 
     def expected_rows(self) -> dict[str, Row]:
@@ -170,16 +172,29 @@ class RowSpec(UnitSpec):
 
     # --- one method per family (named _rows_<family>) -------------------------------------------
 
-    def _rows_flow_balance(self):
-        stock: dict[tuple[str, str], float] = defaultdict(float)
+    def _balance_rows(self, ledgered: bool):
+        """Balance rows per (place, commodity, class label, period): ``flow_balance`` for a
+        commodity tracked as one class (``any``), ``cargo_ledger`` per tracked class else; a
+        class is only where it may be (``us_clean`` never at a Korean place)."""
+        cargo = self.cargo
+        stock: dict[tuple[str, str, str], float] = defaultdict(float)
         for s in self.spec.stocks:
-            stock[(s.place, s.commodity)] += s.quantity
-        fam = family("flow_balance")
+            label = cargo.label_of(s.commodity, cargo.source_class(s).value)
+            stock[(s.place, s.commodity, label)] += s.quantity
         for p in self.places:
             for k in self.tons:
-                for t in range(1, self.T + 1):
-                    rhs = stock.get((p, k), 0.0) if t == 1 else 0.0
-                    yield fam.row_name(p, k, t), rhs, rhs, None
+                for label in cargo.labels[k]:
+                    if (label != rules.ANY_CLASS) != ledgered or not cargo.may_be(label, p):
+                        continue
+                    for t in range(1, self.T + 1):
+                        rhs = stock.get((p, k, label), 0.0) if t == 1 else 0.0
+                        yield cargo.balance_row(p, k, label, t), rhs, rhs, None
+
+    def _rows_flow_balance(self):
+        return self._balance_rows(ledgered=False)
+
+    def _rows_cargo_ledger(self):
+        return self._balance_rows(ledgered=True)
 
     def _rows_demand(self):
         for d in self.prep.demands:

@@ -93,6 +93,7 @@ def _check_loaded(
     checker.check_places(flows)
     stored = checker.check_balance(flows)
     deliveries = checker.deliveries
+    checker.check_cargo(flows)
     parts = checker.check_shortfalls(deliveries)
     parts = checker.objective_parts(flows, deliveries, parts)
     report.objective = checker.check_objective(parts)
