@@ -61,9 +61,12 @@ def test_two_scenarios_evpi_and_vss_by_hand(tmp_path: Path) -> None:
       the v tons at c are lost to b (shortfall 100 per ton): cost (100 - u - v) + 100 v; 'north'
       symmetrically (100 - u - v) + 100 u. Expected: (100 - s) + 50 s with s = u + v, least at
       s = 0: ship nothing in period 1. Hedged objective 100, EVPI = 100 - 0 = 100.
-    - The reference plan is the default scenario 'south''s: u = 100, v = 0. Fixed in 'south'
-      it costs 0; in 'north' all 100 t are at b, so 100 t short: 100 * 100 = 10,000.
-      Expected 5,000; VSS = 5,000 - 100 = 4,900.
+    - The default scenario 'south''s plan: u = 100, v = 0. Fixed in 'south' it costs 0; in
+      'north' all 100 t are at b, so 100 t short: 100 * 100 = 10,000. Expected 5,000;
+      vss_default_scenario = 5,000 - 100 = 4,900.
+    - The expected-value problem needs 50 t at b and 50 t at c: its only optimum ships
+      u = v = 50. Fixed in either scenario, 50 t are at the wrong port: 5,000 each, EEV 5,000,
+      VSS = 4,900.
     """
     path = write_model(two_ports(), tmp_path)
     result = hedge(path, "coin")
@@ -71,9 +74,11 @@ def test_two_scenarios_evpi_and_vss_by_hand(tmp_path: Path) -> None:
     assert result.expected_alone == pytest.approx(0.0, abs=1e-6)
     assert result.evpi == pytest.approx(100.0, abs=1e-6)
     assert result.reference == "south"
-    assert result.expected_ref_plan == pytest.approx(5000.0, abs=1e-6)
-    assert result.vss == pytest.approx(4900.0, abs=1e-6)
-    assert not result.cut_back
+    assert result.default.eev == pytest.approx(5000.0, abs=1e-4)
+    assert result.vss_default_scenario == pytest.approx(4900.0, abs=1e-4)
+    assert result.ev.eev == pytest.approx(5000.0, abs=1e-4)
+    assert result.vss == pytest.approx(4900.0, abs=1e-4)
+    assert not result.default.cut_back and not result.ev.cut_back
     # the first stage is shared: both members ship the same (nothing) in period 1
     for m, x in zip(result.members, result.hedged_x, strict=True):
         for key, col in m.first_stage.items():
@@ -89,10 +94,11 @@ def test_hedge_cli_writes_a_new_folder(tmp_path: Path) -> None:
     assert "EVPI" in stdout
     summary = json.loads((out / "hedge_summary.json").read_text())
     assert summary["evpi"] == pytest.approx(100.0, abs=1e-6)
-    assert summary["vss"] == pytest.approx(4900.0, abs=1e-6)
+    assert summary["vss"] == pytest.approx(4900.0, abs=1e-4)
+    assert summary["vss_default_scenario"] == pytest.approx(4900.0, abs=1e-4)
     plan = (out / "hedge_plan.csv").read_text()
     # the reference plan ships 100 t a->b in period 1; the hedged plan ships nothing
-    assert 'flow,"flow[ab,ammo,1]",1,0,100,-100' in plan
+    assert 'flow,"flow[ab,ammo,1]",1,0,100,50,-100' in plan
     assert "scenario,probability" in (out / "hedge_scenarios.csv").read_text()
     assert "What the hedged plan does differently" in (out / "report.html").read_text()
     code, _, stderr = run_cli("hedge", path, "--out", out)  # never overwrites
@@ -162,10 +168,15 @@ def test_reference_plan_cut_back_where_it_cannot_pass(tmp_path: Path) -> None:
     - Alone: 0 in both (south ships 100 t a->b, north 100 t a->c, in period 1).
     - Hedged: u <= 50 (the shared first stage must fit north too); the expected objective
       (100 - s) + 50 s is still least at s = 0: 100, so EVPI = 100.
-    - The 'south' plan (u = 100) cannot be carried out in 'north': strict VSS is infinite.
-      Cut back: the most of it north allows is u = 50; with that, 50 t wait at a and reach c
-      one period late (50) and 50 t are short at c (50 * 100 = 5,000): 5,050. Expected
-      0.5 * 0 + 0.5 * 5,050 = 2,525; VSS cut back = 2,525 - 100 = 2,425.
+    - The 'south' plan (u = 100) cannot be carried out in 'north': its EEV and
+      vss_default_scenario are infinite. Cut back in north (least total deviation over the
+      first stage, then least cost): u = 50 deviates by 50; the other 50 t either stay at a
+      (stock at a in period 1: 50 off the plan's 0) or go to c (v = 50 off 0): deviation 100
+      either way. The cheaper of the two sends them to c on time, so only b's 50 t are short
+      at c: 50 * 100 = 5,000. Expected 0.5 * 0 + 0.5 * 5,000 = 2,500; the gain over the
+      cut-back plan is 2,500 - 100 = 2,400.
+    - The EV problem (a->b capacity 0.5 * 1000 + 0.5 * 50 = 525 t a day, 50 t needed at each
+      port) ships u = v = 50, which fits north: EEV 5,000 as in the first test, VSS 4,900.
     """
     data = two_ports()
     data["scenarios"]["north"]["overrides"]["routes"] = {"ab": {"capacity_t_per_day": 50}}
@@ -173,10 +184,11 @@ def test_reference_plan_cut_back_where_it_cannot_pass(tmp_path: Path) -> None:
     result = hedge(path, "coin")
     assert result.hedged_objective == pytest.approx(100.0, abs=1e-6)
     assert result.evpi == pytest.approx(100.0, abs=1e-6)
-    assert result.cut_back == ["north"]
-    assert result.vss == float("inf")
-    assert result.ref_plan_objective == pytest.approx([0.0, 5050.0], abs=1e-4)
-    assert result.vss_cut_back == pytest.approx(2425.0, abs=1e-4)
+    assert result.default.cut_back == ["north"]
+    assert result.vss_default_scenario == float("inf")
+    assert result.default.per_member == pytest.approx([0.0, 5000.0], abs=1e-4)
+    assert result.gain_over_cut_back_plan(result.default) == pytest.approx(2400.0, abs=1e-4)
+    assert result.vss == pytest.approx(4900.0, abs=1e-4)
 
 
 def test_shipped_scenario_sets() -> None:
@@ -220,3 +232,163 @@ def test_hedge_uses_the_first_set_unless_named(tmp_path: Path) -> None:
     assert hedge(path).evpi == pytest.approx(100.0, abs=1e-6)
     only = hedge(path, "south_only")
     assert only.evpi == pytest.approx(0.0, abs=1e-6) and only.vss == pytest.approx(0.0, abs=1e-6)
+
+
+def two_theaters() -> dict:
+    """One follow-on force f at home a (combat power 10), theaters korea (arrival lag 1) and
+    taiwan (arrival lag 2), swing lag 5 (no swing arrives within the 3 periods). 'taiwan':
+    China invades, taiwan needs 10 in every period; 'korea': North Korea attacks at C-day,
+    korea needs 10 in every period. A unit short for a period costs 100 (taiwan_support
+    weight 100, penalty 1, 1-day periods). K = 1, probabilities 0.5 each."""
+    from tests.tiny import force
+
+    data = tiny(
+        forces=[
+            force("f", arrival_lag_periods={"korea": 1, "taiwan": 2}, swing_lag_periods=5)
+        ],
+        combat_requirements=[
+            {"theater": "taiwan", "amount_by_ladder": {"invasion": 10},
+             "priority": "taiwan_support", "source": "test"},
+            {"theater": "korea", "korea_conflict_amount": 10, "priority": "taiwan_support",
+             "source": "test"},
+        ],
+    )  # fmt: skip
+    data["scenarios"] = {
+        "taiwan": {"description": "invasion"},
+        "korea": {
+            "description": "Korean war alone",
+            "overrides": {
+                "events.china_action": "none",
+                "events.korea_conflict": {"timing": "simultaneous"},
+            },
+        },
+    }
+    data["default_scenario"] = "taiwan"
+    data["scenario_sets"] = {
+        "war": {
+            "description": "taiwan or korea",
+            "source": "test",
+            "here_and_now_periods": 1,
+            "members": [
+                {"scenario": "taiwan", "probability": 0.5},
+                {"scenario": "korea", "probability": 0.5},
+            ],
+        }
+    }
+    return data
+
+
+def test_a_departure_in_the_first_stage_is_shared(tmp_path: Path) -> None:
+    """Issue 16 item 1: departures in 1..K are first stage. Let a, b be the shares leaving for
+    korea and taiwan in period 1 (first stage); in period 2 only korea is still reachable.
+
+    - Alone: taiwan sends f to taiwan at once, present from period 3: short 10 in periods 1
+      and 2, 2,000. korea sends it to korea, present from 2: short 10 in period 1, 1,000.
+      WS = 1,500.
+    - Shared departures: taiwan costs 1,000 + 1,000 + 1,000 (1 - b); korea 1,000 + 1,000
+      (1 - a) + 1,000 b (the rest, 1 - a - b, leaves in period 2 and arrives in 3). Expected
+      0.5 (3,000 - 1,000 b) + 0.5 (2,000 - 1,000 a + 1,000 b) = 2,500 - 500 a, least at a = 1:
+      RP = 2,000, EVPI = 500. (With departures free per scenario, as before, RP = WS and
+      EVPI = 0.)
+    - The default scenario (taiwan) alone sends all of f to taiwan (b = 1, its only optimum):
+      taiwan 2,000, korea short in all 3 periods 3,000: 2,500, vss_default_scenario = 500.
+    - The EV problem needs 5 in each theater: cost 1,500 + 500 (1 - b) + 500 (1 - a)
+      + 500 (1 - a - c) with c = 1 - a - b leaving in period 2: 2,500 - 500 a, only optimum
+      a = 1: the hedged plan itself, EEV = RP, VSS = 0.
+    """
+    path = write_model(two_theaters(), tmp_path)
+    result = hedge(path, "war")
+    assert result.expected_alone == pytest.approx(1500.0, abs=1e-4)
+    assert result.hedged_objective == pytest.approx(2000.0, abs=1e-4)
+    assert result.evpi == pytest.approx(500.0, abs=1e-4)
+    assert result.vss_default_scenario == pytest.approx(500.0, abs=1e-3)
+    assert result.vss == pytest.approx(0.0, abs=1e-3)
+    for m, x in zip(result.members, result.hedged_x, strict=True):
+        assert x[m.first_stage["deploy[f,korea,1]"]] == pytest.approx(1.0, abs=1e-7)
+        assert x[m.first_stage["deploy[f,taiwan,1]"]] == pytest.approx(0.0, abs=1e-7)
+
+
+def test_first_stage_is_every_column_of_periods_1_to_k(tmp_path: Path) -> None:
+    """The first stage is derived from each column's period, not from a list of families:
+    every family with a period key has its periods 1..K in it, shortfalls never do."""
+    from rsoi.analysis.hedge import first_stage_columns, load_members
+
+    _, _, members = load_members(write_model(two_theaters(), tmp_path), "war")
+    lp = members[0].lp
+    first = first_stage_columns(lp, 1)
+    families = {k.split("[", 1)[0] for k in first}
+    for family, block in lp.variables.items():
+        has_period = "period" in block.index.columns and (block.index["period"] <= 1).any()
+        wanted = has_period and not family.endswith("_shortfall")
+        assert (family in families) == wanted, family
+    assert {"deploy", "force_home", "flow", "inventory"} <= families
+
+
+def test_a_decision_one_member_cannot_use_is_taken_nowhere(tmp_path: Path) -> None:
+    """Issue 16 item 2: in 'north' route a->b takes 3 periods, so it has no a->b flow at all
+    (nothing would arrive within the 3 periods); flow[ab,ammo,1] is unusable, fixed to 0 in
+    every member and in both reference plans.
+
+    - RP: with v sent a->c in period 1, south pays 100 v (lost) + (100 - v) (late, a->b in
+      period 2); north (100 - v) (late, a->c in period 2). Expected 100 + 49 v: v = 0, 100.
+      WS = 0, EVPI = 100.
+    - The default (south) plan in the common space: u = 0 forced; its only optimum v = 0
+      (100 late): in north 100 late too: EEV 100, vss_default_scenario = 0 (>= 0: before this
+      fix the south plan was evaluated with u = 100 in south and dropped in north, -100).
+    - EV: 50 needed at b and at c; the only optimum sends v = 50 on time and 50 late to b:
+      fixed v = 50, south pays 5,000 (lost at c) + 50 (late), north 50 (late): EEV 2,550,
+      VSS = 2,450.
+    """
+    data = two_ports()
+    data["scenarios"]["north"]["overrides"]["routes"] = {"ab": {"transit_periods": 3}}
+    path = write_model(data, tmp_path)
+    result = hedge(path, "coin")
+    assert "flow[ab,ammo,1]" in result.missing
+    assert result.hedged_objective == pytest.approx(100.0, abs=1e-4)
+    assert result.evpi == pytest.approx(100.0, abs=1e-4)
+    assert result.default.plan["flow[ab,ammo,1]"] == 0.0
+    assert result.vss_default_scenario == pytest.approx(0.0, abs=1e-3)
+    assert result.vss == pytest.approx(2450.0, abs=1e-3)
+    south = result.members[0]
+    assert result.hedged_x[0][south.first_stage["flow[ab,ammo,1]"]] == 0.0
+
+
+def test_standard_vss_uses_the_expected_value_problem(tmp_path: Path) -> None:
+    """Issue 16 item 3: P(south) = 0.9. With u, v the tons sent a->b and a->c in period 1:
+
+    - RP: 0.9 [(100 - u - v) + 100 v] + 0.1 [(100 - u - v) + 100 u] = 100 + 9 u + 89 v:
+      u = v = 0, RP = 100.
+    - EV problem: 90 t needed at b, 10 t at c; only optimum u = 90, v = 10. Fixed: south is
+      10 t short at b (1,000), north 90 t short at c (9,000): EEV = 0.9 * 1,000 + 0.1 * 9,000
+      = 1,800, VSS = 1,700.
+    - Default (south) plan u = 100: south 0, north 10,000: 1,000, vss_default_scenario = 900
+      (the figure reported as the VSS before).
+    """
+    data = two_ports()
+    members = data["scenario_sets"]["coin"]["members"]
+    members[0]["probability"], members[1]["probability"] = 0.9, 0.1
+    result = hedge(write_model(data, tmp_path), "coin")
+    assert result.hedged_objective == pytest.approx(100.0, abs=1e-4)
+    assert result.ev.objective == pytest.approx(0.0, abs=1e-6)
+    assert result.ev.eev == pytest.approx(1800.0, abs=1e-3)
+    assert result.vss == pytest.approx(1700.0, abs=1e-3)
+    assert result.vss_default_scenario == pytest.approx(900.0, abs=1e-3)
+
+
+def test_ties_take_the_least_cost_optimal_plan(tmp_path: Path) -> None:
+    """Issue 16 item 4: 200 t at a. South alone is optimal with any u in [100, 200] and
+    v in [0, 200 - u]; fixed in north, such a plan costs 100 (100 - v) per ton short at c:
+    vss_default_scenario anywhere in [0, 5,000] by the vertex HiGHS returns. The EV problem
+    (50 t at each port) is optimal for u, v >= 50, u + v <= 200; EEV from 0 (u = v = 100)
+    to 2,500 (u = 150, v = 50). RP = 0 (ship 100 t to each). The documented tie-break (least
+    expected cost among the optima) picks u = v = 100 for both: both VSS figures 0."""
+    data = two_ports()
+    data["stocks"][0]["quantity"] = 200
+    result = hedge(write_model(data, tmp_path), "coin")
+    assert result.hedged_objective == pytest.approx(0.0, abs=1e-4)
+    for figure in (result.ev, result.default):
+        assert figure.eev == pytest.approx(0.0, abs=1e-3)
+        assert figure.plan["flow[ab,ammo,1]"] == pytest.approx(100.0, abs=1e-4)
+        assert figure.plan["flow[ac,ammo,1]"] == pytest.approx(100.0, abs=1e-4)
+    assert result.vss == pytest.approx(0.0, abs=1e-3)
+    assert result.vss_default_scenario == pytest.approx(0.0, abs=1e-3)
