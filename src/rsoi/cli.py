@@ -1127,7 +1127,7 @@ def cmd_interdict(args: argparse.Namespace) -> int:
         )
         out.print(
             f"k={row.k}  worst: {escape(row.worst_set.replace(';', ' + '))}  "
-            f"+{row.objective_increase:,.2f}   greedy: "
+            f"+{row.objective_increase:,.2f} (found by {row.found_by})   greedy: "
             f"{escape(row.greedy_set.replace(';', ' + '))}  +{row.greedy_increase:,.2f}  ({same})"
         )
     if result.hardening is not None:

@@ -23,19 +23,29 @@ $$ \text{s.t.}\quad A^\top(\alpha - \beta) + \rho - \mu = c, \qquad
    v_i \le \beta_i, \qquad v_i \le M_i\, w_{p(i)}, \qquad \sum_p w_p = k, \qquad
    \alpha, \beta, \rho, \mu, v \ge 0 $$
 
-($v_i$ linearises the product $w_p \beta_i$). **Bounds on the duals.** $\beta_i$ of a lost
-row is the value of one more unit of the capacity the loss removed. Every requirement in
-rsoi is elastic and every constraint that couples flows to anything else (access,
-onward transport, escort, route and place capacities) only caps flows, so cancelling
-$\delta$ units of commodity $k$ moving through the lost node is always possible by holding
-them where they are and leaving at most $\delta$ units of a demand line undelivered, at a
-cost of at most $\delta\, W_{c} w_k$ (class weight times tons per unit; lateness and
-transport cost only fall). Per ton of throughput this is at most
-$\bar W = \max_d W_{c(d)}$, so $M_i = \bar W$ for ``place_throughput`` rows and
-$M_i = \pi \bar W$ for ``airfield_mog`` rows ($\pi$ tons per sortie: the row counts sorties).
-The argument assumes that holding cancelled cargo where it is never breaks a storage
-limit (storage never forces cargo to move); ``--method enumerate`` needs no such
-assumption, and the tests check both methods agree.
+($v_i$ linearises the product $w_p \beta_i$). **Bounds on the duals, and why they are
+checked.** With the bound $v_i \le M_i w_p$ the MILP's value for a set $S$ is, by LP
+duality, the optimum of the inner LP in which each lost unit of capacity can be bought back
+at price $M_i$: $\Phi_M(S) \le z(S)$, with equality exactly when buying back is not worth
+it, i.e. when some optimal dual of $S$'s inner LP has $\beta_i \le M_i$ on every lost row
+($z$ is convex in the row bounds, so an optimal dual is a subgradient and bounds the gain of
+any buy-back). The starting bound is the largest penalty per ton, $M_i = \bar W$ for
+``place_throughput`` rows and $M_i = \pi \bar W$ for ``airfield_mog`` rows ($\pi$ tons per
+sortie). It does **not** hold in general: storage breaks it (a ton that cannot pass a lost
+port can be stranded at a full depot and displace other cargo, so one ton of lost throughput
+can cost several tons short; tests/test_interdict.py has such a case where the true dual is
+twice $\bar W$). So rsoi checks it: every inner LP it solves (each single loss, each greedy
+set, each set the MILP picks) reports the duals of its lost rows, and when one exceeds its
+bound, every bound is scaled by the largest ratio seen and the MILP solved again (the
+single losses are always evaluated first; a picked set whose duals do not fit at least
+doubles the bounds), until the set it picks satisfies its bounds (``dual_bound_scale`` in
+``interdict_summary.json``). At that point the picked set $S^*$ has $\Phi_M(S^*) = z(S^*)$
+and $\Phi_M(S^*) \ge \Phi_M(S)$ for every $S$, so $S^*$ is the worst among all sets whose
+duals fit the final bounds; a set whose duals exceed even those could still be worse, which
+only ``--method enumerate`` (exact by construction) rules out. **Verification:** before
+reporting, rsoi re-solves the inner LP of the chosen set and of the greedy set, and never
+reports a set that is better for the attacker than one it has evaluated (column
+``found_by``: ``milp``, ``enumerate``, ``greedy`` or ``seen``).
 
 **Enumeration** (``--method enumerate``, and the cross-check): every $k$-subset of the
 candidates re-solved warm from the undamaged basis (``changeRowsBounds``, then restored).
@@ -95,9 +105,14 @@ class Network:
     bound: dict[str, np.ndarray]  # node -> M_i per row
     coords: dict[str, tuple[float, float]] = field(default_factory=dict)
     solves: int = 0
+    bound_scale: float = 1.0  # every M_i is bound[p] * bound_scale (raised where duals exceed it)
+    needed_scale: float = 1.0  # the least scale every dual seen so far fits under
+    seen: dict[tuple[str, ...], float] = field(default_factory=dict)  # set -> true optimum
 
     def objective(self, lost: tuple[str, ...]) -> float:
-        """Optimum with `lost` nodes lost: a warm re-solve, bounds restored afterwards."""
+        """Optimum with `lost` nodes lost: a warm re-solve, bounds restored afterwards. Records
+        the set's value in `seen` and checks the duals of its lost rows against the bounds."""
+        lost = tuple(sorted(lost))
         if not lost:
             return self.base_objective
         rows = np.concatenate([self.rows[p] for p in lost]).astype(np.int32)
@@ -108,6 +123,13 @@ class Network:
         run_highs(h)
         self.solves += 1
         status = h.getModelStatus()
+        if status == highspy.HighsModelStatus.kOptimal:
+            duals = np.abs(np.asarray(h.getSolution().row_dual, float)[rows])
+            bound = np.concatenate([self.bound[p] for p in lost])
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ratio = np.where(bound > 0, duals / bound, np.where(duals > 1e-9, np.inf, 0.0))
+            if len(ratio):
+                self.needed_scale = max(self.needed_scale, float(ratio.max()))
         value = (
             h.getInfo().objective_function_value
             if status == highspy.HighsModelStatus.kOptimal
@@ -118,6 +140,7 @@ class Network:
         h.changeRowsBounds(len(rows), rows, _numpy_inf(lo[rows]), _numpy_inf(up[rows]))
         if value is None:
             raise SolverError(f"losing {', '.join(lost)}: HiGHS stopped with status {status}")
+        self.seen[lost] = float(value)
         return float(value)
 
 
@@ -280,10 +303,37 @@ def worst_by_enumeration(
     return best if best is not None else ((), net.base_objective)
 
 
+MAX_BOUND_ROUNDS = 30
+"""Re-solves of the MILP with raised dual bounds before giving up (each at least doubles)."""
+
+
 def worst_by_milp(
     net: Network, k: int, protected: frozenset[str] = frozenset()
 ) -> tuple[tuple[str, ...], float]:
-    """The dualised attacker MILP (module docstring); returns the set and its primal optimum."""
+    """The dualised attacker MILP with dual bounds checked on every set it evaluates (module
+    docstring): solve, re-solve the chosen set's inner LP, raise the bounds if a dual of a
+    lost row exceeds them, repeat. Returns the set and its primal optimum."""
+    pool = [p for p in net.candidates if p not in protected]
+    if k <= 0 or not pool:
+        return (), net.base_objective
+    for p in net.candidates:  # every single loss checks the bounds on its node's rows
+        if (p,) not in net.seen:
+            net.objective((p,))
+    for _ in range(MAX_BOUND_ROUNDS):
+        net.bound_scale = max(net.bound_scale, net.needed_scale)
+        chosen = _milp_once(net, k, protected)
+        value = net.objective(chosen)
+        if net.needed_scale <= net.bound_scale * (1 + 1e-9):
+            return chosen, value
+        net.needed_scale = max(net.needed_scale, 2 * net.bound_scale)
+    raise SolverError(
+        f"interdiction MILP: the dual bounds kept failing after {MAX_BOUND_ROUNDS} rounds; "
+        "use --method enumerate"
+    )
+
+
+def _milp_once(net: Network, k: int, protected: frozenset[str]) -> tuple[str, ...]:
+    """One solve of the dualised MILP with bounds bound[p] * bound_scale; the chosen set."""
     lp = net.lp
     if lp.integrality().any():  # LP duality does not hold for an integer inner problem
         raise InputError(
@@ -308,7 +358,7 @@ def worst_by_milp(
     nodes = [p for p in net.candidates if p not in protected]
     lost_rows = np.concatenate([net.rows[p] for p in nodes]) if nodes else np.zeros(0, int)
     drop = np.concatenate([U[net.rows[p]] - net.new_upper[p] for p in nodes]) if nodes else []
-    big_m = np.concatenate([net.bound[p] for p in nodes]) if nodes else np.zeros(0)
+    big_m = np.concatenate([net.bound[p] for p in nodes]) * net.bound_scale
     owner = np.concatenate([np.full(len(net.rows[p]), i) for i, p in enumerate(nodes)])
     # dual columns: alpha (fin_L), beta (fin_U), rho (fin_l), mu (fin_u), v (lost rows), w
     blocks = [len(fin_L), len(fin_U), len(fin_l), len(fin_u), len(lost_rows), len(nodes)]
@@ -396,16 +446,39 @@ def worst_by_milp(
             f"interdiction MILP: HiGHS stopped with {h.modelStatusToString(h.getModelStatus())}"
         )
     w = np.asarray(h.getSolution().col_value)[start[5] :]
-    chosen = tuple(sorted(p for p, wp in zip(nodes, w, strict=True) if wp > 0.5))
-    return chosen, net.objective(chosen)
+    return tuple(sorted(p for p, wp in zip(nodes, w, strict=True) if wp > 0.5))
 
 
-def attack(net: Network, k: int, method: str, protected: frozenset[str] = frozenset()):
+def attack(
+    net: Network, k: int, method: str, protected: frozenset[str] = frozenset()
+) -> tuple[tuple[str, ...], float]:
+    """The method's worst set, verified: never a set worse than one already seen."""
+    worst, value, _ = attack_verified(net, k, method, protected)
+    return worst, value
+
+
+def attack_verified(
+    net: Network, k: int, method: str, protected: frozenset[str] = frozenset()
+) -> tuple[tuple[str, ...], float, str]:
+    """(set, true optimum, found_by): the method's set re-solved, or a set of the same size
+    avoiding `protected` seen earlier (single losses, greedy, other k) if that one is worse
+    for the defender; found_by says which ('milp', 'enumerate' or 'seen')."""
     if method == "milp":
-        return worst_by_milp(net, k, protected)
-    if method == "enumerate":
-        return worst_by_enumeration(net, k, protected)
-    raise ValueError(method)
+        worst, value = worst_by_milp(net, k, protected)
+    elif method == "enumerate":
+        worst, value = worst_by_enumeration(net, k, protected)
+    else:
+        raise ValueError(method)
+    worst = tuple(sorted(worst))
+    if worst:
+        value = net.objective(worst)  # verify: the inner LP re-solved for the chosen set
+    size = min(k, len([p for p in net.candidates if p not in protected]))
+    found_by = method
+    for other, other_value in sorted(net.seen.items()):
+        fits = len(other) == size and not protected & set(other)
+        if fits and other_value > value + 1e-9 * max(1.0, abs(value)):
+            worst, value, found_by = other, other_value, "seen"
+    return worst, value, found_by
 
 
 def best_hardening(
@@ -444,6 +517,7 @@ class InterdictResult:
     coords: dict[str, tuple[float, float]]
     timings: dict[str, float]
     solves: int
+    dual_bound_scale: float = 1.0
 
 
 def interdict(
@@ -456,8 +530,8 @@ def interdict(
     harden: int = 0,
 ) -> InterdictResult:
     """Worst j losses for j = 1..k, beside the greedy sets; optionally the best hardening."""
-    if k < 1:
-        raise InputError([Problem("--k", None, None, "--k", "k must be at least 1", "use --k 1")])
+    if k < 0:
+        raise InputError([Problem("--k", None, None, "--k", "k must be at least 0", "use --k 1")])
     timings: dict[str, float] = {}
     t = time.perf_counter()
     net = load_network(model_path, scenario, candidates, from_period)
@@ -487,13 +561,14 @@ def interdict(
     rows = []
     t = time.perf_counter()
     for j in range(1, k + 1):
-        worst, value = attack(net, j, method)
         greedy = tuple(sorted(singles["node"].head(j)))
-        greedy_value = net.objective(greedy)
+        greedy_value = net.objective(greedy)  # seen before the attack: it can win
+        worst, value, found_by = attack_verified(net, j, method)
         rows.append(
             {
                 "k": j,
                 "method": method,
+                "found_by": "greedy" if found_by == "seen" and worst == greedy else found_by,
                 "worst_set": ";".join(worst),
                 "objective": value,
                 "objective_increase": value - net.base_objective,
@@ -505,7 +580,7 @@ def interdict(
         )
     timings["attacker"] = time.perf_counter() - t
     hardening = None
-    if harden:
+    if harden and k:
         t = time.perf_counter()
         hardened, worst, value = best_hardening(net, k, harden, method)
         hardening = pd.DataFrame(
@@ -532,6 +607,7 @@ def interdict(
         coords=net.coords,
         timings=timings,
         solves=net.solves,
+        dual_bound_scale=net.bound_scale,
     )
 
 
@@ -589,6 +665,7 @@ def write_interdict(result: InterdictResult, target: Path) -> Path:
                 "candidates": result.candidates,
                 "base_objective": round(result.base_objective, 6),
                 "lp_solves": result.solves,
+                "dual_bound_scale": round(result.dual_bound_scale, 6),
                 "notional_data": True,
                 "timings_seconds": {k: round(v, 3) for k, v in result.timings.items()},
             },
