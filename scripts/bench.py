@@ -144,7 +144,7 @@ def worker(tool: str, model: Path, solve: bool, algorithm: str) -> dict:
     prep = loaded[1]
     out["rss_after_load_mb"] = _rss_mb()
     if tool in ("direct", "rsoi"):
-        from rsoi.lp.solve import make_highs
+        from rsoi.lp.highs_io import make_highs
 
         lp, ctx = st.run("build", lambda: build(prep))
         h = st.run("handover", lambda: make_highs(lp, None, algorithm))

@@ -29,7 +29,7 @@ from rsoi.analysis.interdict import (  # noqa: E402
     worst_by_enumeration,
     worst_by_milp,
 )
-from rsoi.lp.solve import make_highs  # noqa: E402
+from rsoi.lp.highs_io import make_highs  # noqa: E402
 
 
 def clock(fn):

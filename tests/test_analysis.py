@@ -425,7 +425,7 @@ def test_compare_two_runs_differing_in_one_place(tmp_path: Path) -> None:
     assert short["change"].tolist() == pytest.approx([2, 2, 2])
     assert len(pd.read_csv(tmp_path / "c" / "apportionment.csv")) == 0
     html = (tmp_path / "c" / "compare.html").read_text()
-    assert "shortfalls (3 rows)" in html and "<script" not in html
+    assert "Shortfalls (3 rows)" in html and "<script" not in html
 
 
 def test_compare_refuses_runs_of_different_models(tmp_path: Path) -> None:
@@ -494,3 +494,21 @@ def test_results_do_not_depend_on_the_number_of_workers(tmp_path: Path) -> None:
     assert (tmp_path / "one" / "policies.csv").read_bytes() == (
         tmp_path / "two" / "policies.csv"
     ).read_bytes()
+
+
+@pytest.mark.parametrize("cold", [False, True])
+def test_member_solver_method_reaches_the_run_and_keeps_the_optimum(
+    tmp_path: Path, cold: bool
+) -> None:
+    """`--solver ipm` on an analysis: the member's run records ipm, same optimum as simplex."""
+    clear_cache()
+    model = str(write_model(air_share_model(0.5), tmp_path))
+    runs = {}
+    for method in ("simplex", "ipm"):
+        folder = tmp_path / f"{method}-{cold}"
+        r = solve_variant(model, None, BASELINE, cold, str(folder), False, method)
+        assert r.status == "optimal", r.error
+        runs[method] = (r.objective, json.loads((folder / "summary.json").read_text()))
+    assert runs["ipm"][0] == pytest.approx(runs["simplex"][0], rel=1e-9, abs=1e-9)
+    assert runs["ipm"][1]["solver_method"] == "ipm"
+    assert runs["simplex"][1]["solver_method"] == "simplex"

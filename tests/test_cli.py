@@ -21,12 +21,18 @@ def small(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def fake_gis(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Path, bool]]:
-    """Replace rsoi.outputs.gis with a recorder (map export is tested by its own module)."""
+    """Replace rsoi.outputs.gis with a recorder (map export is tested by its own module).
+
+    `rsoi solve` exports in a forked worker: its calls are recorded there, so the fake also
+    leaves its arguments in the folder (``export.txt``: the folder name and `geojson`)."""
     calls: list[tuple[Path, bool]] = []
 
-    def export_run(folder: Path, geojson: bool = False, prep=None, timings=None) -> list[Path]:
+    def export_run(
+        folder: Path, geojson: bool = False, prep=None, timings=None, summary=None
+    ) -> list[Path]:
         calls.append((Path(folder), geojson))
         (Path(folder) / "map.png").write_bytes(b"png")
+        (Path(folder) / "export.txt").write_text(f"{Path(folder).name} {geojson}")
         return [Path(folder) / "map.png"]
 
     monkeypatch.setitem(
@@ -113,7 +119,8 @@ def test_solve_checks_and_exports_maps(small: Path, tmp_path: Path, fake_gis: li
     code, stdout, stderr = run_cli("solve", small, "--out", target, "--geojson")
     assert code == 0, stderr
     assert "objective" in stdout and str(target) in stdout
-    assert fake_gis and fake_gis[0][1] is True and fake_gis[0][0].name.startswith(".r1.tmp-")
+    exported_in, geojson = (target / "export.txt").read_text().split()
+    assert exported_in.startswith(".r1.tmp-") and geojson == "True"  # inside the atomic folder
     assert (target / "map.png").is_file()
     summary = json.loads((target / "summary.json").read_text())
     assert "check" in summary["timings_seconds"]

@@ -259,7 +259,7 @@ def test_harden_any_count(tmp_path: Path, m: int) -> None:
     (p2 and p3 hardened: losing p1 costs 5,000; all three hardened: nothing to lose, 0), so
     with M = 3 the best is all three, 0."""
     path = write_model(redundant_ports(), tmp_path)
-    code, stdout, stderr = run_cli(
+    code, _stdout, stderr = run_cli(
         "interdict", path, "--k", "2", "--candidates", "ports", "--harden", str(m),
         "--out", tmp_path / "h",
     )  # fmt: skip

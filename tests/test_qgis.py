@@ -25,9 +25,7 @@ from rsoi.pipeline import run_model, write_run
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "models" / "korea_taiwan.yaml"
-TEMPORAL_START_END = (
-    "2"  # QgsVectorLayerTemporalProperties::ModeFeatureDateTimeStartAndEndFromFields
-)
+TEMPORAL_INSTANT = "1"  # QgsVectorLayerTemporalProperties::ModeFeatureDateTimeInstantFromField
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +51,11 @@ def _styles(gpkg: Path) -> dict[str, str]:
         return dict(con.execute("SELECT f_table_name, styleQML FROM layer_styles").fetchall())
 
 
-def test_every_time_layer_uses_start_and_end_fields(gpkg: Path, project: ET.Element) -> None:
+def test_every_time_layer_shows_from_its_start_for_one_period(
+    gpkg: Path, project: ET.Element
+) -> None:
+    """Start field + a fixed duration of one period less a second (2 days = 172,799 s), the
+    encoding QGIS 3.22 filters correctly (tests/test_render_qgis.py checks every frame)."""
     styles = _styles(gpkg)
     in_project = {ml.findtext("layername"): ml for ml in project.iter("maplayer")}
     for layer in TIME_LAYERS:
@@ -61,9 +63,10 @@ def test_every_time_layer_uses_start_and_end_fields(gpkg: Path, project: ET.Elem
             temporal = root.find("temporal")
             assert temporal is not None, layer
             assert temporal.get("enabled") == "1", layer
-            assert temporal.get("mode") == TEMPORAL_START_END, layer
+            assert temporal.get("mode") == TEMPORAL_INSTANT, layer
             assert temporal.get("startField") == "period_start", layer
-            assert temporal.get("endField") == "period_end", layer
+            assert temporal.get("durationUnit") == "s", layer
+            assert temporal.get("fixedDuration") == str(2 * 86400 - 1), layer
             fields = pyogrio.read_info(gpkg, layer=layer)["fields"]
             assert {"period_start", "period_end"} <= set(fields), layer
     # a time layer is one whose rows carry a period: none is left out of TIME_LAYERS

@@ -6,8 +6,8 @@ import pytest
 
 from rsoi.bench.synthetic import parse_size, size_for, synthetic_model, write_model
 from rsoi.lp.build import build
+from rsoi.lp.highs_io import make_highs
 from rsoi.lp.prepare import prepare
-from rsoi.lp.solve import make_highs
 from rsoi.model.loader import load_model
 from rsoi.pipeline import run_model
 

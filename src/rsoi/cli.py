@@ -15,11 +15,10 @@ import json
 import math
 import os
 import re
-import shutil
 import sys
 import time
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 
 from rich.console import Console
@@ -140,6 +139,17 @@ def _memory(text: str) -> int:
     return int(value * factor)
 
 
+def _add_solver(parser: argparse.ArgumentParser) -> None:
+    from rsoi.lp.methods import METHODS
+
+    parser.add_argument(
+        "--solver",
+        choices=[m for m in METHODS if m != "choose"],
+        help="HiGHS method (default: the model's settings.solver): simplex, ipm or hipo "
+        "(interior point, then crossover), pdlp (first-order)",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="rsoi", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command", required=True)
@@ -154,6 +164,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--scenario", help="scenario name (default: the model's default_scenario)")
     s.add_argument("--out", help="run folder (default: runs/<model>-<scenario>-<UTC time>/)")
     s.add_argument("--time-limit", type=_time_limit, help="HiGHS time limit in seconds")
+    _add_solver(s)
     s.add_argument(
         "--save-lp",
         action="store_true",
@@ -222,6 +233,7 @@ def _parser() -> argparse.ArgumentParser:
     w.add_argument("model", nargs="?", default=str(DEFAULT_MODEL))
     w.add_argument("--scenarios", default="all", help="comma-separated names, or 'all'")
     w.add_argument("--baseline", help="scenario every other one is compared against")
+    _add_solver(w)
     r = sub.add_parser(
         "resilience",
         help="rank friendly logistics nodes by the cost of losing each one (Dask)",
@@ -474,6 +486,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     out.print(f"{args.run_dir}: check passed ({len(report.checked)} families)", markup=False)
     for item in report.checked:
         out.print(f"  ok  {item}", markup=False)
+    for item in report.unverified:  # named, never counted as passed
+        out.print(f"  not verified  {item}", markup=False)
     return EXIT_OK
 
 
@@ -556,22 +570,6 @@ def _notice(message: str) -> None:
     err.print(f"[yellow]note:[/] {escape(message)}")
 
 
-def _export_maps(folder: Path, geojson: bool, prep=None, timings=None) -> str | None:
-    """Maps, GeoPackage and report via rsoi.outputs.gis (inside the temporary run folder).
-
-    Returns a warning instead of failing the run when the maps cannot be drawn from the
-    model's data (e.g. no base map beside its geodata): the checked tables are still valid.
-    """
-    from rsoi.outputs.gis import export_run
-
-    try:
-        export_run(folder, geojson=geojson, prep=prep, timings=timings)
-    except InputError as exc:
-        reason = "; ".join(f"{p.field}: {p.message}" for p in exc.problems)
-        return f"maps not written: {reason}"
-    return None
-
-
 class OutputsFailed(Exception):
     """The run solved and its checked tables were written, but maps or report failed.
 
@@ -582,26 +580,6 @@ class OutputsFailed(Exception):
     def __init__(self, cause: BaseException) -> None:
         self.cause = cause
         super().__init__(str(cause))
-
-
-def _outputs_kept_safe(folder: Path, write: Callable[[], str | None]) -> str | None:
-    """Run `write` (maps, report); on an unexpected failure remove what it left and record it.
-
-    A run that solved is never lost to its outputs: the tables and summary stay, the failure
-    is returned as a warning and re-raised later as OutputsFailed by the caller.
-    """
-    before = set(folder.iterdir())
-    try:
-        return write()
-    except (KeyboardInterrupt, CheckError):
-        raise
-    except Exception as exc:
-        for path in set(folder.iterdir()) - before:  # half-written maps: not part of the run
-            if path.is_dir() and not path.is_symlink():
-                shutil.rmtree(path, ignore_errors=True)
-            else:
-                path.unlink(missing_ok=True)
-        raise OutputsFailed(exc) from exc
 
 
 def _analysis_target(args: argparse.Namespace, model: str, analysis: str) -> Path:
@@ -657,6 +635,7 @@ def _analysis_settings(args: argparse.Namespace):
         scheduler=args.scheduler,
         workers=args.workers,
         scheduler_timeout=args.scheduler_timeout,
+        solver=getattr(args, "solver", None),
     )
 
 
@@ -857,6 +836,20 @@ def cmd_policies(args: argparse.Namespace) -> int:
     return _analysis_exit([result.baseline, *result.results], "setting")
 
 
+def _verify_for(run_dir: Path, command: str) -> None:
+    """CheckError (CHECK FAILED, exit 1) unless `run_dir` passes the independent check."""
+    from rsoi.errors import CheckError
+    from rsoi.results.check import verify_run
+    from rsoi.results.tables import require_readable_run_folder
+
+    require_readable_run_folder(run_dir)
+    try:
+        verify_run(run_dir)
+    except CheckError as exc:
+        head = f"{command} refuses {run_dir}: it fails the independent check"
+        raise CheckError([head, *exc.violations], exc.folder) from None
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     from rsoi.analysis.compare import compare_runs, write_compare
     from rsoi.results.tables import default_run_dir, preflight_out
@@ -866,6 +859,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
         if target.exists() or target.is_symlink():
             raise _run_exists(target)
         preflight_out(target)
+    for run_dir in (args.run_a, args.run_b):  # never compare a plan that fails the check
+        _verify_for(Path(run_dir), "compare")
     result = compare_runs(Path(args.run_a), Path(args.run_b))
     if not args.out:
         name = f"{Path(args.run_a).name}-vs-{Path(args.run_b).name}"
@@ -897,40 +892,36 @@ def cmd_solve(args: argparse.Namespace) -> int:
         warnings.append(message)
         err.print(f"[yellow]warning:[/] {escape(message)}")
 
-    with err.status("solving…") as status:
-        run = run_model(
-            args.model,
-            args.scenario,
-            args.time_limit,
-            progress=lambda msg: status.update(msg),
-            on_warning=warn,
-            max_memory=args.max_memory,
-        )
-    if target is None:
-        target = default_run_dir(Path("runs"), run.model.spec.name, run.model.scenario)
+    from rsoi.outputs.worker import ExportWorker
+
+    workers: list[ExportWorker] = []
+
+    def start_export(prep) -> None:  # draws while the solve and the check run
+        workers.append(ExportWorker(prep))
 
     failed: list[OutputsFailed] = []
 
     def extra(run, folder: Path) -> None:
         if args.save_lp:
-            from rsoi.lp.solve import make_highs
+            from rsoi.lp.highs_io import make_highs
 
             make_highs(run.lp, None, "choose").writeModel(str(folder / "model.mps"))
+        summary = run.summary()
+        worker = workers[0]
+        worker.submit(folder, args.geojson, summary)
         if not args.no_check:
             from rsoi.results.check import verify_run
 
             t = time.perf_counter()
-            verify_run(folder, model=run.model)  # the model parsed once; checker derives the rest
+            # the model parsed once; the checker derives the rest
+            verify_run(folder, model=run.model, summary=summary)
             run.timings["check"] = time.perf_counter() - t
-        t = time.perf_counter()
-        try:
-            warning = _outputs_kept_safe(
-                folder, lambda: _export_maps(folder, args.geojson, run.prep, run.timings)
-            )
-        except OutputsFailed as exc:
-            failed.append(exc)
-            warning = f"maps not written: {_failure_text(exc.cause)}"
-        run.timings["export"] = time.perf_counter() - t
+        outcome = worker.result()
+        run.timings.update(outcome.timings)
+        warning = outcome.warning
+        if outcome.failure is not None:
+            failed.append(OutputsFailed(outcome.failure))
+            warning = f"maps not written: {_failure_text(outcome.failure)}"
         if warning:  # printed with the others after the run
             run.prep.warnings.append(warning)
         pause = os.environ.get(TEST_PAUSE_ENV)
@@ -939,9 +930,25 @@ def cmd_solve(args: argparse.Namespace) -> int:
             time.sleep(float(pause))
 
     try:
+        with err.status("solving…") as status:
+            run = run_model(
+                args.model,
+                args.scenario,
+                args.time_limit,
+                progress=lambda msg: status.update(msg),
+                on_warning=warn,
+                max_memory=args.max_memory,
+                solver=args.solver,
+                on_prepared=start_export,
+            )
+        if target is None:
+            target = default_run_dir(Path("runs"), run.model.spec.name, run.model.scenario)
         write_run(run, target, force=args.force, extra=extra, notify=_notice)
     except RunExists:
         raise _run_exists(target) from None
+    finally:
+        for worker in workers:
+            worker.close()
     if run.solution.status != "optimal":
         err.print(
             f"[bold yellow]status {run.solution.status}:[/] the solver stopped at the time limit; "

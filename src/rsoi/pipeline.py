@@ -14,6 +14,7 @@ from rsoi.lp.program import LinearProgram
 from rsoi.lp.solve import Solution, solve_with_settings
 from rsoi.model.loader import LoadedModel, load_model
 from rsoi.model.schema import effective_rok_level
+from rsoi.model.variant import with_solver
 from rsoi.results.tables import (
     RUN_FORMAT,
     Tables,
@@ -69,6 +70,7 @@ class Run:
             "lexicographic_stages": sol.stages,
             "solver": sol.solver,
             "solver_version": sol.solver_version,
+            "solver_method": spec.settings.solver,
             "mip": sol.mip,
             "variables": self.lp.n_cols,
             "constraints": self.lp.n_rows,
@@ -91,11 +93,15 @@ def run_model(
     progress: Progress | None = None,
     on_warning: Progress | None = None,
     max_memory: int | None = None,
+    solver: str | None = None,
+    on_prepared: Callable[[Prepared], None] | None = None,
 ) -> Run:
     """Load, build and solve; raises InputError / InfeasibleError / SolverError.
 
     Warnings about the input (extreme coefficient ranges, closed routes) go to `on_warning`
-    as soon as they are known, before the solve, and into the run's summary.
+    as soon as they are known, before the solve, and into the run's summary. `solver`
+    overrides the model's ``settings.solver`` (HiGHS method) for this run; `on_prepared` is
+    called with the prepared model before the build (the CLI starts its export worker there).
     """
     from rsoi.model.numerics import scan
 
@@ -103,7 +109,7 @@ def run_model(
     timings: dict[str, float] = {}
     t = time.perf_counter()
     say("loading model")
-    model = load_model(path, scenario)
+    model = with_solver(load_model(path, scenario), solver)
     check_fits(model.spec, str(model.path), max_memory)  # before anything big is built
     prep = prepare(model)
     prep.warnings.extend(scan(prep.spec, {r.id: r.distance_km for r in prep.routes}))
@@ -111,6 +117,8 @@ def run_model(
         if on_warning is not None:
             on_warning(warning)
     timings["load"] = time.perf_counter() - t
+    if on_prepared is not None:
+        on_prepared(prep)
     t = time.perf_counter()
     say("building LP")
     lp, ctx = build(prep)
@@ -134,12 +142,13 @@ def write_run(
 ) -> Path:
     """Write the run folder atomically; `extra` adds more files (maps, report) inside it.
 
+    Every file is written once: the tables, then `extra` (which gets the summary from
+    `run.summary()`, not from disk), then summary.json with the timings of all of it.
     `force` replaces only an earlier rsoi output folder, never one holding the model file.
     """
     t = time.perf_counter()
     with atomic_run_dir(target, force=force, protect=[run.model.path], notify=notify) as tmp:
         write_tables(tmp, run.tables)
-        write_json(tmp / "summary.json", run.summary())  # `extra` may read the run folder
         if extra is not None:
             extra(run, tmp)
         run.timings["write"] = time.perf_counter() - t

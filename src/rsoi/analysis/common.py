@@ -47,6 +47,8 @@ class Settings:
     scheduler: str | None = None
     workers: int | None = None
     scheduler_timeout: float | None = None
+    solver: str | None = None
+    """HiGHS method for every member (None: the model's ``settings.solver``)."""
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -74,7 +76,14 @@ def run_variants(
         settings.scheduler, settings.workers, settings.cold, settings.scheduler_timeout
     ) as run:
         results: list[VariantResult] = run(
-            solve_variant, [path] * n, [scenario] * n, variants, [settings.cold] * n
+            solve_variant,
+            [path] * n,
+            [scenario] * n,
+            variants,
+            [settings.cold] * n,
+            [None] * n,
+            [False] * n,
+            [settings.solver] * n,
         )
         settings.timings["solve_all"] = time.perf_counter() - t0
         if settings.check == "none":
@@ -91,6 +100,7 @@ def run_variants(
             [settings.cold] * len(chosen),
             [str(folder / folder_name(variants[i].name)) for i in chosen],
             [settings.check != "none"] * len(chosen),
+            [settings.solver] * len(chosen),
         )
         settings.timings["write_and_check"] = time.perf_counter() - t1
     for i, again in zip(chosen, written, strict=True):
@@ -146,6 +156,7 @@ def write_summary(
         "checked": sorted(r.name for r in results if r.checked == "passed"),
         "check_failed": sorted(r.name for r in check_failures(results)),
         "path": "cold" if settings.cold else "warm",
+        "solver_method": settings.solver or "settings.solver of the model",
         **(extra or {}),
         "timings_seconds": {k: round(v, 3) for k, v in settings.timings.items()},
     }

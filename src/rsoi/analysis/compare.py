@@ -168,42 +168,56 @@ def compare_runs(run_a: Path, run_b: Path) -> Comparison:
     return Comparison(Path(run_a), Path(run_b), sa, sb, tables)
 
 
-def _html_table(frame: pd.DataFrame, limit: int = 500) -> str:
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
-    body = []
-    for row in frame.head(limit).itertuples(index=False):
-        cells = []
-        for v in row:
-            if isinstance(v, float):
-                cls = ' class="neg"' if v < -TOL else (' class="pos"' if v > TOL else "")
-                cells.append(f'<td{cls} style="text-align:right">{v:,.3f}</td>')
-            else:
-                cells.append(f"<td>{html.escape(str(v))}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    more = f"<p>… {len(frame) - limit} more rows in the CSV file.</p>" if len(frame) > limit else ""
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{more}"
+HEADERS: dict[str, tuple[dict[str, str], dict[str, bool], str]] = {
+    # table -> (column -> header in words, columns coloured better/worse, what the rows are)
+    "objective": (
+        {"part": "objective part", "a": "A (penalty units)", "b": "B (penalty units)",
+         "change": "change B − A (penalty units)"},
+        {"change": True},
+        "Every part of the objective the solver minimised; lower is better.",
+    ),
+    "shortfalls": (
+        {"family": "family", "item": "task or item", "theater": "theater", "period": "period",
+         "unit": "unit", "a": "shortfall A (unit)", "b": "shortfall B (unit)",
+         "change": "change B − A (unit)"},
+        {"change": True},
+        "Requirements not met, where A and B differ; less shortfall is better.",
+    ),
+    "apportionment": (
+        {"force": "force", "theater": "theater", "period": "period", "a": "share A (0–1)",
+         "b": "share B (0–1)", "change": "change B − A"},
+        {},
+        "Share of each force apportioned to a theater, where A and B differ (neither is "
+        "better in itself).",
+    ),
+    "flows": (
+        {"route": "route", "a": "A (short tons)", "b": "B (short tons)",
+         "change": "change B − A (short tons)"},
+        {},
+        "Short tons moved per route over the horizon, where A and B differ.",
+    ),
+    "binding": (
+        {"constraint": "constraint", "family": "family", "change": "what changed",
+         "shadow_price_a": "shadow price A (penalty units per unit of bound)",
+         "shadow_price_b": "shadow price B (penalty units per unit of bound)"},
+        {},
+        "Constraints that started or stopped binding, or whose shadow price changed.",
+    ),
+}  # fmt: skip
 
 
-STYLE = """body{font-family:system-ui,sans-serif;margin:2em;max-width:70em;color:#222}
-table{border-collapse:collapse;margin:.5em 0 1.5em}th,td{border:1px solid #ccc;padding:.2em .5em;
-font-size:.9em}th{background:#f0f0f0}.pos{color:#a00}.neg{color:#070}
-.note{color:#555;font-size:.9em}"""
+def _section(name: str, table: pd.DataFrame) -> tuple[str, str, str]:
+    from rsoi.outputs.html import CHANGE_KEY, escape, frame_table
 
-
-def page(title: str, sections: list[tuple[str, str]], note: str = "") -> str:
-    """A self-contained HTML page (no scripts, no external resources)."""
-    parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>{html.escape(title)}</title><style>{STYLE}</style></head><body>",
-        f"<h1>{html.escape(title)}</h1>",
-    ]
-    if note:
-        parts.append(f'<p class="note">{note}</p>')
-    for heading, content in sections:
-        parts.append(f"<h2>{html.escape(heading)}</h2>{content}")
-    parts.append("</body></html>")
-    return "\n".join(parts) + "\n"
+    headers, judge, words = HEADERS[name]
+    table = table.copy()
+    if "theater" in table:  # a demand outside both theaters has none (not "nan")
+        table["theater"] = table["theater"].fillna("none")
+    body = f"<p>{escape(words)}</p>"
+    if judge:
+        body += CHANGE_KEY
+    body += frame_table(table, headers, judge, digits=3) if len(table) else "<p>No change.</p>"
+    return name, f"{name.capitalize()} ({len(table):,} rows)", body
 
 
 def write_compare(result: Comparison, target: Path, make_dir: bool = False) -> Path:
@@ -225,19 +239,18 @@ def write_compare(result: Comparison, target: Path, make_dir: bool = False) -> P
                 "rows_differing": {k: len(v) for k, v in result.tables.items()},
             },
         )
+        from rsoi.outputs.html import page
+
         note = (
             f"A = {html.escape(str(result.a))} (scenario "
-            f"{html.escape(str(result.summary_a.get('scenario')))}), B = "
+            f"{html.escape(str(result.summary_a.get('scenario') or 'base'))}), B = "
             f"{html.escape(str(result.b))} (scenario "
-            f"{html.escape(str(result.summary_b.get('scenario')))}); change = B − A; "
+            f"{html.escape(str(result.summary_b.get('scenario') or 'base'))}); change = B − A; "
             "notional data."
         )
-        sections = [
-            (f"{name} ({len(table)} rows)", _html_table(table))
-            for name, table in result.tables.items()
-        ]
+        sections = [_section(name, table) for name, table in result.tables.items()]
         (folder / "compare.html").write_text(
-            page(f"rsoi compare: {result.summary_a.get('model')}", sections, note),
+            page(f"rsoi compare: {result.summary_a.get('model')}", sections, note=note),
             encoding="utf-8",
         )
 

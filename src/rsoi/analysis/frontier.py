@@ -35,15 +35,16 @@ import numpy as np
 import pandas as pd
 
 from rsoi.analysis.common import Settings, folder_name, write_summary
-from rsoi.analysis.compare import _html_table, page
 from rsoi.analysis.warm import VariantResult, WarmModel, figures
 from rsoi.errors import InputError, Problem
+from rsoi.lp.highs_io import HIGHS_INF
 from rsoi.lp.interrupt import new_highs, run_highs
-from rsoi.lp.solve import HIGHS_INF
 from rsoi.model.variant import BASELINE
 from rsoi.results.tables import atomic_run_dir, write_csv
 
 KOREA = "korea"
+DUALS_OF_POINT = "the frontier point's epsilon-problem (two more rows: K <= epsilon, W <= W*)"
+"""`duals_of` of a point's run folder: its prices are not the model's own."""
 REL_TOL = 1e-9
 """Relative slack on the ε and W* bounds (numerical room, far below any reported digit)."""
 
@@ -336,6 +337,7 @@ def _check_points(path, scenario, rows, folder: Path, settings: Settings, result
             BASELINE,
             str(folder / name),
             settings.check != "none",
+            duals_of=None if row.get("current_weights") else DUALS_OF_POINT,
         )
         results[i].checked = checked
 
@@ -370,14 +372,27 @@ def _plot(table: pd.DataFrame) -> tuple[bytes, str]:
 
 
 def _report(folder: Path, table: pd.DataFrame, svg: str, scenario) -> None:
+    from rsoi.outputs.html import frame_table, page
+
     svg_body = svg[svg.index("<svg") :]
-    shown = [
-        c
-        for c in table.columns
-        if c in ("point", "epsilon", "status", "korea_shortfall", "taiwan_shortfall",
-                 "objective", "current_weights", "nearest_point", "check")
-        or c.startswith("combat_power:")
-    ]  # fmt: skip
+    headers = {
+        "point": "point",
+        "epsilon": "ε: Korea measure at most (combat power × periods)",
+        "status": "solver status",
+        "korea_shortfall": FrontierResult.korea_label,
+        "taiwan_shortfall": FrontierResult.taiwan_label,
+        "objective": "model objective (penalty units)",
+        "current_weights": "the current weights' plan?",
+        "nearest_point": "nearest point",
+        "check": "independent check",
+    }
+    headers.update(
+        {
+            c: f"combat power in {c.split(':', 1)[1]} (combat power × periods)"
+            for c in table.columns
+            if c.startswith("combat_power:")
+        }
+    )
     note = (
         f"Scenario {html.escape(str(scenario or 'base'))}. Korea measure: "
         f"{html.escape(FrontierResult.korea_label)}; Taiwan measure: "
@@ -385,7 +400,15 @@ def _report(folder: Path, table: pd.DataFrame, svg: str, scenario) -> None:
         "with the Korea measure bounded by ε, then the model's own objective as tie-breaker. "
         "The star is the plan the current weights pick. Notional data."
     )
-    sections = [("Frontier", svg_body), ("Points", _html_table(table[shown]))]
+    points = (
+        "<p>Lower shortfall is better on both measures; along the frontier one is bought "
+        "with the other.</p>" + frame_table(table, headers)
+    )
+    sections = [
+        ("frontier", "Frontier", f'<div class="figure">{svg_body}</div>'),
+        ("points", "Points", points),
+    ]
     (folder / "report.html").write_text(
-        page("rsoi frontier: Korea defense vs Taiwan support", sections, note), encoding="utf-8"
+        page("rsoi frontier: Korea defense vs Taiwan support", sections, note=note),
+        encoding="utf-8",
     )

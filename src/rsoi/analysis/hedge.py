@@ -76,7 +76,6 @@ hedged plan.
 
 from __future__ import annotations
 
-import html
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,9 +86,9 @@ import pandas as pd
 
 from rsoi.errors import InfeasibleError, InputError, Problem, SolverError, did_you_mean
 from rsoi.lp.build import Context
+from rsoi.lp.highs_io import HIGHS_INF, change_col_bounds, make_highs, read_point
 from rsoi.lp.interrupt import run_highs
-from rsoi.lp.program import LinearProgram, _names
-from rsoi.lp.solve import make_highs
+from rsoi.lp.program import LinearProgram, index_names
 from rsoi.model.loader import LoadedModel, load_model, read_yaml
 
 FIRST_STAGE_TIME_KEY = "period"
@@ -236,7 +235,7 @@ def first_stage_columns(lp: LinearProgram, K: int) -> dict[str, int]:
         ):
             continue
         mask = (block.index[FIRST_STAGE_TIME_KEY].to_numpy() <= K).nonzero()[0]
-        names = _names(family, block.index.iloc[mask])
+        names = index_names(family, block.index.iloc[mask])
         out.update(zip(names, block.ids[mask].tolist(), strict=True))
     return out
 
@@ -332,7 +331,7 @@ def _all_names(lp: LinearProgram, kind: str) -> list[str]:
     blocks = lp.variables if kind == "col" else lp.constraints
     out: list[str] = []
     for b in blocks.values():
-        out += _names(b.name, b.index)
+        out += index_names(b.name, b.index)
     return out
 
 
@@ -414,7 +413,7 @@ def _run(h: highspy.Highs, what: str) -> tuple[float, np.ndarray] | None:
         return None
     if status != highspy.HighsModelStatus.kOptimal:
         raise SolverError(f"{what}: HiGHS stopped with status '{h.modelStatusToString(status)}'")
-    return h.getInfo().objective_function_value, np.asarray(h.getSolution().col_value, float)
+    return h.getInfo().objective_function_value, read_point(h).col_value
 
 
 def _algorithm(members: list[Member]) -> str:
@@ -500,14 +499,14 @@ def evaluate_plan(
         lo, up = m.lp.bounds()
         # a plan value a hair outside this member's bounds is a round-off of the other solve
         fixed = np.clip(fixed, lo[cols], up[cols])
-        h.changeColsBounds(len(cols), cols, fixed, fixed)
+        change_col_bounds(h, cols, fixed, fixed)
         result = _run(h, f"scenario {m.name} with the plan fixed")
         if result is None and cut_back is not None:
             result = _cut_back(h, m, cols, fixed)
             cut_back.append(m.name)
         values.append(np.inf if result is None else result[0])
         xs.append(np.full_like(x_alone, np.nan) if result is None else result[1])
-        h.changeColsBounds(len(cols), cols, _inf(lo[cols]), _inf(up[cols]))
+        change_col_bounds(h, cols, lo[cols], up[cols])
     return values, xs
 
 
@@ -522,12 +521,12 @@ def _cut_back(
     """
     n, k = m.lp.n_cols, len(cols)
     lo, up = m.lp.bounds()
-    h.changeColsBounds(k, cols, _inf(lo[cols]), _inf(up[cols]))
+    change_col_bounds(h, cols, lo[cols], up[cols])
     every = np.arange(n, dtype=np.int32)
     cost = m.lp.cost()
     h.changeColsCost(n, every, np.zeros(n))
     zeros = np.zeros(2 * k, dtype=np.int32)
-    h.addCols(2 * k, np.ones(2 * k), np.zeros(2 * k), np.full(2 * k, highspy.kHighsInf), 0,
+    h.addCols(2 * k, np.ones(2 * k), np.zeros(2 * k), np.full(2 * k, HIGHS_INF), 0,
               zeros, np.zeros(0, np.int32), np.zeros(0))  # fmt: skip
     rows0 = h.getNumRow()
     index = np.column_stack([cols, n + np.arange(k), n + k + np.arange(k)]).reshape(-1)
@@ -539,7 +538,7 @@ def _cut_back(
     if first is not None:
         deviation = first[0]
         dev_cols = (n + np.arange(2 * k)).astype(np.int32)
-        h.addRow(-highspy.kHighsInf, deviation + 1e-9 * max(1.0, deviation), 2 * k, dev_cols,
+        h.addRow(-HIGHS_INF, deviation + 1e-9 * max(1.0, deviation), 2 * k, dev_cols,
                  np.ones(2 * k))  # fmt: skip
         h.changeColsCost(n, every, cost)
         h.changeColsCost(2 * k, dev_cols, np.zeros(2 * k))
@@ -550,12 +549,6 @@ def _cut_back(
     h.deleteCols(2 * k, (n + np.arange(2 * k)).astype(np.int32))
     h.changeColsCost(n, every, cost)
     return result
-
-
-def _inf(a: np.ndarray) -> np.ndarray:
-    from rsoi.lp.solve import _numpy_inf
-
-    return _numpy_inf(a)
 
 
 def reference_scenario(members: list[Member]) -> str:
@@ -923,61 +916,65 @@ def differences_in_words(result: HedgeResult) -> list[str]:
 
 
 def report_html(result: HedgeResult, scenarios: pd.DataFrame) -> str:
-    """A small self-contained report section (no scripts, no external files)."""
-    e = html.escape
+    """The hedge page, from the one HTML kit (rsoi.outputs.html)."""
+    from rsoi.outputs.html import escape, num, page, table
 
-    def num(v: float) -> str:
-        return "infinite" if not np.isfinite(v) else f"{v:,.2f}"
-
-    rows = "".join(
-        f"<tr><td>{e(r.scenario)}</td><td>{r.probability:.4g}</td>"
-        f"<td>{num(r.objective_hedged)}</td><td>{num(r.objective_alone)}</td>"
-        f"<td>{num(r.ref)}</td></tr>"
-        for r in scenarios.rename(
-            columns={f"objective_plan_of_{result.reference}": "ref"}
-        ).itertuples(index=False)
-    )
-    words = "".join(f"<li>{e(s)}</li>" for s in differences_in_words(result))
-    cut = "".join(
-        f"<tr><td>gain over the {e(label)} plan cut back in {e(', '.join(f.cut_back))} "
-        f"(not a bound)</td><td>{num(result.gain_over_cut_back_plan(f))}</td></tr>"
-        for label, f in (("expected-value", result.ev), (result.reference, result.default))
-        if f.cut_back
-    )
-    gap = ""
+    ref = result.reference
+    unit = "penalty units"
+    rows_m = [
+        ("hedged expected objective (RP)", num(result.hedged_objective, 2)),
+        ("expected objective, each scenario known in advance (WS)", num(result.expected_alone, 2)),
+        ("EVPI = RP - WS (value of knowing the scenario)", num(result.evpi, 2)),
+        ("expected objective of the expected-value plan (EEV)", num(result.ev.eev, 2)),
+        ("VSS = EEV - RP (Birge & Louveaux)", num(result.vss, 2)),
+        (f"expected objective with the {ref} plan's first stage", num(result.default.eev, 2)),
+        (f"vss_default_scenario (value of hedging over the {ref} plan)",
+         num(result.vss_default_scenario, 2)),
+    ]  # fmt: skip
+    for label, f in (("expected-value", result.ev), (ref, result.default)):
+        if f.cut_back:
+            rows_m.append(
+                (f"gain over the {label} plan cut back in {', '.join(f.cut_back)} (not a bound)",
+                 num(result.gain_over_cut_back_plan(f), 2))
+            )  # fmt: skip
     if result.ph_info:
         info = result.ph_info
-        gap = (
-            f"<tr><td>PH lower bound (Lagrangian)</td><td>{num(info['lower_bound'])}</td></tr>"
-            f"<tr><td>PH upper bound (xhat)</td><td>{num(info['upper_bound'])}</td></tr>"
-            f"<tr><td>PH certified relative gap</td><td>{info['rel_gap']:.4%}</td></tr>"
-        )
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>rsoi hedge: {e(result.set_name)}</title>
-<style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}
-table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:2px 8px;text-align:right}}
-td:first-child{{text-align:left}}</style></head><body>
-<section id="hedge">
-<h1>Hedged plan: {e(result.set_name)}</h1>
-<p>{e(result.description)}. Probabilities: {e(result.source)}. Notional data.</p>
-<p>Periods 1-{result.K} are decided once for every scenario ({len(result.keys):,} first-stage
-decisions); later periods per scenario. Method: {e(result.method)}.</p>
-<table><tr><th>measure</th><th>value</th></tr>
-<tr><td>hedged expected objective</td><td>{num(result.hedged_objective)}</td></tr>
-<tr><td>expected objective, each scenario known in advance</td><td>{num(result.expected_alone)}</td></tr>
-<tr><td>EVPI (value of knowing the scenario)</td><td>{num(result.evpi)}</td></tr>
-<tr><td>expected objective of the expected-value plan (EEV)</td><td>{num(result.ev.eev)}</td></tr>
-<tr><td>VSS = EEV - hedged (Birge &amp; Louveaux)</td><td>{num(result.vss)}</td></tr>
-<tr><td>expected objective with the {e(result.reference)} plan's first stage</td><td>{num(result.default.eev)}</td></tr>
-<tr><td>vss_default_scenario (value of hedging over the {e(result.reference)} plan)</td><td>{num(result.vss_default_scenario)}</td></tr>
-{cut}{gap}</table>
-<h2>What the hedged plan does differently from the {e(result.reference)} plan</h2>
-<ul>{words}</ul>
-<h2>Scenarios</h2>
-<table><tr><th>scenario</th><th>probability</th><th>hedged</th><th>alone</th>
-<th>{e(result.reference)} plan</th></tr>{rows}</table>
-</section></body></html>
-"""
+        rows_m += [
+            ("PH lower bound (Lagrangian)", num(info["lower_bound"], 2)),
+            ("PH upper bound (xhat)", num(info["upper_bound"], 2)),
+            ("PH certified relative gap", f"{info['rel_gap']:.4%}"),
+        ]
+    measures = table(["measure", f"value ({unit})"], rows_m, [False, True])
+    intro = (
+        f"<p>{escape(result.description)}. Probabilities: {escape(result.source)}. Notional "
+        f"data.</p><p>Periods 1–{result.K} are decided once for every scenario "
+        f"({len(result.keys):,} first-stage decisions); later periods per scenario. Method: "
+        f"{escape(result.method)}. Objectives in {unit} (the model's weighted shortfall, "
+        "lateness and cost; lower is better); ∞: the plan cannot be carried out.</p>"
+    )
+    words = "".join(f"<li>{escape(s)}</li>" for s in differences_in_words(result))
+    rows = [
+        (r.scenario, f"{r.probability:.4g}", num(r.objective_hedged, 2),
+         num(r.objective_alone, 2), num(r.ref, 2))
+        for r in scenarios.rename(
+            columns={f"objective_plan_of_{ref}": "ref"}
+        ).itertuples(index=False)
+    ]  # fmt: skip
+    per_scenario = table(
+        ["scenario", "probability", f"hedged plan ({unit})",
+         f"scenario known in advance ({unit})", f"{ref} plan's first stage ({unit})"],
+        rows,
+        [False, True, True, True, True],
+    )  # fmt: skip
+    return page(
+        f"rsoi hedge: {result.set_name}",
+        [
+            ("hedge", f"Hedged plan: {result.set_name}", intro + measures),
+            ("differences", f"What the hedged plan does differently from the {ref} plan",
+             f"<ul>{words}</ul>"),
+            ("scenarios", "Scenarios", per_scenario),
+        ],
+    )  # fmt: skip
 
 
 def write_hedge(result: HedgeResult, target: Path) -> Path:

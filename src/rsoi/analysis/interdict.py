@@ -74,9 +74,17 @@ import pandas as pd
 import scipy.sparse as sp
 
 from rsoi.errors import InputError, Problem, SolverError, did_you_mean
-from rsoi.lp.interrupt import new_highs, run_highs
+from rsoi.lp.highs_io import (
+    change_row_bounds,
+    configured_highs,
+    make_highs,
+    pass_arrays,
+    read_point,
+)
+from rsoi.lp.interrupt import run_highs
 from rsoi.lp.program import LinearProgram
-from rsoi.lp.solve import _numpy_inf, make_highs
+from rsoi.model.families import attack_scaled
+from rsoi.model.loader import geodata_dir
 
 KIND_GROUPS: dict[str, set[str]] = {
     "ports": {"seaport", "naval_base"},
@@ -85,7 +93,9 @@ KIND_GROUPS: dict[str, set[str]] = {
 }
 """Candidate groups of ``--candidates`` by place kind (a place with MOG counts as an airfield)."""
 
-INTERDICTED_FAMILIES = ("place_throughput", "airfield_mog")
+INTERDICTED_FAMILIES = tuple(f for f, entity in attack_scaled().items() if entity == "place")
+"""Place capacities an interdiction removes (rsoi.model.families: attack-scaled, per place)."""
+LOSS_LAYER = "worst_losses"  # the map layer of plan.gpkg
 
 
 @dataclass
@@ -104,6 +114,8 @@ class Network:
     new_upper: dict[str, np.ndarray]
     bound: dict[str, np.ndarray]  # node -> M_i per row
     coords: dict[str, tuple[float, float]] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)
+    basemap: Path | None = None  # the model's geodata/basemap.gpkg, for the report's map
     solves: int = 0
     bound_scale: float = 1.0  # every M_i is bound[p] * bound_scale (raised where duals exceed it)
     needed_scale: float = 1.0  # the least scale every dual seen so far fits under
@@ -119,7 +131,7 @@ class Network:
         new = np.concatenate([self.new_upper[p] for p in lost])
         lo, up = self.lp.row_bounds()
         h = self.highs
-        h.changeRowsBounds(len(rows), rows, _numpy_inf(lo[rows]), _numpy_inf(new))
+        change_row_bounds(h, rows, lo[rows], new)
         run_highs(h)
         self.solves += 1
         status = h.getModelStatus()
@@ -137,7 +149,7 @@ class Network:
             if status == highspy.HighsModelStatus.kInfeasible
             else None
         )
-        h.changeRowsBounds(len(rows), rows, _numpy_inf(lo[rows]), _numpy_inf(up[rows]))
+        change_row_bounds(h, rows, lo[rows], up[rows])
         if value is None:
             raise SolverError(f"losing {', '.join(lost)}: HiGHS stopped with status {status}")
         self.seen[lost] = float(value)
@@ -239,6 +251,8 @@ def load_network(
         new_upper=new_upper,
         bound=bound,
         coords={p: tuple(prep.coords[p]) for p in nodes},
+        names={p.id: p.name or p.id for p in prep.spec.places if p.id in set(nodes)},
+        basemap=geodata_dir(model_path, prep.spec) / "basemap.gpkg",
     )
 
 
@@ -401,7 +415,6 @@ def _milp_once(net: Network, k: int, protected: frozenset[str]) -> tuple[str, ..
         shape=(1, n_dual),
     )
     M = sp.vstack([stationarity, link1, link2, card], format="csc")
-    n_rows = M.shape[0]
     kk = min(k, len(nodes))
     row_lo = np.concatenate([c, np.full(2 * len(r), -np.inf), [kk]])
     row_up = np.concatenate([c, np.zeros(2 * len(r)), [kk]])
@@ -414,39 +427,22 @@ def _milp_once(net: Network, k: int, protected: frozenset[str]) -> tuple[str, ..
     col_up[start[5] :] = 1.0
     integrality = np.zeros(n_dual, dtype=np.int32)
     integrality[start[5] :] = 1
-    h = new_highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("random_seed", 0)
+    h = configured_highs()
     h.setOptionValue("mip_rel_gap", 1e-9)
     # few binaries, and the dual is large: sub-MIP heuristics cost most of the time here
     for option in ("mip_heuristic_run_rins", "mip_heuristic_run_rens"):
         h.setOptionValue(option, False)
-    status = h.passModel(
-        n_dual,
-        n_rows,
-        int(M.nnz),
-        int(highspy.MatrixFormat.kColwise),
-        int(highspy.ObjSense.kMinimize),
-        0.0,
-        obj,
-        _numpy_inf(col_lo),
-        _numpy_inf(col_up),
-        _numpy_inf(row_lo),
-        _numpy_inf(row_up),
-        M.indptr.astype(np.int32),
-        M.indices.astype(np.int32),
-        M.data.astype(np.float64),
-        integrality,
+    pass_arrays(
+        h, obj, col_lo, col_up, row_lo, row_up, M, integrality, what="the interdiction MILP"
     )
-    if status == highspy.HighsStatus.kError:
-        raise SolverError("HiGHS rejected the interdiction MILP")
     run_highs(h)
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         raise SolverError(
             f"interdiction MILP: HiGHS stopped with {h.modelStatusToString(h.getModelStatus())}"
         )
-    w = np.asarray(h.getSolution().col_value)[start[5] :]
-    return tuple(sorted(p for p, wp in zip(nodes, w, strict=True) if wp > 0.5))
+    w = read_point(h).col_value[start[5] :]
+    chosen = tuple(sorted(p for p, wp in zip(nodes, w, strict=True) if wp > 0.5))
+    return chosen
 
 
 def attack(
@@ -518,6 +514,9 @@ class InterdictResult:
     timings: dict[str, float]
     solves: int
     dual_bound_scale: float = 1.0
+    names: dict[str, str] = field(default_factory=dict)
+    basemap: Path | None = None
+    model: str = ""
 
 
 def interdict(
@@ -608,6 +607,9 @@ def interdict(
         timings=timings,
         solves=net.solves,
         dual_bound_scale=net.bound_scale,
+        names=net.names,
+        basemap=net.basemap,
+        model=Path(model_path).stem,
     )
 
 
@@ -633,20 +635,28 @@ def worst_set_layer(result: InterdictResult):
     return gpd.GeoDataFrame(records, geometry="geometry", crs="EPSG:4326")
 
 
-def _write_layer(frame, path: Path, name: str) -> None:
-    """Append a layer to a GeoPackage with a fixed timestamp (byte-identical reruns)."""
+def write_loss_gpkg(frame, path: Path) -> None:
+    """plan.gpkg with the ``worst_losses`` layer and its default style (QGIS QML + SLD), as a
+    GeoPackage 1.2 like a run's, with fixed timestamps (byte-identical reruns)."""
     import pyogrio
 
-    previous = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
-    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": "2000-01-01T00:00:00.000Z"})
-    try:
-        pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG", append=path.exists())
-    finally:
-        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": previous})
+    from rsoi.outputs.gis import FIXED_TIME, _gdal_options, layer_styles, qml
+    from rsoi.outputs.sld import sld
+
+    with _gdal_options({"OGR_CURRENT_DATE": FIXED_TIME}):
+        pyogrio.write_dataframe(
+            frame, path, layer=LOSS_LAYER, driver="GPKG", dataset_options={"VERSION": "1.2"}
+        )
+        styles = layer_styles({LOSS_LAYER: (qml(LOSS_LAYER, 1.0), sld(LOSS_LAYER))})
+        pyogrio.write_dataframe(
+            styles, path, layer="layer_styles", driver="GPKG", layer_options={"FID": "id"}
+        )
 
 
 def write_interdict(result: InterdictResult, target: Path) -> Path:
-    """interdict.csv, single_losses.csv, (hardening.csv), plan.gpkg layer ``worst_losses``."""
+    """interdict.csv, single_losses.csv, (hardening.csv), plan.gpkg layer ``worst_losses``
+    and report.html."""
+    from rsoi.analysis.interdict_report import report_html
     from rsoi.results.tables import atomic_run_dir, write_csv, write_json
 
     with atomic_run_dir(target, analysis="interdict") as tmp:
@@ -656,7 +666,8 @@ def write_interdict(result: InterdictResult, target: Path) -> Path:
             write_csv(tmp / "hardening.csv", result.hardening)
         layer = worst_set_layer(result)
         if len(layer):
-            _write_layer(layer, tmp / "plan.gpkg", "worst_losses")
+            write_loss_gpkg(layer, tmp / "plan.gpkg")
+        (tmp / "report.html").write_text(report_html(result), encoding="utf-8")
         write_json(
             tmp / "interdict_summary.json",
             {

@@ -36,7 +36,6 @@ from rsoi.analysis.common import (
     run_variants,
     write_summary,
 )
-from rsoi.analysis.compare import _html_table, page
 from rsoi.analysis.warm import VariantResult, tidy
 from rsoi.model.schema import SupportLevel
 from rsoi.model.variant import BASELINE, Variant
@@ -232,27 +231,48 @@ def policies(
 
 
 def _report(folder: Path, model: str, scenario, base, table, poll, lines) -> None:
-    shown = [
-        "rank",
-        "policy",
-        "setting",
-        "shipped",
-        "status",
-        "objective_change",
-        *[c for c in table.columns if c.startswith(("shortfall_change:", "combat_power_change:"))],
-        "check",
-    ]
-    sections = [
-        ("Ranked settings (change against the scenario as shipped)", _html_table(table[shown]))
-    ]
+    from rsoi.outputs.html import CHANGE_KEY, frame_table, page
+
+    headers = {
+        "rank": "rank",
+        "policy": "policy",
+        "setting": "setting",
+        "shipped": "as shipped?",
+        "status": "solver status",
+        "objective_change": "objective change (penalty units)",
+    }
+    judge = {"objective_change": True}
+    for c in table.columns:
+        if c.startswith("shortfall_change:"):
+            headers[c] = f"shortfall penalty change, {c.split(':', 1)[1]} (penalty units)"
+            judge[c] = True
+        elif c.startswith("combat_power_change:"):
+            headers[c] = f"combat power change, {c.split(':', 1)[1]} (combat power)"
+            judge[c] = False  # more power in a theater is better for it
+    headers["check"] = "independent check"
+    ranked = (
+        "<p>Each setting re-solved with everything else as shipped; change = setting − "
+        "baseline, ranked by objective change (cheapest first).</p>"
+        + CHANGE_KEY
+        + frame_table(table, headers, judge)
+    )
+    sections = [("ranked", "Ranked settings (change against the scenario as shipped)", ranked)]
     if poll is not None:
         text = "".join(f"<p>{html.escape(line)}</p>" for line in lines)
-        sections.append(("Rheostat level drawn from the poll", text + _html_table(poll)))
+        poll_headers = {"measure": "measure (penalty units)"}
+        poll_headers.update(
+            {c: f"level {c.split(':', 1)[1]}" for c in poll.columns if c.startswith("at:")}
+        )
+        poll_headers["expected_renormalised"] = "expected (no-view share renormalised)"
+        poll_headers["expected_no_view_at_none"] = "expected (no view at none)"
+        sections.append(
+            ("poll", "Rheostat level drawn from the poll", text + frame_table(poll, poll_headers))
+        )
     note = (
         f"Model {html.escape(model)}, scenario {html.escape(str(scenario or 'base'))}; baseline "
         f"objective {base.objective:,.2f} ({html.escape(base.status)}). One re-solve per "
         "setting, everything else as shipped. Notional data."
     )
     (folder / "report.html").write_text(
-        page("rsoi policies: the price of each setting", sections, note), encoding="utf-8"
+        page("rsoi policies: the price of each setting", sections, note=note), encoding="utf-8"
     )

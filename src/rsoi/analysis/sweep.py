@@ -60,6 +60,7 @@ def sweep(
             [settings.cold] * n,
             [str(tmp / folder_name(v.name)) for v in variants],
             [settings.check != "none"] * n,
+            [settings.solver] * n,
         )
         settings.timings["solve_all"] = time.perf_counter() - t0
         rows = []

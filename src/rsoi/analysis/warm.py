@@ -35,17 +35,22 @@ import numpy as np
 import scipy.sparse as sp
 
 from rsoi.errors import InfeasibleError, InputError, SolverError
-from rsoi.lp.interrupt import run_highs
-from rsoi.lp.program import LinearProgram
-from rsoi.lp.solve import (
-    Solution,
-    _numpy_inf,
+from rsoi.lp.highs_io import (
+    add_cols,
+    add_rows,
+    change_col_bounds,
+    change_row_bounds,
     clean_primal,
     make_highs,
-    objective_parts,
+    read_point,
     row_ranging,
+    version,
 )
-from rsoi.model.variant import SAME_SCENARIO, Variant, apply_variant
+from rsoi.lp.interrupt import run_highs
+from rsoi.lp.program import LinearProgram
+from rsoi.lp.solve import Solution, objective_parts
+from rsoi.model.families import attack_scaled
+from rsoi.model.variant import SAME_SCENARIO, Variant, apply_variant, with_solver
 
 OK_STATUSES = ("optimal", "time_limit_feasible")
 
@@ -156,12 +161,14 @@ class _Delta:
 class WarmModel:
     """One scenario, loaded, built, handed to HiGHS and solved once; variants re-solve warm."""
 
-    def __init__(self, model_path: str | Path, scenario: str | None) -> None:
+    def __init__(
+        self, model_path: str | Path, scenario: str | None, method: str | None = None
+    ) -> None:
         from rsoi.lp.build import build
         from rsoi.lp.prepare import prepare
         from rsoi.model.loader import load_model
 
-        self.model = load_model(model_path, scenario, use_default=False)
+        self.model = with_solver(load_model(model_path, scenario, use_default=False), method)
         self.prep = prepare(self.model)
         self.lp, self.ctx = build(self.prep)
         settings = self.model.spec.settings
@@ -171,13 +178,19 @@ class WarmModel:
         self.basis = None
         if not self.warmable:
             return
-        self.h = make_highs(self.lp, None, settings.solver)
-        self.h.setOptionValue("solver", "simplex")  # re-solves continue from a basis
+        # the base is solved with the chosen method (default: simplex, as every re-solve);
+        # re-solves are dual simplex from its basis
+        self.h = make_highs(self.lp, None, method or "simplex")
         self.lower, self.upper = self.lp.bounds()
         self.rlo, self.rup = self.lp.row_bounds()
         self.cost = self.lp.cost()
         self.A = self.lp.matrix_csc().tocsr()
         run_highs(self.h)
+        self.h.setOptionValue("solver", "simplex")
+        if self.h.getModelStatus() == highspy.HighsModelStatus.kOptimal and not (
+            self.h.getBasis().valid
+        ):  # a method without crossover (pdlp) leaves no basis: simplex finds one
+            run_highs(self.h)
         if self.h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             self.warmable = False  # the base itself does not solve: every variant goes cold
             return
@@ -200,7 +213,7 @@ class WarmModel:
         changed_cols = np.flatnonzero((tl != self.lower) | (tu != self.upper) | (tc != self.cost))
         if len(changed_cols):
             ids = changed_cols.astype(np.int32)
-            h.changeColsBounds(len(ids), ids, _numpy_inf(tl[ids]), _numpy_inf(tu[ids]))
+            change_col_bounds(h, ids, tl[ids], tu[ids])
             h.changeColsCost(len(ids), ids, tc[ids])
         # live rows: matched ones take the variant's bounds, the others are free
         rl, ru = np.full(nb_r, -np.inf), np.full(nb_r, np.inf)
@@ -209,7 +222,7 @@ class WarmModel:
         changed_rows = np.flatnonzero((rl != self.rlo) | (ru != self.rup))
         if len(changed_rows):
             ids = changed_rows.astype(np.int32)
-            h.changeRowsBounds(len(ids), ids, _numpy_inf(rl[ids]), _numpy_inf(ru[ids]))
+            change_row_bounds(h, ids, rl[ids], ru[ids])
         A = lp.matrix_csc()
         col_live = cmap.copy()
         new_cols = np.flatnonzero(~m)
@@ -218,30 +231,13 @@ class WarmModel:
             sub = A[:, new_cols].tocsc()
             sub = sp.csc_matrix(sub.multiply(mr[:, None]))
             sub.eliminate_zeros()
-            h.addCols(
-                len(new_cols),
-                cost[new_cols],
-                _numpy_inf(lower[new_cols]),
-                _numpy_inf(upper[new_cols]),
-                int(sub.nnz),
-                sub.indptr[:-1].astype(np.int32),
-                rmap[sub.indices].astype(np.int32),
-                sub.data.astype(np.float64),
-            )
+            add_cols(h, cost[new_cols], lower[new_cols], upper[new_cols], sub, rmap)
         row_live = rmap.copy()
         new_rows = np.flatnonzero(~mr)
         row_live[new_rows] = nb_r + np.arange(len(new_rows))
         if len(new_rows):
             sub = A.tocsr()[new_rows]
-            h.addRows(
-                len(new_rows),
-                _numpy_inf(rlo[new_rows]),
-                _numpy_inf(rup[new_rows]),
-                int(sub.nnz),
-                sub.indptr[:-1].astype(np.int32),
-                col_live[sub.indices].astype(np.int32),
-                sub.data.astype(np.float64),
-            )
+            add_rows(h, rlo[new_rows], rup[new_rows], sub, col_live)
         # coefficients of matched rows and columns, in the base's numbering
         coo = A.tocoo()
         keep = mr[coo.row] & m[coo.col]
@@ -276,13 +272,11 @@ class WarmModel:
             h.changeCoeff(r, c, value)
         if len(d.changed_cols):
             ids = d.changed_cols.astype(np.int32)
-            h.changeColsBounds(
-                len(ids), ids, _numpy_inf(self.lower[ids]), _numpy_inf(self.upper[ids])
-            )
+            change_col_bounds(h, ids, self.lower[ids], self.upper[ids])
             h.changeColsCost(len(ids), ids, self.cost[ids])
         if len(d.changed_rows):
             ids = d.changed_rows.astype(np.int32)
-            h.changeRowsBounds(len(ids), ids, _numpy_inf(self.rlo[ids]), _numpy_inf(self.rup[ids]))
+            change_row_bounds(h, ids, self.rlo[ids], self.rup[ids])
 
     def start_from_base(self, extra_cols: int = 0, extra_rows: int = 0) -> None:
         """Load the base optimum's basis (new columns at their lower bound, new rows basic).
@@ -307,11 +301,7 @@ class WarmModel:
 
     # -- attacks without a rebuild --
 
-    ATTACK_FAMILIES: ClassVar[dict[str, str]] = {
-        "route_capacity": "route",
-        "place_throughput": "place",
-        "airfield_mog": "place",
-    }
+    ATTACK_FAMILIES: ClassVar[dict[str, str]] = attack_scaled()
     """Families whose row bounds scale with the attack factor (see rsoi.lp.build docstrings)."""
 
     fast_attacks: bool | None = None
@@ -388,7 +378,7 @@ class WarmModel:
         t0 = time.perf_counter()
         if len(rows):
             ids = rows.astype(np.int32)
-            self.h.changeRowsBounds(len(ids), ids, _numpy_inf(self.rlo[ids]), _numpy_inf(upper))
+            change_row_bounds(self.h, ids, self.rlo[ids], upper)
         try:
             self.start_from_base()
             run_highs(self.h)
@@ -447,11 +437,11 @@ class WarmModel:
             raise InfeasibleError("the hard constraints conflict", [])
         if status != highspy.HighsModelStatus.kOptimal:
             raise SolverError(f"HiGHS stopped with status '{name}' and no usable solution")
-        sol = h.getSolution()
-        x = clean_primal(np.asarray(sol.col_value, dtype=float)[d.col_live])
-        row_value = np.asarray(sol.row_value, dtype=float)[d.row_live]
-        row_dual = np.asarray(sol.row_dual, dtype=float)[d.row_live]
-        col_dual = np.asarray(sol.col_dual, dtype=float)[d.col_live]
+        point = read_point(h)
+        x = clean_primal(point.col_value[d.col_live])
+        row_value = point.row_value[d.row_live]
+        row_dual = point.row_dual[d.row_live]
+        col_dual = point.col_dual[d.col_live]
         row_range = row_ranging(h, d.row_live) if ranging else None
         return Solution(
             status="optimal",
@@ -463,7 +453,7 @@ class WarmModel:
             col_dual=col_dual,
             objective_parts=objective_parts(lp, x),
             solver="HiGHS",
-            solver_version=f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}",
+            solver_version=version(h),
             handover_seconds=handover,
             solve_seconds=seconds,
             mip=False,
@@ -477,22 +467,25 @@ _CACHE = threading.local()
 """Per worker thread: {key: WarmModel}. A Highs object is not shared between threads."""
 
 
-def model_key(model_path: str | Path, scenario: str | None) -> str:
-    """Cache key: the model file's bytes (so an edited file is rebuilt) plus the scenario."""
+def model_key(model_path: str | Path, scenario: str | None, method: str | None = None) -> str:
+    """Cache key: the model file's bytes (so an edited file is rebuilt), the scenario and the
+    HiGHS method."""
     digest = hashlib.sha256(Path(model_path).read_bytes()).hexdigest()
-    return f"{digest}:{Path(model_path).resolve()}:{scenario}"
+    return f"{digest}:{Path(model_path).resolve()}:{scenario}:{method}"
 
 
-def warm_model(model_path: str | Path, scenario: str | None) -> WarmModel:
+def warm_model(
+    model_path: str | Path, scenario: str | None, method: str | None = None
+) -> WarmModel:
     """This worker's built model for (file, scenario), building it on first use."""
     cache = getattr(_CACHE, "models", None)
     if cache is None:
         cache = _CACHE.models = {}
-    key = model_key(model_path, scenario)
+    key = model_key(model_path, scenario, method)
     if key not in cache:
         if len(cache) >= 4:  # a worker that saw many scenarios keeps only the latest few
             cache.pop(next(iter(cache)))
-        cache[key] = WarmModel(model_path, scenario)
+        cache[key] = WarmModel(model_path, scenario, method)
     return cache[key]
 
 
@@ -530,8 +523,10 @@ def solve_variant(
     cold: bool = False,
     write_to: str | None = None,
     check: bool = False,
+    method: str | None = None,
 ) -> VariantResult:
-    """Solve one variant (warm unless `cold`); never raises for a bad member.
+    """Solve one variant (warm unless `cold`) with HiGHS method `method` (None: the model's
+    ``settings.solver``); never raises for a bad member.
 
     With `write_to`, the variant's run folder is written there (tables, summary.json with the
     variant recorded) and, with `check`, verified by the independent checker.
@@ -542,12 +537,18 @@ def solve_variant(
 
         own = variant.scenario if variant.scenario != SAME_SCENARIO else scenario
         if cold:
-            model = apply_variant(load_model(model_path, own, use_default=False), variant)
+            model = apply_variant(
+                with_solver(load_model(model_path, own, use_default=False), method), variant
+            )
             prep, lp, ctx, sol = cold_solve(model)
             warm_used = False
         else:
-            wm = warm_model(model_path, scenario)
-            start = wm.model if own == scenario else load_model(model_path, own, use_default=False)
+            wm = warm_model(model_path, scenario, method)
+            start = (
+                wm.model
+                if own == scenario
+                else with_solver(load_model(model_path, own, use_default=False), method)
+            )
             model = apply_variant(start, variant)
             attack_only = variant.attacks and not variant.settings and own == scenario
             if wm.warmable and attack_only and wm.fast_attacks:
@@ -600,8 +601,23 @@ def solve_variant(
     return result
 
 
-def write_variant_run(model, prep, lp, ctx, sol, variant: Variant, folder: str, check: bool) -> str:
-    """Write a normal run folder for one variant; verify it with rsoi.results.check when asked."""
+def write_variant_run(
+    model,
+    prep,
+    lp,
+    ctx,
+    sol,
+    variant: Variant,
+    folder: str,
+    check: bool,
+    duals_of: str | None = None,
+) -> str:
+    """Write a normal run folder for one variant; verify it with rsoi.results.check when asked.
+
+    `duals_of` names the problem the shadow prices belong to when it is not the model itself
+    (a frontier point's ε-problem): summary.json records it as `duals_of`, and the checker then
+    verifies the prices' signs and slackness only, naming the rest as not verified.
+    """
     from rsoi.pipeline import Run
     from rsoi.results.tables import make_tables, write_json, write_tables
 
@@ -609,6 +625,8 @@ def write_variant_run(model, prep, lp, ctx, sol, variant: Variant, folder: str, 
     summary = run.summary()
     if variant.has_edits:  # rsoi.results.check applies the same edits before checking
         summary["variant"] = variant.to_json()
+    if duals_of is not None:
+        summary["duals_of"] = duals_of
     path = Path(folder)
     path.mkdir(parents=True, exist_ok=False)
     write_tables(path, run.tables)

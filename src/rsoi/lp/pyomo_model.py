@@ -365,7 +365,7 @@ def _main() -> None:
 
 
 def _handover(lp: LinearProgram) -> None:
-    from rsoi.lp.solve import make_highs
+    from rsoi.lp.highs_io import make_highs
 
     make_highs(lp, None, "choose")
 

@@ -13,10 +13,16 @@ import highspy
 import numpy as np
 
 from rsoi.errors import InfeasibleError, SolverError
-from rsoi.lp.interrupt import new_highs, run_highs
+from rsoi.lp.highs_io import (
+    HIGHS_INF,
+    clean_primal,
+    make_highs,
+    read_point,
+    row_ranging,
+    version,
+)
+from rsoi.lp.interrupt import run_highs
 from rsoi.lp.program import LinearProgram
-
-HIGHS_INF = highspy.kHighsInf
 
 
 @dataclass
@@ -42,87 +48,12 @@ class Solution:
     """Bound values between which each row's shadow price holds (HiGHS ranging), or None."""
 
 
-PRIMAL_ZERO = 1e-7
-"""Column values with |x| below this are reported as exact 0 (HiGHS's default primal feasibility
-tolerance: smaller values are solver noise, e.g. stray flows left by a lexicographic stage)."""
-
-RANGING_MAX_ROWS = 200_000
-"""Ranging needs extra basis solves per row; above this size it is skipped."""
-
-
-def row_ranging(h: highspy.Highs, rows: slice | np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """HiGHS's right-hand-side ranging for the model's own `rows` (LPs with a basis only)."""
-    n_rows = len(np.arange(h.getNumRow())[rows])
-    if n_rows == 0 or n_rows > RANGING_MAX_ROWS:
-        return None
-    status, ranging = h.getRanging()
-    if status != highspy.HighsStatus.kOk or not ranging.valid:
-        return None
-    down = np.asarray(ranging.row_bound_dn.value_, dtype=float)[rows]
-    up = np.asarray(ranging.row_bound_up.value_, dtype=float)[rows]
-    return np.where(np.abs(down) >= HIGHS_INF, -np.inf, down), np.where(
-        np.abs(up) >= HIGHS_INF, np.inf, up
-    )
-
-
-def clean_primal(values) -> np.ndarray:
-    """Column values with solver noise below PRIMAL_ZERO set to 0, and no negative zeros."""
-    x = np.asarray(values, dtype=float)
-    return np.where(np.abs(x) < PRIMAL_ZERO, 0.0, x) + 0.0
-
-
 def objective_parts(lp: LinearProgram, x: np.ndarray) -> dict[str, float]:
     """Each named part of the objective at `x`, sorted by name (no negative zeros)."""
     parts = {
         part: float(np.dot(c, x[cols])) + 0.0 for part, (cols, c) in lp.objective_parts.items()
     }
     return dict(sorted(parts.items()))
-
-
-def _numpy_inf(a: np.ndarray) -> np.ndarray:
-    out = np.array(a, dtype=np.float64)
-    out[np.isposinf(out)] = HIGHS_INF
-    out[np.isneginf(out)] = -HIGHS_INF
-    return out
-
-
-def make_highs(
-    lp: LinearProgram, time_limit: float | None, algorithm: str, threads: int | None = None
-) -> highspy.Highs:
-    """A Highs instance holding `lp` (objective: all parts)."""
-    h = new_highs()  # no banner on stdout
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("random_seed", 0)
-    if threads:
-        h.setOptionValue("threads", threads)
-    if time_limit is not None:
-        h.setOptionValue("time_limit", float(time_limit))
-    if algorithm != "choose":
-        h.setOptionValue("solver", algorithm)
-    A = lp.matrix_csc()
-    lower, upper = lp.bounds()
-    rlo, rup = lp.row_bounds()
-    integrality = lp.integrality()
-    status = h.passModel(
-        lp.n_cols,
-        lp.n_rows,
-        int(A.nnz),
-        int(highspy.MatrixFormat.kColwise),
-        int(highspy.ObjSense.kMinimize),
-        0.0,
-        lp.cost(),
-        _numpy_inf(lower),
-        _numpy_inf(upper),
-        _numpy_inf(rlo),
-        _numpy_inf(rup),
-        A.indptr.astype(np.int32),
-        A.indices.astype(np.int32),
-        A.data.astype(np.float64),
-        integrality,
-    )
-    if status == highspy.HighsStatus.kError:
-        raise SolverError("HiGHS rejected the model (passModel failed)")
-    return h
 
 
 def _collect_log(h: highspy.Highs) -> list[str]:
@@ -192,27 +123,23 @@ def solve(
         state = "time_limit_feasible"
     else:
         raise SolverError(f"HiGHS stopped with status '{name}' and no usable solution")
-    sol = h.getSolution()
-    x = clean_primal(sol.col_value)
+    point = read_point(h)
+    x = clean_primal(point.col_value)
     n = lp.n_rows  # lexicographic stage rows follow the model's own rows
-    row_dual = np.asarray(sol.row_dual, dtype=float)[:n] if sol.dual_valid else np.full(n, np.nan)
-    col_dual = (
-        np.asarray(sol.col_dual, dtype=float) if sol.dual_valid else np.full(lp.n_cols, np.nan)
-    )
     ranging = None
-    if state == "optimal" and not mip and objective != "lexicographic" and sol.dual_valid:
+    if state == "optimal" and not mip and objective != "lexicographic" and point.dual_valid:
         ranging = row_ranging(h, slice(0, n))
     return Solution(
         status=state,
         model_status=name,
         objective=float(np.dot(lp.cost(), x)) + 0.0,
         x=x,
-        row_activity=np.asarray(sol.row_value, dtype=float)[:n],
-        row_dual=row_dual,
-        col_dual=col_dual,
+        row_activity=point.row_value[:n],
+        row_dual=point.row_dual[:n],
+        col_dual=point.col_dual,
         objective_parts=objective_parts(lp, x),
         solver="HiGHS",
-        solver_version=f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}",
+        solver_version=version(h),
         handover_seconds=handover,
         solve_seconds=solve_seconds,
         mip=mip,
@@ -320,7 +247,7 @@ def elastic_rows(
     status = h.feasibilityRelaxation(-1.0, -1.0, 1.0, None, None, penalties.astype(float))
     if status == highspy.HighsStatus.kError or not h.getInfo().primal_solution_status:
         return []
-    activity = np.asarray(h.getSolution().row_value, dtype=float)[: lp.n_rows]
+    activity = read_point(h).row_value[: lp.n_rows]
     lower, upper = lp.row_bounds()
     excess = np.maximum(np.maximum(lower - activity, activity - upper), 0.0)
     scale = np.maximum(1.0, np.abs(np.where(np.isfinite(lower), lower, 0.0)))

@@ -751,11 +751,60 @@ class LoadedModel:
     document: Document
     scenario: str | None
     path: Path
+    variant: dict | None = None
+    """An analysis variant's recorded edits (``Variant.to_json``), applied to `spec`."""
+
+    def input_files(self) -> list[Path]:
+        """Every file besides the YAML (and its CSV tables) that a run reads: the places
+        GeoJSON, the sea lanes, and the base map of the maps (``basemap.gpkg`` in
+        `geodata_dir`), those that exist."""
+        files = [
+            (self.path.parent / name).resolve()
+            for name in (self.spec.geodata, self.spec.sea_lanes)
+            if name
+        ]
+        files.append(geodata_dir(self.path, self.spec) / "basemap.gpkg")
+        return [f for f in dict.fromkeys(files) if f.is_file()]
 
     @property
     def input_hash(self) -> str:
-        """SHA-256 of the model file plus the scenario name."""
-        return hashlib.sha256(f"{self.document.sha256}:{self.scenario}".encode()).hexdigest()
+        """SHA-256 of everything the run read: the model file with its CSV tables, the
+        scenario name, the GeoJSON and base-map files (`input_files`, by name and content) and
+        the analysis variant's edits. A file changed after the run, or a variant block added
+        to summary.json, gives another hash."""
+        digest = hashlib.sha256(f"{self.document.sha256}:{self.scenario}".encode())
+        for path in self.input_files():
+            digest.update(f"\0{path.name}\0{_file_sha256(path)}".encode())
+        if self.variant:
+            digest.update(b"\0variant\0" + json.dumps(self.variant, sort_keys=True).encode())
+        return digest.hexdigest()
+
+
+def geodata_dir(model_path: Path, spec: ModelSpec) -> Path:
+    """The folder of a model's geodata (sea lanes, places, base map).
+
+    A model naming neither `sea_lanes` nor `geodata` has its base map in `geodata/` beside
+    the model file: never in a folder above it, which may belong to another project.
+    """
+    name = spec.sea_lanes or spec.geodata
+    if not name:
+        return Path(model_path).parent / "geodata"
+    return (Path(model_path).parent / name).resolve().parent
+
+
+def _file_sha256(path: Path) -> str:
+    stat = path.stat()
+    return _file_sha256_cached(path, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=64)
+def _file_sha256_cached(path: Path, _mtime_ns: int, _size: int) -> str:
+    """SHA-256 of one version of a file (a run and its check hash the base map once)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 @contextlib.contextmanager

@@ -690,8 +690,11 @@ class Settings(Strict):
     """Objective weight per unit change of a force's share in a theater from one period to the
     next; a small value keeps plans from moving forces back and forth between equally good
     periods (degenerate optima). 0 switches the term off."""
-    solver: Literal["simplex", "ipm", "choose"] = "choose"
-    """HiGHS algorithm."""
+    solver: Literal["choose", "simplex", "ipm", "hipo", "pdlp"] = "choose"
+    """HiGHS method: `simplex` (dual simplex), `ipm` (interior point, then crossover), `hipo`
+    (HiGHS's newer interior point, where the installed HiGHS has it; then crossover), `pdlp`
+    (first-order, no crossover: duals only to its tolerance) or `choose` (HiGHS decides). The
+    optimum is the same; `rsoi solve --solver` overrides this for one run."""
 
 
 class Scenario(Strict):

@@ -102,4 +102,13 @@ def apply_variant(model, variant: Variant):
         spec = spec.model_copy(
             update={"events": spec.events.model_copy(update={"attacks": attacks})}
         )
-    return dataclasses.replace(model, spec=spec)
+    # recorded in the canonical form the checker reads back from summary.json (input_hash)
+    recorded = Variant.from_json(variant.to_json()).to_json()
+    return dataclasses.replace(model, spec=spec, variant=recorded)
+
+
+def with_solver(model, method: str | None):
+    """`model` with ``settings.solver`` set to HiGHS method `method` (None: unchanged)."""
+    if method is None:
+        return model
+    return apply_variant(model, Variant("solver", settings=(("settings.solver", method),)))

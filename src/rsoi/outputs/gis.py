@@ -58,7 +58,7 @@ EMPTY_LAYER_GEOMETRY = {  # the geometry type an empty layer declares (no provid
     "basemap_countries": "MultiPolygon",
     "basemap_land": "MultiPolygon",
 }
-TIME_LAYERS = ("flows", "allocations", "apportionment")  # start and end fields per period
+TIME_LAYERS = ("flows", "allocations", "apportionment")  # one feature per period
 MIN_SHARE = 1e-6  # apportionment shares at or below this are solver noise, not drawn
 PROJECT_NAME = "rsoi plan"
 KEY_PLACES = 10  # label this many busiest places on the static map (plus anchors, shorts)
@@ -369,7 +369,8 @@ def build_layers(run: RunData) -> dict[str, gpd.GeoDataFrame]:
 def _add_period_times(run: RunData, frame: pd.DataFrame) -> None:
     """Insert period_start / period_end (UTC, written with `Z`) after the `period` column.
 
-    QGIS's temporal mode "start and end fields" shows a feature for the whole period.
+    QGIS shows a feature from `period_start` for `shown_seconds` (its whole period and no
+    more); `period_end` is there for reading.
     """
     at = frame.columns.get_loc("period") + 1
     start = run.period_start(frame["period"])
@@ -387,22 +388,35 @@ def _frame(rows: list[dict] | pd.DataFrame) -> gpd.GeoDataFrame:
 # --- styles -----------------------------------------------------------------------------
 
 
-def qml(layer: str) -> str:
-    """The default QGIS style of a layer: its template in rsoi/outputs/qml with colours filled in."""
+def shown_seconds(period_days: float) -> int:
+    """How long a time layer's feature shows from its `period_start`: one period less a second.
+
+    QGIS 3.22 hands the frame [t, t + period) to SQLite as text comparisons against literals
+    without the `Z` the GeoPackage stores (``"period_end" > '2030-01-03T00:00:00.000'``), so a
+    period ending exactly at t passed as "later" and every frame drew two periods. With a start
+    field and this fixed duration the test is ``period_start > t - period + 1 s`` and
+    ``period_start < t + period``: the previous period's start fails by a whole second and the
+    next one's fails by its `Z`, however QGIS compares (as text or as times).
+    """
+    return round(period_days * 86400) - 1
+
+
+def qml(layer: str, period_days: float) -> str:
+    """The default QGIS style of a layer: its template in rsoi/outputs/qml with colours (and the
+    time layers' shown duration for `period_days`) filled in."""
     from rsoi.outputs.palette import STYLE_COLORS
 
     text = (resources.files("rsoi.outputs") / "qml" / f"{layer}.qml").read_text(encoding="utf-8")
-    return string.Template(text).substitute(STYLE_COLORS)
+    return string.Template(text).substitute(
+        STYLE_COLORS, shown_seconds=str(shown_seconds(period_days))
+    )
 
 
-def layer_styles(layers: dict[str, gpd.GeoDataFrame]) -> pd.DataFrame:
-    """The `layer_styles` table QGIS reads default styles from (one row per layer).
-
-    `styleSLD` carries an OGC SLD 1.1 of the same categories for ArcGIS and GeoServer.
-    """
-    from rsoi.outputs.sld import sld
-
-    names = list(layers)
+def layer_styles(styles: dict[str, tuple[str, str]]) -> pd.DataFrame:
+    """The `layer_styles` table QGIS reads default styles from: one row per layer name ->
+    (QML, SLD). `styleSLD` carries an OGC SLD 1.1 of the same categories for ArcGIS and
+    GeoServer."""
+    names = list(styles)
     return pd.DataFrame(
         {
             "f_table_catalog": "",
@@ -410,8 +424,8 @@ def layer_styles(layers: dict[str, gpd.GeoDataFrame]) -> pd.DataFrame:
             "f_table_name": names,
             "f_geometry_column": "geom",
             "styleName": names,
-            "styleQML": [qml(n) for n in names],
-            "styleSLD": [sld(n) for n in names],
+            "styleQML": [styles[n][0] for n in names],
+            "styleSLD": [styles[n][1] for n in names],
             "useAsDefault": True,
             "description": [f"rsoi default style for {n}" for n in names],
             "owner": "rsoi",
@@ -421,6 +435,13 @@ def layer_styles(layers: dict[str, gpd.GeoDataFrame]) -> pd.DataFrame:
             ),
         }
     )
+
+
+def run_styles(names: list[str], period_days: float) -> dict[str, tuple[str, str]]:
+    """(QML, SLD) of each layer of a run's plan.gpkg."""
+    from rsoi.outputs.sld import sld
+
+    return {n: (qml(n, period_days), sld(n)) for n in names}
 
 
 def project_content(
@@ -435,7 +456,7 @@ def project_content(
     ]
     xml = qgis_project.project_xml(
         geometry,
-        {name: qml(name) for name in layers},
+        {name: qml(name, run.days) for name in layers},
         map_crs,
         extent,
         sea,
@@ -484,7 +505,10 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
 
 
 def write_gpkg(
-    layers: dict[str, gpd.GeoDataFrame], path: Path, project: bytes | None = None
+    layers: dict[str, gpd.GeoDataFrame],
+    path: Path,
+    period_days: float,
+    project: bytes | None = None,
 ) -> Path:
     """Write a GeoPackage 1.2 with every layer, the QGIS `layer_styles` table and, given its
     .qgz bytes, the embedded QGIS project (table `qgis_projects`)."""
@@ -504,7 +528,7 @@ def write_gpkg(
                     dataset_options={"VERSION": "1.2"} if i == 0 else None,
                 )
             pyogrio.write_dataframe(
-                layer_styles(layers),
+                layer_styles(run_styles(list(layers), period_days)),
                 tmp,
                 layer="layer_styles",
                 driver="GPKG",
@@ -518,7 +542,9 @@ def write_gpkg(
     return atomic_write(path, write)
 
 
-def write_geojson(layers: dict[str, gpd.GeoDataFrame], folder: Path) -> list[Path]:
+def write_geojson(
+    layers: dict[str, gpd.GeoDataFrame], folder: Path, period_days: float
+) -> list[Path]:
     """RFC 7946 GeoJSON of each layer, with its QGIS style (.qml) beside it."""
     refuse_links(folder, "geojson folder")
     folder.mkdir(exist_ok=True)
@@ -532,7 +558,7 @@ def write_geojson(layers: dict[str, gpd.GeoDataFrame], folder: Path) -> list[Pat
                 ),
             )
         )
-        out.append(write_text(folder / f"{name}.qml", qml(name)))
+        out.append(write_text(folder / f"{name}.qml", qml(name, period_days)))
     return out
 
 
@@ -551,11 +577,13 @@ def export_run(
     geojson: bool = False,
     prep: Prepared | None = None,
     timings: dict[str, float] | None = None,
+    summary: dict | None = None,
 ) -> list[Path]:
     """Write plan.gpkg, map.png, map.svg, report.html (and geojson/) into a finished run folder.
 
     The model is re-loaded from ``summary.json``'s ``model_file`` (relative to the current
-    directory) with the run's scenario, unless the run's `prep` is passed. Returns the paths
+    directory) with the run's scenario, unless the run's `prep` is passed; `summary` is the
+    run's summary while it is being written (else summary.json is read). Returns the paths
     written. `timings` (if given) receives seconds per step as ``export_<step>``.
     """
     clock = _Clock(timings)
@@ -565,7 +593,7 @@ def export_run(
     clock.lap("imports")
     folder = Path(folder)
     refuse_links(folder, "RUN_DIR")
-    run = load_run(folder, prep)
+    run = load_run(folder, prep, summary)
     remove_write_leftovers(folder)
     clock.lap("read")
     layers = build_layers(run)
@@ -578,14 +606,20 @@ def export_run(
     ]
     clock.lap("map")
     project = project_content(run, layers, map_extent(layers), LCC, WATER)
-    written.insert(0, write_gpkg(layers, folder / "plan.gpkg", project))
+    written.insert(0, write_gpkg(layers, folder / "plan.gpkg", run.days, project))
     clock.lap("gpkg")
     written.append(write_text(folder / "report.html", render_report(run, drawing, images["png"])))
     clock.lap("report")
     if geojson:
-        written += write_geojson(layers, folder / "geojson")
+        written += write_geojson(layers, folder / "geojson", run.days)
         clock.lap("geojson")
     return written
+
+
+def preload() -> None:
+    """Import the drawing stack now (the export worker does this while the solve runs)."""
+    import rsoi.outputs.mapping
+    import rsoi.outputs.report  # noqa: F401
 
 
 class _Clock:

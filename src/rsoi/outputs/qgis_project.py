@@ -1,7 +1,8 @@
 """The QGIS project embedded in ``plan.gpkg`` (table ``qgis_projects``, as QGIS writes it).
 
-*Project > Open From > GeoPackage* (or ``qgis "geopackage:plan.gpkg?projectName=rsoi plan"``)
-opens it ready: every layer in order with the base map at the bottom, each layer's default
+*Project > Open From > GeoPackage* (or ``qgis --project "geopackage:plan.gpkg?projectName=rsoi
+plan"``; QGIS 3.22 reads a bare ``geopackage:`` argument as a layer and refuses it) opens it
+ready: every layer in order with the base map at the bottom, each layer's default
 style (the same QML as ``layer_styles``), the Lambert conformal projection of ``map.png``, a
 sea-coloured background, the start view on the theater, and the project time range set to
 the horizon, stepping by one period. Layers are referenced relative to the GeoPackage
@@ -58,6 +59,40 @@ def _srs(
     _sub(srs, "geographicflag", "true" if crs.is_geographic else "false")
 
 
+NAVIGATION_ANIMATED = 1  # QgsTemporalNavigationObject::Animated
+TITLE_TOP_LEFT = 1  # QgsDecorationItem::TopLeft
+
+
+def _qt_iso(text: str) -> str:
+    """ISO UTC as Qt's ``Qt::ISODateWithMs`` reads it (``...T00:00:00.000Z``)."""
+    return text.replace("Z", ".000Z") if "." not in text else text
+
+
+def period_label(time_range: tuple[str, str], step_days: float) -> str:
+    """The canvas title: QGIS text with an expression over the frame's start time.
+
+    Frame start t (``@map_start_time``, UTC): n = whole days since C-day, period
+    k = floor(n / period length) + 1, day d = n + 1 (C-day is day 1, C+n).
+    """
+    start = time_range[0]
+    days = f"day(@map_start_time - to_datetime('{start}'))"
+    periods = round((pd_days(time_range[1]) - pd_days(time_range[0])) / step_days)
+    return (
+        "[% if(@map_start_time is null, "
+        "'all periods at once: turn on the Temporal Controller (View > Panels)', "
+        f"'period ' || to_string(floor(round({days}, 6) / {step_days:g}) + 1) || ' of {periods}"
+        f", day ' || to_string(round({days}) + 1) || ' (C+' || to_string(round({days})) || ') · '"
+        " || format_date(@map_start_time, 'yyyy-MM-dd') || ' UTC') %]"
+    )
+
+
+def pd_days(iso: str) -> float:
+    """Days since the epoch of an ISO UTC time (for counting periods)."""
+    from datetime import datetime
+
+    return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp() / 86400
+
+
 def _layer_id(name: str) -> str:
     return f"rsoi_layer_{name}"  # QGIS keeps a layer id only if longer than 10 characters
 
@@ -96,7 +131,7 @@ def project_xml(
             source=f"./{gpkg_name}|layername={name}",
             providerKey="ogr",
             checked="Qt::Checked",
-            expanded="0",
+            expanded="1",  # the legend shows every layer's symbols at open
         )
         _sub(node, "customproperties")
     order = _sub(tree, "custom-order", enabled="0")
@@ -165,6 +200,21 @@ def project_xml(
     _sub(paths, "Absolute", "false", type="bool")
     measure = _sub(props, "Measure")
     _sub(measure, "Ellipsoid", "EPSG:7030", type="QString")
+    # the Temporal Controller opens animated on the first period (not "navigation off",
+    # which stacks every period's features), over the project's time range
+    controller = _sub(props, "TemporalControllerWidget")
+    _sub(controller, "NavigationMode", str(NAVIGATION_ANIMATED), type="int")
+    _sub(controller, "StartDateTime", _qt_iso(time_range[0]), type="QString")
+    _sub(controller, "EndDateTime", _qt_iso(time_range[1]), type="QString")
+    # "period k of T, day d" on the canvas (a title decoration evaluated per frame)
+    title_label = _sub(props, "TitleLabel")
+    _sub(title_label, "Enabled", "true", type="bool")
+    _sub(title_label, "Placement", str(TITLE_TOP_LEFT), type="int")
+    _sub(title_label, "Label", period_label(time_range, step_days), type="QString")
+    _sub(title_label, "BackgroundColor", "255,255,255,210", type="QString")
+    _sub(title_label, "MarginH", "3", type="int")
+    _sub(title_label, "MarginV", "2", type="int")
+    _sub(title_label, "MarginUnit", "MM", type="QString")
 
     # the start view: QGIS 3.22+ opens on DefaultViewExtent; older versions use <mapcanvas>
     view = _sub(root, "ProjectViewSettings", UseProjectScales="0", rotation="0")

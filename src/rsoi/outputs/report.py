@@ -8,7 +8,6 @@ utilisation, and the binding constraints with their shadow prices and sources.
 from __future__ import annotations
 
 import base64
-import json
 import math
 from collections.abc import Iterable, Sequence
 from html import escape
@@ -21,6 +20,7 @@ import pandas as pd
 import shapely
 
 from rsoi.outputs import mapping
+from rsoi.outputs.html import script_json, text
 
 if TYPE_CHECKING:
     from rsoi.outputs.rundata import RunData
@@ -613,7 +613,7 @@ def interactive_map(layers: dict[str, gpd.GeoDataFrame]) -> str:
             "rows": [
                 ["mode", r["mode"]],
                 ["from → to", f"{r['origin']} → {r['destination']}"],
-                ["theater", r["theater"]],
+                ["theater", text(r["theater"])],
                 ["capacity (st, horizon)", _num(r["capacity_t"])],
                 ["flow (st)", _num(r["flow_t"])],
                 ["peak utilisation", _pct(r["peak_utilisation"])],
@@ -634,9 +634,9 @@ def interactive_map(layers: dict[str, gpd.GeoDataFrame]) -> str:
             f"<title>{escape(p['name'])}</title></circle>"
         )
         rows = [
-            ["kind", p["kind"]],
-            ["country", p["country"]],
-            ["theater", p["theater"]],
+            ["kind", text(p["kind"])],
+            ["country", text(p["country"])],
+            ["theater", text(p["theater"])],
             ["cargo t/day", _num(p["cargo_t_per_day"])],
             ["MOG", _num(p["mog"])],
             ["tons handled", _num(p["throughput_t"])],
@@ -658,7 +658,7 @@ def interactive_map(layers: dict[str, gpd.GeoDataFrame]) -> str:
             f"{escape(p['name'])}</text>"
         )
     out.append("</svg>")
-    data = json.dumps(info, sort_keys=True, ensure_ascii=True).replace("</", "<\\/")
+    data = script_json(info)
     legend = " ".join(
         f'<span class="key"><i style="background:{c}"></i>{escape(m)}</span>'
         for m, c in [*mapping.MODE_COLORS.items(), ("not used", mapping.UNUSED)]

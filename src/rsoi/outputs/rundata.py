@@ -70,15 +70,10 @@ class RunData:
 
     @property
     def geodata_dir(self) -> Path:
-        """The folder of the model's geodata (sea lanes, places, base map).
+        """The folder of the model's geodata (see `rsoi.model.loader.geodata_dir`)."""
+        from rsoi.model.loader import geodata_dir
 
-        A model naming neither `sea_lanes` nor `geodata` has its base map in `geodata/` beside
-        the model file: never in a folder above it, which may belong to another project.
-        """
-        name = self.prep.spec.sea_lanes or self.prep.spec.geodata
-        if not name:
-            return self.model_path.parent / "geodata"
-        return (self.model_path.parent / name).resolve().parent
+        return geodata_dir(self.model_path, self.prep.spec)
 
     @property
     def c_day(self) -> pd.Timestamp:
@@ -99,21 +94,25 @@ def _problem(folder: Path, field: str, message: str, hint: str) -> InputError:
     return InputError([Problem(str(folder), None, None, field, message, hint)])
 
 
-def load_run(folder: Path, prep: Prepared | None = None) -> RunData:
+def load_run(folder: Path, prep: Prepared | None = None, summary: dict | None = None) -> RunData:
     """Read a run folder and re-load its model and scenario; InputError if something is missing.
 
-    `prep` is the run's own prepared model when the caller has it in memory (during `solve`):
-    then the model is not read again.
+    `prep` and `summary` are the run's own prepared model and summary when the caller has them
+    in memory (during `solve`, before summary.json is written): then neither is read again.
     """
     folder = Path(folder)
     summary_path = folder / "summary.json"
-    if not summary_path.is_file():
-        raise _problem(
-            summary_path, "summary.json", "not a run folder", "give a folder written by rsoi solve"
-        )
-    from rsoi.results.check import load_summary
+    if summary is None:
+        if not summary_path.is_file():
+            raise _problem(
+                summary_path,
+                "summary.json",
+                "not a run folder",
+                "give a folder written by rsoi solve",
+            )
+        from rsoi.results.check import load_summary
 
-    summary = load_summary(folder)  # exit 2 naming a malformed field, never a crash later
+        summary = load_summary(folder)  # exit 2 naming a malformed field, never a crash later
     tables = {}
     for name in RUN_TABLES:
         path = folder / f"{name}.csv"

@@ -102,6 +102,16 @@ def _rules(layer: str) -> list[tuple[str, str | None, str | None, str]]:
         ]
     if layer == "apportionment":
         return [(n, "nation", n, _line(c, 1.5, 0.7, "6 3")) for n, c in NATION_COLORS.items()]
+    if layer == "worst_losses":  # rsoi interdict
+        return [
+            (
+                "worst set only (greedy misses it)",
+                "in_greedy_set",
+                "0",
+                _point("circle", "#C8102E", 12),
+            ),
+            ("worst set, also greedy", "in_greedy_set", "1", _point("circle", "#7A0019", 12)),
+        ]
     if layer == "basemap_land":
         return [("land", None, None, _polygon(LAND, None))]
     if layer == "basemap_countries":

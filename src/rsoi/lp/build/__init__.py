@@ -69,6 +69,7 @@ from rsoi.lp.build.support import (
 )
 from rsoi.lp.prepare import Prepared
 from rsoi.lp.program import LinearProgram
+from rsoi.model.families import BY_NAME
 
 FAMILIES: list[Callable[[Context], None]] = [
     define_flows,
@@ -128,4 +129,18 @@ def build(prep: Prepared) -> tuple[LinearProgram, Context]:
     finally:
         if enabled:
             gc.enable()
+    check_registry(lp)
     return lp, ctx
+
+
+def check_registry(lp: LinearProgram) -> None:
+    """Every constraint family is registered (rsoi.model.families) with this index and entity."""
+    for name, block in lp.constraints.items():
+        entry = BY_NAME.get(name)
+        if entry is None:
+            raise RuntimeError(f"constraint family {name} is missing from rsoi.model.families")
+        if tuple(block.index.columns) != entry.index or block.entity != entry.entity:
+            raise RuntimeError(
+                f"{name}: index {tuple(block.index.columns)} / entity {block.entity!r} differ "
+                f"from the registry's {entry.index} / {entry.entity!r} (rsoi.model.families)"
+            )

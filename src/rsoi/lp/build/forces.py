@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from rsoi.lp.build.context import Context
+from rsoi.model.families import family
 
 # --- forces -----------------------------------------------------------------------------
 
@@ -183,7 +184,7 @@ def define_apportionment_stability(ctx: Context) -> None:
         cols,
         coefs,
         lower=0.0,
-        source="settings.apportionment_stability_weight (tie-breaking; notional)",
+        source=family("share_change").source,
         entity="force",
         doc=define_apportionment_stability.__doc__ or "",
     )

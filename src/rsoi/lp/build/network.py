@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from rsoi.lp.build.context import Context, categorical
+from rsoi.model.families import family
 from rsoi.model.schema import Mode
 
 # --- flows ------------------------------------------------------------------------------
@@ -140,7 +141,7 @@ def define_flow_balance(ctx: Context) -> None:
     rhs = np.zeros(n)
     for stock in ctx.spec.stocks:
         rhs[ctx.place_pos[stock.place] * kt + comm_pos[stock.commodity] * T] += stock.quantity
-    source = np.full(n, "flow conservation (NRMO-style network LP, GLOSSARY.md)", dtype=object)
+    source = family("flow_balance").source  # fixed citation: rsoi.model.families
     lp.add_constraints(
         "flow_balance",
         ctx.inventory.index,

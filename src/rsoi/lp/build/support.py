@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from rsoi.lp.build.context import SOURCE_PAPER, Context
+from rsoi.lp.build.context import Context
 from rsoi.lp.prepare import support_slots
+from rsoi.model.families import family
 from rsoi.model.schema import Mode, TaskKind
 
 # --- rear-area support tasks ----------------------------------------------------------
@@ -288,7 +289,7 @@ def define_port_access(ctx: Context) -> None:
         rows,
         cols,
         tons,
-        f"{SOURCE_PAPER}: assuring access to South Korean ports",
+        family("port_access").source,
         define_port_access.__doc__ or "",
         "place",
     )
@@ -314,7 +315,7 @@ def define_airfield_access(ctx: Context) -> None:
         rows,
         cols,
         tons,
-        f"{SOURCE_PAPER}: assuring access to South Korean ports and airfields",
+        family("airfield_access").source,
         define_airfield_access.__doc__ or "",
         "place",
     )
@@ -343,7 +344,7 @@ def define_onward_transport(ctx: Context) -> None:
         rows,
         cols,
         tons,
-        f"{SOURCE_PAPER}: transport assistance for the flow onward to Taiwan",
+        family("onward_transport").source,
         define_onward_transport.__doc__ or "",
         "place",
     )
@@ -398,7 +399,7 @@ def define_sea_lane_escort(ctx: Context) -> None:
         np.concatenate(rows),
         np.concatenate(cols),
         np.concatenate(tons),
-        f"{SOURCE_PAPER}: escort and protect ships transiting the Taiwan Strait",
+        family("sea_lane_escort").source,
         define_sea_lane_escort.__doc__ or "",
         "place",
     )

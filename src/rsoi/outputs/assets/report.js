@@ -111,6 +111,11 @@
   });
   window.addEventListener("resize", apply);
   apply();
+  // what the map drew (a test reads it): places sized to the screen, labels not overlapping
+  svg.setAttribute("data-drawn-places", String(circles.length));
+  svg.setAttribute("data-drawn-labels", String(Array.prototype.filter.call(labels, function (t) {
+    return t.style.display !== "none";
+  }).length));
 })();
 // print every collapsed table too (closed <details> are not printed otherwise)
 window.addEventListener("beforeprint", function () {

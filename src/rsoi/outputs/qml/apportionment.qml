@@ -82,7 +82,7 @@
 </orderby>
 </renderer-v2>
   
-  <temporal enabled="1" mode="2" startField="period_start" endField="period_end" accumulate="0" durationField="" durationUnit="min" endExpression="" fixedDuration="0" startExpression="" limitMode="0">
+  <temporal enabled="1" mode="1" startField="period_start" endField="" accumulate="0" durationField="" durationUnit="s" endExpression="" fixedDuration="${shown_seconds}" startExpression="" limitMode="0">
 <fixedRange>
 <start>
 </start>

@@ -38,6 +38,7 @@ class CheckerCore:
         self.days = float(self.spec.horizon.period_days)
         self.violations: list[str] = []
         self.checked: list[str] = []
+        self.unverified: list[str] = []  # values only bounded, or not verified: named
         self._count: dict[str, int] = defaultdict(int)
         self.tons = {c.id: c.short_tons_per_unit for c in self.spec.commodities}
         self.places = prep.places

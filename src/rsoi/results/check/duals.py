@@ -3,107 +3,33 @@
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 
 import numpy as np
 import pandas as pd
 
-from rsoi.model.schema import (
-    Mode,
-    TaskKind,
-)
+from rsoi.model.families import BY_NAME
 from rsoi.results.check.base import (
     ACTIVITY_FAMILIES,
-    DERIVED_FAMILIES,
-    KNOWN_FAMILIES,
     PRICE_TOL,
+    PRIMAL_TOL,
     _fmt,
     _tol,
 )
-from rsoi.results.check.core import CheckerCore
-from rsoi.results.check.derive import access_task
+from rsoi.results.check.columns import ColumnSpec
 
 
-class DualChecks(CheckerCore):
+class DualChecks(ColumnSpec):
     """duals.csv: the row set and bounds, prices, complementary slackness, ranging, reduced costs."""
-
-    # --- duals table ------------------------------------------------------------------------
-
-    def expected_rows(self) -> dict[str, tuple[str, float, float, str | None]]:
-        """Constraint name -> (family, lower, upper, source) for the families in DERIVED_FAMILIES.
-
-        Derived from the model alone: a row the LP lacks (e.g. a dropped access cap) or has in
-        excess shows up as a missing or unknown row of duals.csv.
-        """
-        spec, T, days = self.spec, self.T, self.days
-        inf = math.inf
-        out: dict[str, tuple[str, float, float, str | None]] = {}
-        stock: dict[tuple[str, str], float] = defaultdict(float)
-        for s in spec.stocks:
-            stock[(s.place, s.commodity)] += s.quantity
-        for p in self.places:
-            for k in self.tons:
-                for t in range(1, T + 1):
-                    rhs = stock.get((p, k), 0.0) if t == 1 else 0.0
-                    out[f"flow_balance[{p},{k},{t}]"] = ("flow_balance", rhs, rhs, None)
-        for d in self.prep.demands:
-            out[f"demand[{d.id}]"] = ("demand", d.quantity, d.quantity, d.source)
-        source_of = {r.id: r.source for r in spec.routes}
-        for r in self.routes.values():
-            for t in range(1, T - r.transit_periods + 1):
-                out[f"route_capacity[{r.id},{t}]"] = (
-                    "route_capacity", -inf, float(r.capacity_t_per_period[t - 1]),
-                    source_of[r.id],
-                )  # fmt: skip
-        air = spec.modes.get(Mode.air)
-        for p in self.places.values():
-            for t in range(1, T + 1):
-                phi = self.phi(p.id, t)
-                if p.cargo_t_per_day is not None:
-                    cap = p.cargo_t_per_day * days * phi
-                    out[f"place_throughput[{p.id},{t}]"] = ("place_throughput", -inf, cap, p.source)
-                if p.mog is not None and air is not None and air.payload_t_per_sortie is not None:
-                    cap = p.mog * air.sorties_per_slot_per_day * days * phi
-                    out[f"airfield_mog[{p.id},{t}]"] = ("airfield_mog", -inf, cap, p.source)
-                if p.storage_t is not None:
-                    out[f"storage_capacity[{p.id},{t}]"] = (
-                        "storage_capacity", -inf, p.storage_t, p.source,
-                    )  # fmt: skip
-        need: dict[str, list] = {}
-        for q in self.prep.requirements:
-            for t in range(q.from_period, q.to_period + 1):
-                name = f"task_requirement[{q.task.value},{q.place},{q.theater},{t}]"
-                entry = need.setdefault(name, [0.0, q.source])
-                entry[0] += q.amount
-        for name, (amount, source) in need.items():
-            out[name] = ("task_requirement", amount, inf, source)
-        for task, place, theater in self.enabling_slots():
-            for t in range(1, T + 1):
-                out[f"{task}[{place},{theater},{t}]"] = (task, -inf, 0.0, None)
-        return out
-
-    def enabling_slots(self) -> set[tuple[str, str, str]]:
-        """(task, place, theater) of every access, onward and escort cap the model implies."""
-        contested = {lane.id: lane.escort_place for lane in self.spec.lanes if lane.contested}
-        slots: set[tuple[str, str, str]] = set()
-        has_flows = any(r.transit_periods < self.T for r in self.routes.values())
-        for r in self.routes.values():
-            for place in (r.origin, r.destination):
-                task = access_task(r, self.places[place])
-                if task is not None:
-                    slots.add((task, place, r.theater))
-            if r.onward:
-                slots.add((TaskKind.onward_transport.value, r.origin, r.theater))
-            if has_flows:
-                for lane in r.lanes:
-                    if lane in contested:
-                        slots.add((TaskKind.sea_lane_escort.value, contested[lane], r.theater))
-        return slots
 
     def check_duals(self, route_load: dict, stored: dict) -> None:
         self.checked.append(
             "duals.csv: every row present once, bounds, activities, sign and complementary "
             "slackness of shadow prices, binding flags, ranging intervals"
+        )
+        self.unverified.append(
+            "duals.csv range_from / range_to: only bounded (the interval holds the active bound; "
+            "the objective stays >= 0 across it), not recomputed: HiGHS's ranging depends on "
+            "its basis, which the run does not record"
         )
         d = self.t["duals"]
         names = d["constraint"].astype(str).to_numpy()
@@ -115,7 +41,7 @@ class DualChecks(CheckerCore):
         dup = pd.Series(names).duplicated().to_numpy()
         for i in np.flatnonzero(dup):
             self.fail("duals", f"duals.csv: {names[i]} listed twice")
-        known_family = np.isin(fam, KNOWN_FAMILIES)
+        known_family = np.isin(fam, list(BY_NAME))
         for i in np.flatnonzero(~known_family):
             self.fail("duals", f"duals.csv: {names[i]}: unknown family '{fam[i]}'")
         matches = np.array(
@@ -127,7 +53,7 @@ class DualChecks(CheckerCore):
         row_of = {n: i for i, n in enumerate(names)}
         for name in sorted(expected.keys() - row_of.keys()):
             self.fail("duals", f"{name}: missing from duals.csv")
-        for i in np.flatnonzero(np.isin(fam, DERIVED_FAMILIES)):
+        for i in np.flatnonzero(known_family):
             if names[i] not in expected:
                 self.fail("duals", f"{names[i]}: not a constraint of this model (duals.csv)")
         src = d["source"].astype(str).to_numpy()
@@ -157,8 +83,9 @@ class DualChecks(CheckerCore):
                 )
         for j in np.flatnonzero(found):
             source = expected[exp_names[j]][3]
-            if source is not None and src[rows[j]] != source:
+            if src[rows[j]] != (source or ""):
                 self.text("duals", exp_names[j], "source", src[rows[j]], source)
+        self._entity_columns(d, names, fam, known_family & matches)
         # activities within bounds; prices only on active bounds, with the right sign
         tol = _tol(act, np.nan_to_num(lo), np.nan_to_num(up))
         below = np.isfinite(lo) & (act < lo - tol)
@@ -197,6 +124,7 @@ class DualChecks(CheckerCore):
                     f"{names[i]}: ranging interval [{r_from[i]}, {r_to[i]}] does not contain "
                     f"the bound {bound[i]}",
                 )
+            self._range_within_objective(names[i], bound[i], price[i], r_from[i], r_to[i])
         recomputed = {
             "route_capacity": route_load,
             "storage_capacity": stored,
@@ -211,159 +139,188 @@ class DualChecks(CheckerCore):
         self.price_series = pd.Series(np.nan_to_num(price[unique]), index=names[unique])
         self.price = self.price_series.to_dict()
 
-    def _prices(self, names: np.ndarray) -> np.ndarray:
-        """Shadow prices of the named rows (0 for rows the LP does not have)."""
-        return self.price_series.reindex(names).fillna(0.0).to_numpy(float)
-
-    def _flow_reduced_costs(self, f: pd.DataFrame, judge_all) -> None:
-        """Reduced costs of every flow column, vectorised over (route, commodity, period)."""
-        spec, T = self.spec, self.T
-        gamma = spec.settings.transport_cost_weight
-        air = spec.modes.get(Mode.air)
-        per_sortie = 1.0 / air.payload_t_per_sortie if air and air.payload_t_per_sortie else None
-        contested = {lane.id: lane.escort_place for lane in spec.lanes if lane.contested}
-        items, keys, costs = [], [], []
-        term_col, term_coef, term_name = [], [], []  # one entry per (column, row) coefficient
-        n_cols = 0
-        for r in self.routes.values():
-            n = T - r.transit_periods
-            if n <= 0:
+    def check_activities(self, f: pd.DataFrame) -> None:
+        """Every row's reported activity, recomputed as sum a_ij x_j from the column spec and
+        the tables' values; rows with a column no table reports (deploy, swing, share change)
+        are named instead."""
+        d = self.t["duals"]
+        _items, _cost, x, _up, t_col, t_row, t_coef = self.columns(f).arrays()
+        names = d["constraint"].astype(str).to_numpy()
+        act = d["activity"].to_numpy(float)
+        ax = t_coef * x[t_col] if len(t_col) else np.zeros(0)
+        term = pd.DataFrame(
+            {"row": t_row, "total": np.nan_to_num(ax), "scale": np.abs(np.nan_to_num(ax)),
+             "unknown": np.isnan(ax)}
+        )  # fmt: skip
+        per_row = term.groupby("row", sort=False)[["total", "scale", "unknown"]].sum()
+        unknown: dict[str, int] = {}
+        expected = self.expected_rows()
+        for i, name in enumerate(names):
+            if name not in expected:
+                continue  # reported elsewhere (an unknown row)
+            _fam, lower, upper, _src = expected[name]
+            if lower == upper:
+                continue  # an equality: its activity is its bound, checked with the bounds
+            if name in per_row.index:
+                total, scale, missing = per_row.loc[name]
+            else:
+                total, scale, missing = 0.0, 0.0, False  # a row without coefficients
+            if missing > 0:
+                family = name.split("[", 1)[0]
+                unknown[family] = unknown.get(family, 0) + 1
                 continue
-            mode_cost = spec.modes[r.mode].cost_per_t_km * r.distance_km
-            t = np.arange(1, n + 1)
-            ts, as_ = t.astype(str), (t + r.transit_periods).astype(str)
-            for k, w in self.tons.items():
-                terms: list[tuple[float, str, np.ndarray]] = [
-                    (1.0, f"flow_balance[{r.origin},{k},", ts),
-                    (-1.0, f"flow_balance[{r.destination},{k},", as_),
-                    (w, f"route_capacity[{r.id},", ts),
-                    (w, f"place_throughput[{r.origin},", ts),
-                    (w, f"place_throughput[{r.destination},", as_),
-                ]
-                if r.mode == Mode.air and per_sortie is not None:
-                    terms.append((w * per_sortie, f"airfield_mog[{r.origin},", ts))
-                    terms.append((w * per_sortie, f"airfield_mog[{r.destination},", as_))
-                for place, when in ((r.origin, ts), (r.destination, as_)):
-                    task = access_task(r, self.places[place])
-                    if task is not None:
-                        terms.append((w, f"{task}[{place},{r.theater},", when))
-                if r.onward:
-                    terms.append((w, f"onward_transport[{r.origin},{r.theater},", ts))
-                for area in sorted({contested[x] for x in r.lanes if x in contested}):
-                    terms.append((w, f"sea_lane_escort[{area},{r.theater},", ts))
-                col = np.arange(n_cols, n_cols + n)
-                for coef, prefix, when in terms:
-                    term_col.append(col)
-                    term_coef.append(np.full(n, coef))
-                    term_name.append(np.char.add(np.char.add(prefix, when), "]"))
-                items.append(np.char.add(np.char.add(f"flow[{r.id},{k},", ts), "]"))
-                keys.extend((r.id, k, int(x)) for x in t)
-                costs.append(np.full(n, gamma * mode_cost * w if gamma > 0 else 0.0))
-                n_cols += n
-        if not n_cols:
+            self.equal("duals", name, act[i], float(total), "activity vs recomputed", scale)
+        self.checked.append("duals.csv activity of every row whose columns the tables report")
+        if unknown:
+            self.unverified.append(
+                "duals.csv activity only within its bounds (a column no table reports: deploy, "
+                "swing or share change) for "
+                + ", ".join(f"{n} {fam} rows" for fam, n in sorted(unknown.items()))
+            )
+
+    def _entity_columns(self, d, names, fam, ok) -> None:
+        """entity_kind, entity and period of each row, from its name and the registry."""
+        kind = d["entity_kind"].astype(str).to_numpy()
+        ent = d["entity"].astype(str).to_numpy()
+        per = d["period"].to_numpy(float)
+        for i in np.flatnonzero(ok):
+            entry = BY_NAME[fam[i]]
+            keys = names[i][len(entry.name) + 1 : -1].split(",")
+            if len(keys) != len(entry.index):
+                self.fail("duals", f"{names[i]}: {len(keys)} keys, the family has {entry.index}")
+                continue
+            want_entity = keys[entry.index.index(entry.entity)]
+            pos = entry.period_position
+            want_period = float(keys[pos]) if pos is not None and keys[pos].isdigit() else 0.0
+            if kind[i] != entry.entity:
+                self.text("duals", names[i], "entity_kind", kind[i], entry.entity)
+            if ent[i] != want_entity:
+                self.text("duals", names[i], "entity", ent[i], want_entity)
+            if per[i] != want_period:
+                self.fail("duals:period", f"{names[i]}: period {per[i]:g} != {want_period:g}")
+
+    def _range_within_objective(self, name, bound, price, r_from, r_to) -> None:
+        """Bound a ranging interval by the objective: inside it the optimal value moves by
+        price x (b' - b), and it never drops below 0 (every cost and penalty is >= 0). So a
+        negative price admits range_to <= b + objective / |price|, a positive one
+        range_from >= b - objective / price."""
+        objective = self.summary.get("objective")
+        if not isinstance(objective, int | float) or self.summary.get("status") != "optimal":
             return
-        value = np.concatenate(term_coef) * self._prices(np.concatenate(term_name))
-        where = np.concatenate(term_col)
-        dual_sum = np.zeros(n_cols)
-        dual_abs = np.zeros(n_cols)
-        np.add.at(dual_sum, where, value)
-        np.maximum.at(dual_abs, where, np.abs(value))
-        flow_x = {(r.route, r.commodity, int(r.period)): float(r.quantity) for r in f.itertuples()}
-        x = np.array([flow_x.get(k, 0.0) for k in keys])
-        judge_all(
-            np.concatenate(items),
-            np.concatenate(costs),
-            dual_sum,
-            dual_abs,
-            x,
-            np.full(n_cols, math.inf),
-        )
+        objective = max(float(objective), 0.0)
+        if price < 0 and np.isfinite(r_to):
+            limit = bound + objective / -price
+            if r_to > limit + _tol(limit, r_to):
+                self.fail(
+                    "duals",
+                    f"{name}: range_to {_fmt(r_to)} beyond {_fmt(limit)}, where the objective "
+                    f"would fall below 0 at the shadow price {_fmt(price)}",
+                )
+        if price > 0 and np.isfinite(r_from):
+            limit = bound - objective / price
+            if r_from < limit - _tol(limit, r_from):
+                self.fail(
+                    "duals",
+                    f"{name}: range_from {_fmt(r_from)} below {_fmt(limit)}, where the objective "
+                    f"would fall below 0 at the shadow price {_fmt(price)}",
+                )
 
     def check_reduced_costs(self, f: pd.DataFrame) -> None:
-        """Dual feasibility of flow, delivery, shortfall, inventory and production columns.
+        """Dual feasibility and vertex prices over every column of the LP.
 
         Reduced cost d_j = c_j - sum_i a_ij y_i from the model's coefficients and the shadow
         prices in duals.csv: d = 0 for a column strictly between its bounds, d >= 0 at its
-        lower bound, d <= 0 at its upper bound. A scaled or swapped shadow price breaks this
-        for the columns of its row. Only for optimal weighted LP runs (lexicographic and MIP
-        runs report the last stage's or the fixed LP's prices).
+        lower bound, d <= 0 at its upper bound (columns whose value no table reports: d >= 0).
+        Given the other prices, these conditions leave each row's price an interval; a
+        degenerate row's price is not unique, but the solver reports a basic (vertex) price,
+        which sits at an end of that interval: a row with a nonzero price has a basic column
+        whose reduced cost is 0. A price that is inside its interval but at neither end was
+        edited. Only for optimal weighted LP runs (lexicographic and MIP runs report the last
+        stage's or the fixed LP's prices).
         """
         s = self.summary
+        if s.get("duals_of"):
+            self.unverified.append(
+                f"duals.csv shadow prices: of {s['duals_of']}, not of the model: only sign and "
+                "complementary slackness checked (no reduced costs)"
+            )
+            return
         if (
             s.get("status") != "optimal"
             or s.get("mip")
             or s.get("objective_mode", "weighted") != "weighted"
             or not np.isfinite(self.t["duals"]["shadow_price"].to_numpy(float)).all()
         ):
-            return
-        self.checked.append("reduced costs of flows, deliveries, shortfalls, inventory, production")
-        y = self.price.get
-        spec, T, days = self.spec, self.T, self.days
-
-        def judge(item: str, cost: float, terms: list[float], x: float, upper: float) -> None:
-            red = cost - sum(terms)
-            tol = 1e-6 * max(1.0, abs(cost), *(abs(v) for v in terms))
-            at_lower = x <= 1e-9
-            at_upper = upper != math.inf and x >= upper - _tol(upper)
-            if at_lower and at_upper:  # a fixed column (e.g. zero capacity): any reduced cost
-                return
-            bad = red < -tol if at_lower else red > tol if at_upper else abs(red) > tol
-            if bad:
-                self.fail(
-                    "reduced_cost",
-                    f"{item}: reduced cost {_fmt(red)} at value {_fmt(x)} contradicts the "
-                    "shadow prices of its rows in duals.csv",
-                )
-
-        def judge_all(items, cost, dual_sum, dual_abs, x, upper) -> None:
-            red = cost - dual_sum
-            tol = 1e-6 * np.maximum(1.0, np.maximum(np.abs(cost), dual_abs))
-            at_lower = x <= 1e-9
-            at_upper = np.isfinite(upper) & (
-                x >= upper - _tol(np.where(np.isinf(upper), 0.0, upper))
+            self.unverified.append(
+                "duals.csv shadow prices: only sign and complementary slackness (not an optimal "
+                "weighted LP run, so no reduced costs)"
             )
-            inside = ~at_lower & ~at_upper
-            bad = (inside & (np.abs(red) > tol)) | (at_upper & ~at_lower & (red > tol))
-            bad |= at_lower & ~at_upper & (red < -tol)
-            for i in np.flatnonzero(bad):
-                self.fail(
-                    "reduced_cost",
-                    f"{items[i]}: reduced cost {_fmt(red[i])} at value {_fmt(x[i])} contradicts "
-                    "the shadow prices of its rows in duals.csv",
-                )
+            return
+        self.checked.append(
+            "reduced costs of every column (flows, inventory, production, deliveries, "
+            "shortfalls, allocations, shares, home, deploy, swing, share changes); every "
+            "nonzero shadow price at an end of its valid interval"
+        )
+        items, cost, x, upper, t_col, t_row, t_coef = self.columns(f).arrays()
+        n = len(items)
+        if not n:
+            return
+        y = self.price_series.reindex(t_row).fillna(0.0).to_numpy(float)
+        value = t_coef * y
+        dual_sum = np.zeros(n)
+        dual_abs = np.zeros(n)
+        np.add.at(dual_sum, t_col, value)
+        np.maximum.at(dual_abs, t_col, np.abs(value))
+        red = cost - dual_sum
+        tol = 1e-6 * np.maximum(1.0, np.maximum(np.abs(cost), dual_abs))
+        known = np.isfinite(x)
+        # within HiGHS's primal feasibility tolerance (1e-7) of a bound counts as at it: a warm
+        # re-solve may leave a value of 5e-9 that is a zero
+        at_lower = ~known | (x <= PRIMAL_TOL)
+        finite_up = np.where(np.isinf(upper), 0.0, upper)
+        at_upper = (
+            known & np.isfinite(upper) & (x >= upper - np.maximum(PRIMAL_TOL, _tol(finite_up)))
+        )
+        fixed = at_lower & at_upper  # e.g. zero capacity: any reduced cost
+        inside = ~at_lower & ~at_upper
+        bad = (inside & (np.abs(red) > tol)) | (at_upper & ~fixed & (red > tol))
+        bad |= at_lower & ~fixed & (red < -tol)
+        for i in np.flatnonzero(bad):
+            self.fail(
+                "reduced_cost",
+                f"{items[i]}: reduced cost {_fmt(red[i])} at value {_fmt(x[i])} contradicts "
+                "the shadow prices of its rows in duals.csv",
+            )
+        self._vertex_prices(red, tol, at_lower, at_upper, fixed, t_col, t_row, t_coef, y)
 
-        self._flow_reduced_costs(f, judge_all)
-        deliv = self.deliveries
-        dx = {(r.demand, int(r.period)): float(r.quantity) for r in deliv.itertuples()}
-        lam = spec.settings.lateness_weight
-        for d in self.prep.demands:
-            w = self.tons[d.commodity]
-            for t in range(d.ead, T + 1):
-                cost = lam * days * (t - d.lad) * w if lam > 0 and t > d.lad else 0.0
-                terms = [
-                    y(f"flow_balance[{d.place},{d.commodity},{t}]", 0.0),
-                    y(f"demand[{d.id}]", 0.0),
-                ]
-                judge(f"delivery[{d.id},{t}]", cost, terms, dx.get((d.id, t), 0.0), math.inf)
-            short = self.short.get(("demand", d.id, d.lad), 0.0)
-            judge(
-                f"demand_shortfall[{d.id}]", self.class_weight[d.priority] * w,
-                [y(f"demand[{d.id}]", 0.0)], short, math.inf,
-            )  # fmt: skip
-        inv = self.t["inventory"]
-        ix = {(r.place, r.commodity, int(r.period)): float(r.quantity) for r in inv.itertuples()}
-        for p, place in self.places.items():
-            for k, w in self.tons.items():
-                for t in range(1, T + 1):
-                    terms = [y(f"flow_balance[{p},{k},{t}]", 0.0)]
-                    if t < T:
-                        terms.append(-y(f"flow_balance[{p},{k},{t + 1}]", 0.0))
-                    if place.storage_t is not None:
-                        terms.append(w * y(f"storage_capacity[{p},{t}]", 0.0))
-                    judge(f"inventory[{p},{k},{t}]", 0.0, terms, ix.get((p, k, t), 0.0), math.inf)
-        gx = {(int(r.line), int(r.period)): float(r.quantity) for r in self.production.itertuples()}
-        for j, line in enumerate(spec.production):
-            for t in range(line.from_period, min(line.to_period or T, T) + 1):
-                terms = [-y(f"flow_balance[{line.place},{line.commodity},{t}]", 0.0)]
-                cap = line.quantity_per_day * days
-                judge(f"production[{j},{t}]", 0.0, terms, gx.get((j, t), 0.0), cap)
+    def _vertex_prices(self, red, tol, at_lower, at_upper, fixed, t_col, t_row, t_coef, y):
+        """Each row with a nonzero price: its valid interval given the other prices, and the
+        price at one of its ends (some column of the row with reduced cost 0)."""
+        a = t_coef
+        nz = a != 0
+        # reduced cost of the column without this row's term, and the price making it 0
+        rest = red[t_col] + a * y
+        pivot = np.divide(rest, a, out=np.zeros_like(rest), where=nz)
+        lower_side = at_lower[t_col] & ~fixed[t_col]  # d >= 0: y*a <= rest
+        upper_side = at_upper[t_col] & ~fixed[t_col]  # d <= 0: y*a >= rest
+        inside = ~at_lower[t_col] & ~at_upper[t_col]
+        hi_cap = np.where(nz & ((lower_side & (a > 0)) | (upper_side & (a < 0)) | inside),
+                          pivot, math.inf)  # fmt: skip
+        lo_cap = np.where(nz & ((lower_side & (a < 0)) | (upper_side & (a > 0)) | inside),
+                          pivot, -math.inf)  # fmt: skip
+        tight = nz & (np.abs(red[t_col]) <= tol[t_col])
+        frame = pd.DataFrame({"row": t_row, "hi": hi_cap, "lo": lo_cap, "tight": tight})
+        per_row = frame.groupby("row", sort=False).agg(
+            hi=("hi", "min"), lo=("lo", "max"), tight=("tight", "any")
+        )
+        price = self.price_series
+        for name, row in per_row.iterrows():
+            p = float(price.get(name, 0.0))
+            if abs(p) <= PRICE_TOL or row.tight:
+                continue
+            self.fail(
+                "shadow_price",
+                f"{name}: shadow price {_fmt(p)} is not a vertex price: given the other prices "
+                f"its valid interval is [{_fmt(row.lo)}, {_fmt(row.hi)}] and the solver's "
+                "price lies at an end of it (no column of the row has reduced cost 0)",
+            )

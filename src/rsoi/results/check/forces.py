@@ -42,6 +42,11 @@ class ForceChecks(CheckerCore):
         for row in s.itertuples():
             force = self.forces[row.force]
             item = f"share[{row.force},{row.theater},{row.period}]"
+            self.equal(  # on every row, share 0 included: a column edit is never skipped
+                "apportionment", item, row.combat_power, row.share * force.combat_power,
+                "combat_power",
+            )  # fmt: skip
+            self.equal("apportionment", item, row.troops, row.share * force.troops, "troops")
             if row.share <= 1e-12:
                 continue
             if row.theater != "in_transit":
@@ -54,14 +59,6 @@ class ForceChecks(CheckerCore):
                         "apportionment", f"{item}: before the force can arrive (period {first})"
                     )
             self.leq("apportionment", item, row.share, 1.0, "share")
-            self.equal(
-                "apportionment",
-                item,
-                row.combat_power,
-                row.share * force.combat_power,
-                "combat_power",
-            )
-            self.equal("apportionment", item, row.troops, row.share * force.troops, "troops")
         total = s.groupby(["force", "period"])["share"].sum()
         for (force, t), value in total.items():
             self.leq(
@@ -77,6 +74,9 @@ class ForceChecks(CheckerCore):
             for r in s.itertuples()
             if r.theater == "in_transit"
         }
+        self.share_values = (
+            z  # the share columns' values (reduced costs, rsoi.results.check.columns)
+        )
         self._no_teleport(z, moving, arrival, swing)
         self._home_share = {
             (f.id, t): 1.0

@@ -7,6 +7,7 @@ from typing import Any
 
 from rsoi.errors import CheckError, InputError, Problem
 from rsoi.model.loader import LoadedModel, load_model
+from rsoi.results.check.analysis import check_analysis, is_analysis_folder
 from rsoi.results.check.base import CheckReport
 from rsoi.results.check.checker import _Checker
 from rsoi.results.check.derive import derive
@@ -30,6 +31,10 @@ def check_run(
     InputError naming the table, line and column.
     """
     folder = Path(folder)
+    if summary is None and is_analysis_folder(folder):  # members checked, tables tied to them
+        return check_analysis(
+            folder, lambda run: check_run(run, allow_outside_paths=allow_outside_paths)
+        )
     summary = load_summary(folder) if summary is None else summary
     report = CheckReport(str(folder))
     if model is not None:
@@ -95,9 +100,14 @@ def _check_loaded(
     checker.check_apportionment()
     checker.check_text_columns(flows)
     checker.check_duals(route_load, stored)
+    checker.check_activities(flows)
     checker.check_reduced_costs(flows)
+    checker.check_summary_figures(flows)
+    checker.check_geopackage(flows)
+    checker.name_unvouched_files()
     report.violations.extend(checker.violations)
     report.checked = checker.checked
+    report.unverified.extend(checker.unverified)
     return report
 
 
