@@ -279,3 +279,39 @@ def test_k_zero_is_accepted_without_candidates(tmp_path: Path) -> None:
                                    "--out", tmp_path / "y")  # fmt: skip
     assert code == 0, stderr
     assert "0 candidate nodes" in stdout
+
+
+def test_certificate_is_exact_when_the_dual_bound_fails(tmp_path: Path, monkeypatch) -> None:
+    """Issue 16 item 6, exact by construction: stranded_storage with the proposing MILP held
+    to its starting dual bound (one round; the singles are not seen first). That MILP values losing p at
+    100 t x 100 = 10,000 < 15,000 and proposes q. The certificate needs no dual bound: its
+    cuts are z(S) <= z(T) when S avoids every port T's solution uses, and z(S) <= z({p, q})
+    = 35,000 otherwise; after evaluating {p} (20,000) and {q} (15,000) the master's bound is
+    max over one-port sets = 20,000, so p is proved worst: +20,000, upper bound 20,000."""
+    import rsoi.analysis.interdict as mod
+    from rsoi.analysis.interdict import certify, milp_proposal
+
+    path = write_model(stranded_storage(), tmp_path)
+    net = load_network(path, None, "ports", 1)
+    assert milp_proposal(net, 1, frozenset()) == ("q",)  # the failure mode the certificate catches
+    monkeypatch.setattr(mod, "worst_by_milp", lambda net, k, protected=frozenset(): (("q",), 0))
+    fresh = load_network(path, None, "ports", 1)
+    cert = certify(fresh, 1)
+    assert cert.worst == ("p",) and cert.value == pytest.approx(20000.0)
+    assert cert.upper_bound == pytest.approx(20000.0) and cert.gap == pytest.approx(0.0)
+    result = interdict(path, k=1, candidates="ports")
+    row = result.table.iloc[0]
+    assert row["worst_set"] == "p" and row["objective_increase"] == pytest.approx(20000.0)
+    assert row["upper_bound"] == pytest.approx(row["objective"])
+
+
+def test_certificate_agrees_with_enumeration_on_redundant_ports(tmp_path: Path) -> None:
+    """redundant_ports by hand: singles cost 5,000 (p1: c short 50 t) and 0 (p2 or p3: the
+    other serves b); the worst pair is {p2, p3} (b short 100 t: 10,000), not greedy's pair
+    with p1. The certificate proves it from cold (no proposal): value = upper bound = 10,000."""
+    from rsoi.analysis.interdict import certify
+
+    net = load_network(write_model(redundant_ports(), tmp_path), None, "ports", 1)
+    cert = certify(net, 2)
+    assert cert.worst == ("p2", "p3") and cert.value == pytest.approx(10000.0)
+    assert cert.upper_bound == pytest.approx(10000.0)

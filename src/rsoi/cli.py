@@ -1134,7 +1134,8 @@ def cmd_interdict(args: argparse.Namespace) -> int:
         )
         out.print(
             f"k={row.k}  worst: {escape(row.worst_set.replace(';', ' + '))}  "
-            f"+{row.objective_increase:,.2f} (found by {row.found_by})   greedy: "
+            f"+{row.objective_increase:,.2f} (found by {row.found_by}; "
+            f"{'proved worst' if row.upper_bound <= row.objective * (1 + 1e-9) + 1e-9 else f'bound {row.upper_bound:,.2f}'})   greedy: "
             f"{escape(row.greedy_set.replace(';', ' + '))}  +{row.greedy_increase:,.2f}  ({same})"
         )
     if result.hardening is not None:
