@@ -392,3 +392,29 @@ def test_ties_take_the_least_cost_optimal_plan(tmp_path: Path) -> None:
         assert figure.plan["flow[ac,ammo,1]"] == pytest.approx(100.0, abs=1e-4)
     assert result.vss == pytest.approx(0.0, abs=1e-3)
     assert result.vss_default_scenario == pytest.approx(0.0, abs=1e-3)
+
+
+def test_ladder_set_is_the_whole_grid_with_a_source_per_weight() -> None:
+    """Issue 16 item 5: the ladder set is the grid of China's five rungs x North Korea's three
+    timings (15 cells), so it includes both "attacks on bases plus a North Korean war" cells
+    (the costliest), and each weight is P(rung) x P(timing | rung) with its own source. By
+    hand: invasion with base attacks 0.08 x simultaneous 0.30 = 0.024, x sequential 0.20 =
+    0.016; gray zone 0.25 x none 0.70 = 0.175; the 15 products sum to 1."""
+    from rsoi.model.loader import load_model, read_yaml
+    from tests.helpers import SHIPPED
+
+    doc = read_yaml(SHIPPED)
+    spec = load_model(SHIPPED, use_default=False, document=doc).spec
+    ladder = {m.scenario: m for m in spec.scenario_sets["ladder_korea_timing"].members}
+    rungs = ["gray_zone", "blockade", "missile_strikes", "invasion", "invasion_base_attacks"]
+    cells = {
+        (r if t == "none" else f"{r}_korea_{t}") for r in rungs
+        for t in ("none", "simultaneous", "sequential")
+    }  # fmt: skip
+    assert set(ladder) == cells
+    assert ladder["invasion_base_attacks_korea_simultaneous"].probability == pytest.approx(0.024)
+    assert ladder["invasion_base_attacks_korea_sequential"].probability == pytest.approx(0.016)
+    assert ladder["gray_zone"].probability == pytest.approx(0.175)
+    for name, member in ladder.items():
+        timing = load_model(SHIPPED, name, document=doc).spec.events.korea_conflict.timing.value
+        assert member.source and f"timing {timing} " in member.source, name

@@ -118,6 +118,7 @@ class Member:
     lp: LinearProgram
     ctx: Context
     first_stage: dict[str, int] = field(default_factory=dict)  # name -> column
+    source: str = ""  # where the probability comes from (the member's, else the set's)
 
 
 @dataclass
@@ -217,7 +218,7 @@ def load_members(model_path: str | Path, set_name: str | None) -> tuple[str, obj
     for m in entry.members:
         loaded = load_model(model_path, m.scenario, use_default=False, document=doc)
         lp, ctx = build(prepare(loaded))
-        member = Member(m.scenario, m.probability, loaded, lp, ctx)
+        member = Member(m.scenario, m.probability, loaded, lp, ctx, source=m.source or entry.source)
         member.first_stage = first_stage_columns(lp, entry.here_and_now_periods)
         members.append(member)
     return name, entry, members
@@ -743,6 +744,7 @@ def scenario_table(result: HedgeResult) -> pd.DataFrame:
         row: dict = {
             "scenario": m.name,
             "probability": m.probability,
+            "probability_source": m.source,
             "objective_hedged": float(np.dot(m.lp.cost(), x)),
             "objective_alone": z_alone,
             f"objective_plan_of_{result.reference}": z_ref,
