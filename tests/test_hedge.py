@@ -148,7 +148,8 @@ def test_progressive_hedging_agrees_with_extensive_form(tmp_path: Path) -> None:
     """Lateness 60 per ton per period and P(south) = 0.9. With u, v the tons sent a->b and
     a->c in period 1, the expected objective is 0.9 [60 (100 - u - v) + 100 v]
     + 0.1 [60 (100 - u - v) + 100 u] = 6000 - 50 u + 30 v, least at u = 100, v = 0: 1,000.
-    PH (mpi-sppy, on the Pyomo export) must reach the same within its tolerance."""
+    PH (mpi-sppy, on the Pyomo export) stops on a certified gap (issue 16): its Lagrangian
+    lower bound and its plan's expected objective bracket 1,000 within 1%."""
     data = two_ports()
     data["settings"]["lateness_weight"] = 60.0
     members = data["scenario_sets"]["coin"]["members"]
@@ -157,9 +158,11 @@ def test_progressive_hedging_agrees_with_extensive_form(tmp_path: Path) -> None:
     ef = hedge(path, "coin")
     assert ef.hedged_objective == pytest.approx(1000.0, abs=1e-6)
     ph = hedge(path, "coin", method="ph")
-    tolerance = 1e-4 * max(1.0, abs(ef.hedged_objective))  # PH convthresh 1e-6 per variable
-    assert abs(ph.hedged_objective - ef.hedged_objective) <= tolerance
-    assert ph.ph_info["convergence"] <= ph.ph_info["convthresh"]
+    info = ph.ph_info
+    assert info["rel_gap"] <= 0.01 and info["gap_reached"] and info["hedged"]
+    assert info["lower_bound"] <= ef.hedged_objective + 1e-6 <= info["upper_bound"] + 2e-6
+    assert ph.hedged_objective == pytest.approx(info["upper_bound"], abs=1e-6)
+    assert abs(ph.hedged_objective - ef.hedged_objective) <= 0.01 * ef.hedged_objective
 
 
 def test_reference_plan_cut_back_where_it_cannot_pass(tmp_path: Path) -> None:

@@ -622,6 +622,23 @@ def hedge(
     alone = solve_alone(members)
     timings["solve_alone"] = time.perf_counter() - t
     t = time.perf_counter()
+    ev_lp, ev_first = expected_value_problem(members, missing)
+    ev = reference_figure("expected_value", ev_lp, ev_first, members, keys, missing, alone)
+    timings["expected_value_problem"] = time.perf_counter() - t
+    t = time.perf_counter()
+    ref = reference_scenario(members)
+    ref_m = members[[m.name for m in members].index(ref)]
+    default = reference_figure(
+        ref,
+        in_common_space(ref_m.lp, ref_m.first_stage, missing),
+        ref_m.first_stage,
+        members,
+        keys,
+        missing,
+        alone,
+    )
+    timings["default_scenario_plan"] = time.perf_counter() - t
+    t = time.perf_counter()
     ef_size = (0, 0, 0)
     ph_info: dict = {}
     if method == "ef":
@@ -639,7 +656,9 @@ def hedge(
     elif method == "ph":
         from rsoi.analysis.ph import progressive_hedging
 
-        plan, ph_info = progressive_hedging(members, keys, missing, **(ph_options or {}))
+        plan, ph_info = progressive_hedging(
+            members, keys, missing, alone, [ev.plan, default.plan], **(ph_options or {})
+        )
         timings["progressive_hedging"] = time.perf_counter() - t
         t = time.perf_counter()
         values, hedged_x = evaluate_plan(alone, members, plan)
@@ -652,23 +671,6 @@ def hedge(
         timings["evaluate_plan"] = time.perf_counter() - t
     else:
         raise ValueError(f"unknown method {method}")
-    t = time.perf_counter()
-    ev_lp, ev_first = expected_value_problem(members, missing)
-    ev = reference_figure("expected_value", ev_lp, ev_first, members, keys, missing, alone)
-    timings["expected_value_problem"] = time.perf_counter() - t
-    t = time.perf_counter()
-    ref = reference_scenario(members)
-    ref_m = members[[m.name for m in members].index(ref)]
-    default = reference_figure(
-        ref,
-        in_common_space(ref_m.lp, ref_m.first_stage, missing),
-        ref_m.first_stage,
-        members,
-        keys,
-        missing,
-        alone,
-    )
-    timings["default_scenario_plan"] = time.perf_counter() - t
     result = HedgeResult(
         set_name=name,
         description=entry.description,
