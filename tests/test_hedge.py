@@ -421,3 +421,26 @@ def test_ladder_set_is_the_whole_grid_with_a_source_per_weight() -> None:
     for name, member in ladder.items():
         timing = load_model(SHIPPED, name, document=doc).spec.events.korea_conflict.timing.value
         assert member.source and f"timing {timing} " in member.source, name
+
+
+def test_progressive_hedging_names_are_the_same_in_every_member(tmp_path: Path) -> None:
+    """Issue 16 (PH names): in 'north' road a->b takes 2 periods, so north's LP lacks a
+    flow column that south has and every later column shifts by one position (north's
+    flow[ac,ammo,1] is column 1, south's column 2): nonanticipative names taken from column
+    positions mismatch and mpi-sppy stops. Names from the index tuple do not. By hand the
+    problem is the first test's (north never needs b): hedged objective 100 (ship nothing in
+    period 1), so PH's certified bounds bracket 100 within 1%, and rho comes from the cost
+    scale: at least 0.1 x the largest cost (the shortfall weight 100), i.e. 10, not 1."""
+    from rsoi.analysis.hedge import load_members
+
+    data = two_ports()
+    data["scenarios"]["north"]["overrides"]["routes"] = {"ab": {"transit_periods": 2}}
+    path = write_model(data, tmp_path)
+    _, _, members = load_members(path, "coin")
+    south, north = members
+    assert south.first_stage["flow[ac,ammo,1]"] != north.first_stage["flow[ac,ammo,1]"]
+    ph = hedge(path, "coin", method="ph")
+    info = ph.ph_info
+    assert info["lower_bound"] <= 100.0 + 1e-6 and info["upper_bound"] >= 100.0 - 1e-6
+    assert info["rel_gap"] <= 0.01 and ph.hedged_objective == pytest.approx(100.0, rel=0.01)
+    assert info["rho_min"] >= 10.0 - 1e-9
