@@ -808,6 +808,8 @@ def cmd_frontier(args: argparse.Namespace) -> int:
         ["point", "korea_shortfall", "taiwan_shortfall", "objective", "current_weights"],
         "Korea-defense / Taiwan-support frontier",
     )
+    if result.no_trade_off:
+        out.print(f"[bold yellow]degenerate frontier:[/] {escape(result.no_trade_off)}")
     out.print(f"frontier folder: [bold]{escape(str(target))}[/]")
     return _analysis_exit(result.results, "point")
 
