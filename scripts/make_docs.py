@@ -169,7 +169,7 @@ def render_model_md() -> str:
     return "\n".join(out)
 
 
-ANALYSES = ("rsoi.analysis.hedge", "rsoi.analysis.interdict")
+ANALYSES = ("rsoi.analysis.hedge", "rsoi.analysis.ph", "rsoi.analysis.interdict")
 """Modules whose docstrings state formulations built on the LP (stochastic, attacker-defender)."""
 
 

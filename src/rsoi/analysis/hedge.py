@@ -71,7 +71,7 @@ cut back differs between members, so that plan is not nonanticipative and may be
 hedged plan.
 
 **Decomposition** (``--method ph``): progressive hedging in mpi-sppy with a certified gap; see
-``rsoi.analysis.ph``.
+``rsoi.analysis.ph`` (next section: the names, rho and the gap, defined there).
 """
 
 from __future__ import annotations
