@@ -278,6 +278,11 @@ def _state(opt, keys: list[str], pyo) -> tuple[dict[str, np.ndarray], dict[str, 
         weights[name] = np.array([pyo.value(model.W[("ROOT", i)]) for i in range(len(keys))])
         if not xbar:
             xbar = {k: float(pyo.value(model.xbars[("ROOT", i)])) for i, k in enumerate(keys)}
+    comm = getattr(opt, "mpicomm", None)
+    if comm is not None and comm.Get_size() > 1:  # members spread over ranks: gather them all
+        for part in comm.allgather((weights, xbar)):
+            weights.update(part[0])
+            xbar = xbar or part[1]
     return weights, xbar
 
 
