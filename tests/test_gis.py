@@ -31,14 +31,17 @@ FIELDS = {
                "throughput_t", "utilisation", "mog_utilisation", "shortfall_pct",
                "shortfall_text", "alloc_port_access", "alloc_base_security", "key",
                "labelled"},
-    "routes": {"id", "origin", "destination", "mode", "capacity_t_per_day", "capacity_t",
-               "flow_t", "peak_utilisation", "distance_km", "geometry_km", "closed"},
-    "flows": {"route", "mode", "commodity", "period", "period_start", "period_end",
-              "quantity", "unit", "short_tons"},
+    "routes": {"id", "origin", "origin_name", "destination", "destination_name", "mode",
+               "capacity_t_per_day", "capacity_t", "flow_t", "flow_periods", "peak_utilisation",
+               "distance_km", "geometry_km", "closed"},
+    "flows": {"route", "origin_name", "destination_name", "mode", "commodity", "period",
+              "period_start", "period_end", "quantity", "unit", "short_tons",
+              "route_short_tons", "commodities", "breakdown", "drawn"},
     "allocations": {"place", "name", "period", "period_start", "period_end", "providers",
                     "nations", "tasks", "units_allocated", "lead_nation", "breakdown"},
-    "apportionment": {"force", "force_name", "nation", "theater", "home", "anchor", "period",
-                      "period_start", "period_end", "share"},
+    "apportionment": {"force", "force_name", "nation", "theater", "home", "home_name",
+                      "anchor", "anchor_name", "period", "period_start", "period_end", "share",
+                      "offset_mm"},
     "basemap_countries": {"name", "iso_n3"},
     "basemap_land": {"part"},
 }  # fmt: skip
@@ -110,8 +113,62 @@ def test_route_flow_totals_equal_flows_csv(run_dir: Path, gpkg: Path) -> None:
         assert got[route] == pytest.approx(tons, rel=1e-9)
     assert (got.drop(expected.index) == 0).all()
     layer = pyogrio.read_dataframe(gpkg, layer="flows")
-    assert len(layer) == len(flows)
+    assert len(layer) == len(flows)  # one row per flow, as the checker reads it
     assert layer["short_tons"].sum() == pytest.approx(flows["short_tons"].sum(), rel=1e-9)
+
+
+def test_flows_draw_one_line_per_route_and_period_with_a_breakdown(
+    run_dir: Path, gpkg: Path
+) -> None:
+    """The 2-3 commodities on one route in one period are one drawn line: exactly one row per
+    route x period is `drawn`, its width field is their sum, its breakdown lists each."""
+    flows = pd.read_csv(run_dir / "flows.csv")
+    layer = pyogrio.read_dataframe(gpkg, layer="flows")
+    drawn = layer[layer["drawn"]]
+    pairs = flows.groupby(["route", "period"])
+    assert len(drawn) == len(pairs) and not drawn.duplicated(["route", "period"]).any()
+    assert (pairs.size() > 1).sum() >= 10  # the shipped model has such pairs
+    total = drawn.set_index(["route", "period"])["route_short_tons"].sort_index()
+    assert np.allclose(total, pairs["short_tons"].sum().sort_index(), rtol=1e-9)
+    counts = drawn.set_index(["route", "period"])["commodities"].sort_index()
+    assert (counts == pairs.size().sort_index()).all()
+    assert (drawn["breakdown"].str.count("; ") + 1 == drawn["commodities"]).all()
+    assert not layer["breakdown"].str.contains("e+", regex=False).any()
+
+
+def test_routes_list_the_periods_they_carry_flow_in(run_dir: Path, gpkg: Path) -> None:
+    flows = pd.read_csv(run_dir / "flows.csv")
+    moving = flows[flows["short_tons"] > 0].groupby("route")["period"].unique()
+    routes = pyogrio.read_dataframe(gpkg, layer="routes").set_index("id")
+    for route, listed in routes["flow_periods"].items():
+        expected = sorted(int(k) for k in moving.get(route, []))
+        assert [int(k) for k in listed.split(",") if k] == expected, route
+
+
+def test_identify_fields_name_places_beside_ids(gpkg: Path) -> None:
+    places = pyogrio.read_dataframe(gpkg, layer="places").set_index("id")["name"]
+    for layer, pairs in {
+        "flows": [("origin", "origin_name"), ("destination", "destination_name")],
+        "routes": [("origin", "origin_name"), ("destination", "destination_name")],
+        "apportionment": [("home", "home_name"), ("anchor", "anchor_name")],
+        "allocations": [("place", "name")],
+    }.items():
+        frame = pyogrio.read_dataframe(gpkg, layer=layer)
+        for ids, names in pairs:
+            assert (frame[names] == frame[ids].map(places)).all(), (layer, names)
+
+
+def test_coincident_apportionment_lines_are_spread_apart(gpkg: Path) -> None:
+    """Two forces from one home to one theater in a period (Jinhae -> Camp Humphreys) get
+    different side offsets; a lone line stays on its geodesic."""
+    app = pyogrio.read_dataframe(gpkg, layer="apportionment")
+    groups = app.groupby(["home", "anchor", "period"])["offset_mm"]
+    shared = groups.transform("size") > 1
+    assert shared.any()  # the shipped model has such pairs
+    assert (groups.nunique() == groups.size()).all()
+    assert (app.loc[~shared, "offset_mm"] == 0).all()
+    jinhae = app[(app["home"] == "jinhae") & (app["anchor"] == "camp_humphreys")]
+    assert jinhae.groupby("period")["offset_mm"].nunique().max() >= 2
 
 
 def test_lines_are_densified_and_sea_distances_match_geometry(gpkg: Path) -> None:

@@ -9,6 +9,8 @@ the small hand-worked models of the analysis tests (frontier, policies, hedge, i
 
 from __future__ import annotations
 
+import html
+import json
 import os
 import re
 import shutil
@@ -108,6 +110,70 @@ def test_run_report_map_draws_every_place(pages: dict[str, Path]) -> None:
     # circles were resized to the screen (the script's first step), not left at the 5 km default
     radii = set(re.findall(r'<circle class="feat place"[^>]* r="([\d.]+)"', dom))
     assert radii and "5" not in radii
+
+
+MEASURE = """<script>
+document.querySelectorAll('details').forEach(d => { d.open = true; });
+const tables = [...document.querySelectorAll('table')].map(t => {
+  const r = t.getBoundingClientRect(), box = t.parentElement.getBoundingClientRect();
+  return {width: r.width, box: box.width, right: r.right,
+          numeric: [...t.querySelectorAll('th.n')].map(h => h.textContent),
+          headers: [...t.querySelectorAll('th')].map(h => h.textContent),
+          cells: [...t.querySelectorAll('td')].map(c => c.textContent)};
+});
+const sections = [...document.querySelectorAll('section')].map(s => ({
+  id: s.id,
+  coloured: [...s.querySelectorAll('td')].filter(c =>
+      c.classList.contains('better') || c.classList.contains('worse') ||
+      (c.getAttribute('style') || '').includes('background')).length,
+  legends: s.querySelectorAll('.legend').length}));
+document.body.setAttribute('data-measured', JSON.stringify({
+  page: document.documentElement.scrollWidth, tables: tables, sections: sections}));
+</script>"""
+
+
+DIMENSIONLESS = {"period", "probability", "rank"}  # numeric headers that need no unit
+
+
+def measure(path: Path, tmp_path: Path) -> dict:
+    """Tables, headers and colour keys of a page as Chromium lays it out 1,400 px wide (every
+    <details> opened): a copy of the page with a measuring script at the end of its body."""
+    copy = tmp_path / path.name
+    copy.write_text(
+        path.read_text(encoding="utf-8").replace("</body>", MEASURE + "</body>"), encoding="utf-8"
+    )
+    console, dom = load_page(copy)
+    assert not console, console
+    found = re.search(r'data-measured="([^"]*)"', dom)
+    assert found is not None, "the measuring script did not run"
+    return json.loads(html.unescape(found.group(1)))
+
+
+@pytest.mark.parametrize(
+    "kind", ["report", "compare", "frontier", "policies", "hedge", "interdict"]
+)
+def test_tables_fit_1400_px_with_worded_headers_and_a_key_for_every_colour(
+    pages: dict[str, Path], kind: str, tmp_path: Path
+) -> None:
+    """In a 1,400 px window nothing scrolls sideways: every table fits its box (long text
+    wraps, per-period tables come in blocks); numeric headers are words with a unit in
+    brackets (or P<k>, a period under a caption); no header is a raw column id; a section
+    with coloured cells has a colour key; no cell reads "nan" (compare's demand rows outside
+    both theaters read "none")."""
+    seen = measure(pages[kind], tmp_path)
+    assert seen["page"] <= 1400, seen["page"]
+    assert seen["tables"]
+    for t in seen["tables"]:
+        assert t["width"] <= t["box"] + 1 and t["right"] <= 1400, (t["headers"], t["width"])
+        for header in t["headers"]:  # a model id inside a header is fine; a column id is not
+            assert not re.fullmatch(r"[a-z0-9]+(_[a-z0-9]+)+", header.strip()), header
+        for header in t["numeric"]:
+            plain = re.fullmatch(r"P\d+", header) or header in DIMENSIONLESS
+            assert plain or "(" in header, header
+        assert "nan" not in {c.strip().lower() for c in t["cells"]}, t["headers"]
+    for section in seen["sections"]:
+        if section["coloured"]:
+            assert section["legends"], section["id"]
 
 
 def test_a_page_error_is_caught(tmp_path: Path) -> None:

@@ -201,6 +201,64 @@ def test_allocations_are_one_point_per_place_and_period(run_dir: Path, gpkg: Pat
     counts = alloc.groupby(["place", "period"]).size()
     lines = layer.set_index(["place", "period"])["breakdown"].str.count("; ") + 1
     pd.testing.assert_series_equal(lines.sort_index(), counts.sort_index(), check_names=False)
+    theaters = alloc.groupby(["place", "period"])["theater"].agg(lambda s: ",".join(sorted(set(s))))
+    got = layer.set_index(["place", "period"])["theater"]
+    pd.testing.assert_series_equal(got.sort_index(), theaters.sort_index(), check_names=False)
+
+
+def test_a_point_serving_two_theaters_says_which_row_serves_which(gpkg: Path) -> None:
+    """At taiwan_waters in period 5, US escorts serve Korea and Taiwan: the point names both
+    theaters and its breakdown has one row per theater, not one provider listed twice."""
+    layer = pyogrio.read_dataframe(gpkg, layer="allocations")
+    point = layer[(layer["place"] == "taiwan_waters") & (layer["period"] == 5)].iloc[0]
+    assert point["theater"] == "korea,taiwan"
+    rows = point["breakdown"].split("; ")
+    assert len(rows) == len(set(rows))
+    us = [r for r in rows if r.startswith("us-navy-escort")]
+    assert {r.split(":")[0].rsplit(" ", 1)[1] for r in us} == {"korea", "taiwan"}
+    assert not layer["breakdown"].str.contains(r"\b1 units|e\+", regex=True).any()
+
+
+def test_place_labels_never_overlap_and_key_places_go_first(gpkg: Path) -> None:
+    """Labels that would collide are moved round their point or left out (not "show all"),
+    with anchors/busiest/short places at a higher priority (tests/test_render_qgis.py
+    checks a real render has no overlapping labels)."""
+    labeling = ET.fromstring(_styles(gpkg)["places"]).find("labeling/settings")
+    rendering = labeling.find("rendering")
+    assert rendering.get("displayAll") == "0"
+    assert rendering.get("obstacle") == "1"
+    assert labeling.find("placement").get("placement") == "6"  # around the point, in order
+    priority = labeling.find(".//dd_properties//Option[@name='Priority']")
+    assert priority.find("Option[@name='active']").get("value") == "true"
+    assert '"key"' in priority.find("Option[@name='expression']").get("value")
+
+
+def test_legend_says_what_widths_and_sizes_mean(gpkg: Path) -> None:
+    """Each category of the time layers names its measure and the scale, and an
+    apportionment line says it runs from a force's home to the theater's anchor."""
+    styles = _styles(gpkg)
+    flows = pyogrio.read_dataframe(gpkg, layer="flows")
+    alloc = pyogrio.read_dataframe(gpkg, layer="allocations")
+    wanted = {
+        "flows": "width = short tons moved in the period (4 mm = "
+        f"{flows['route_short_tons'].max():,.0f} t)",
+        "allocations": "size = support units at the place in the period (6 mm = "
+        f"{alloc['units_allocated'].max():g} units)",
+        "apportionment": "from its home base to the theater's anchor; width = share of the force",
+    }
+    for layer, text in wanted.items():
+        labels = [c.get("label") for c in ET.fromstring(styles[layer]).iter("category")]
+        assert labels and all(text in label for label in labels), (layer, labels)
+
+
+def test_routes_are_redrawn_at_every_frame(gpkg: Path, project: ET.Element) -> None:
+    """The routes layer's rules read the frame's time, so it is temporal in "redraw layer
+    only" mode: QGIS redraws it per frame instead of keeping its first frame's image."""
+    in_project = {ml.findtext("layername"): ml for ml in project.iter("maplayer")}
+    for root in (ET.fromstring(_styles(gpkg)["routes"]), in_project["routes"]):
+        temporal = root.find("temporal")
+        assert temporal is not None and temporal.get("enabled") == "1"
+        assert temporal.get("mode") == "5"  # QgsVectorLayerTemporalProperties::ModeRedrawLayerOnly
 
 
 def test_routes_are_thin_context_without_width_by_flow(gpkg: Path) -> None:
@@ -240,3 +298,22 @@ def test_gdal_geopackage_validator_extended_checks_pass(gpkg: Path) -> None:
     )
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-2000:]
     assert "not a valid DATETIME" not in proc.stdout + proc.stderr
+
+
+def test_identify_shows_every_number_under_a_name_with_its_unit(
+    gpkg: Path, project: ET.Element
+) -> None:
+    """Every numeric field of the layers a reviewer clicks has an alias naming its unit (or
+    that it is a count, a 0-1 ratio or a period) in the project and in the default styles."""
+    styles = _styles(gpkg)
+    in_project = {ml.findtext("layername"): ml for ml in project.iter("maplayer")}
+    for layer in ("places", "routes", "flows", "allocations", "apportionment"):
+        info = pyogrio.read_info(gpkg, layer=layer)
+        numeric = [
+            f for f, kind in zip(info["fields"], info["dtypes"], strict=True)
+            if kind.startswith(("float", "int")) and f not in ("period", "arrival_period")
+        ]  # fmt: skip
+        for root in (ET.fromstring(styles[layer]), in_project[layer]):
+            aliases = {a.get("field"): a.get("name") for a in root.iter("alias")}
+            for field in numeric:
+                assert "(" in aliases.get(field, ""), (layer, field, aliases.get(field))

@@ -67,11 +67,17 @@ def render_qgis(*args: str) -> subprocess.CompletedProcess:
     return proc
 
 
-def test_every_frame_shows_exactly_its_own_period(folder: Path) -> None:
+@pytest.fixture(scope="module")
+def frames_report(folder: Path) -> dict:
+    """render_qgis.py --frames: per frame, the ids each layer's filter selects and draws."""
+    return json.loads(render_qgis(str(folder / "plan.gpkg"), "--frames").stdout)
+
+
+def test_every_frame_shows_exactly_its_own_period(folder: Path, frames_report: dict) -> None:
     """Each Temporal Controller frame of the project's own range and step lets through exactly
     the features of one period, in every time layer (ids as QGIS reads them vs the `period`
     column as GDAL reads it)."""
-    frames = json.loads(render_qgis(str(folder / "plan.gpkg"), "--frames").stdout)["frames"]
+    frames = frames_report["frames"]
     periods = int(pd.read_csv(folder / "apportionment.csv")["period"].max())  # every period
     assert len(frames) == periods == 30
     for layer in TIME_LAYERS:
@@ -80,6 +86,93 @@ def test_every_frame_shows_exactly_its_own_period(folder: Path) -> None:
         for number, frame in enumerate(frames):
             expected = sorted(int(i) for i in table.index[table["period"] == number + 1])
             assert frame["layers"][layer] == expected, (layer, number + 1, frame["begin"])
+            if layer == "flows":  # one drawn line stands for a route's commodities
+                expected = sorted(set(expected) & {int(i) for i in table.index[table["drawn"]]})
+            assert frame["drawn"][layer] == expected, (layer, number + 1, frame["begin"])
+
+
+def test_routes_layer_draws_a_route_only_in_periods_with_flow(
+    folder: Path, frames_report: dict
+) -> None:
+    """In frame k the routes layer draws exactly the routes that carry flow in period k (and
+    closed routes, which are closed all horizon): none in the last periods, when nothing
+    moves any more."""
+    routes = pyogrio.read_dataframe(folder / "plan.gpkg", layer="routes", fid_as_index=True)
+    flows = pd.read_csv(folder / "flows.csv")
+    flows = flows[flows["short_tons"] > 0]
+    closed = set(routes.index[routes["closed"]])
+    fid = {route: int(i) for i, route in routes["id"].items()}
+    for number, frame in enumerate(frames_report["frames"]):
+        moving = {fid[r] for r in flows.loc[flows["period"] == number + 1, "route"]}
+        assert set(frame["drawn"]["routes"]) == moving | closed, number + 1
+    assert frames_report["frames"][-1]["drawn"]["routes"] == sorted(closed)
+
+
+def test_no_two_lines_of_a_frame_lie_on_top_of_each_other(
+    folder: Path, frames_report: dict
+) -> None:
+    """Flows drawn in a frame are one per route (commodities merged); apportionment lines
+    sharing a home and a theater in a frame are drawn at different side offsets."""
+    gpkg = folder / "plan.gpkg"
+    flows = pyogrio.read_dataframe(gpkg, layer="flows", fid_as_index=True)
+    app = pyogrio.read_dataframe(gpkg, layer="apportionment", fid_as_index=True)
+    for frame in frames_report["frames"]:
+        drawn = flows.loc[frame["drawn"]["flows"]]
+        assert not drawn.duplicated("route").any(), frame["begin"]
+        lines = app.loc[frame["drawn"]["apportionment"]]
+        assert not lines.duplicated(["home", "anchor", "offset_mm"]).any(), frame["begin"]
+
+
+def test_allocation_circles_are_drawn_above_the_place_symbols(frames_report: dict) -> None:
+    order = frames_report["layer_order"]  # QGIS's render order, top first
+    assert order.index("allocations") < order.index("places")
+    assert order.index("places") < order.index("flows") < order.index("routes")
+    assert order[-1].startswith("basemap_")
+
+
+@pytest.mark.parametrize("period", [1, 5, 20])
+def test_place_labels_do_not_collide_in_a_real_render(
+    folder: Path, tmp_path: Path, period: int
+) -> None:
+    """QGIS places every label box apart from every other (no "Busane AB" where Busan and
+    Gimhae AB overprinted), and still labels the theater anchors and Busan."""
+    png = tmp_path / "frame.png"
+    render_qgis(str(folder / "plan.gpkg"), "--period", str(period), "--out", str(png), "--labels")
+    labels = json.loads(png.with_suffix(".labels.json").read_text())["labels"]
+    places = [label for label in labels if label["layer"] == "places"]
+    assert len(places) >= 15
+    for i, a in enumerate(places):
+        for b in places[i + 1 :]:
+            (ax0, ay0, ax1, ay1), (bx0, by0, bx1, by1) = a["box"], b["box"]
+            overlap = ax0 < bx1 and bx0 < ax1 and ay0 < by1 and by0 < ay1
+            assert not overlap, (a["text"], b["text"])
+    texts = {label["text"] for label in places}
+    assert {"Busan", "Camp Humphreys", "Taichung"} <= texts
+
+
+def test_identify_on_an_allocation_point_names_the_place_and_each_theater(folder: Path) -> None:
+    """What Identify shows at taiwan_waters in period 5: the title names the place beside its
+    id and both theaters it serves; the breakdown says which provider row serves which."""
+    shown = json.loads(
+        render_qgis(
+            str(folder / "plan.gpkg"), "--identify", "allocations",
+            "\"place\" = 'taiwan_waters' AND \"period\" = 5",
+        ).stdout
+    )["features"]  # fmt: skip
+    assert len(shown) == 1
+    title, fields = shown[0]["title"], shown[0]["fields"]
+    assert title == "Seas around Taiwan (taiwan_waters), period 5, serving korea,taiwan"
+    breakdown = fields["per provider, task and theater"]  # fields under their aliases
+    assert "us-navy-escort (US) sea_lane_escort for korea: 1 unit," in breakdown
+    assert "us-navy-escort (US) sea_lane_escort for taiwan: 1 unit," in breakdown
+    assert fields["theaters served"] == "korea,taiwan"
+    # units in the field names: capability in the task's unit, never summed across tasks
+    assert fields["sea lane escort capability (short tons/day escorted)"] == 20000
+    assert fields["maintenance capability (maintenance teams)"] == 0
+    flows = json.loads(
+        render_qgis(str(folder / "plan.gpkg"), "--identify", "flows", '"period" = 1').stdout
+    )["features"]
+    assert flows and all(" → " in f["title"] and "period 1" in f["title"] for f in flows)
 
 
 def test_qgis_opens_the_project_and_renders_one_period(folder: Path, tmp_path: Path) -> None:
@@ -148,10 +241,10 @@ def test_readme_commands_open_the_plan_in_the_qgis_desktop(folder: Path, tmp_pat
         assert seen["canvas_temporal"] and seen["canvas_begin"] == "2030-01-01T00:00:00", seen
 
 
-def test_canvas_title_names_the_period_and_day(folder: Path) -> None:
+def test_canvas_title_names_the_period_and_day(frames_report: dict) -> None:
     """The canvas title decoration reads "period k of 30, day d (C+n)" at every frame: frame
     k (0-based) starts 2k days after C-day, so it is period k + 1 and day 2k + 1."""
-    frames = json.loads(render_qgis(str(folder / "plan.gpkg"), "--frames").stdout)["frames"]
+    frames = frames_report["frames"]
     for number, frame in enumerate(frames):
         assert frame["title"].startswith(
             f"period {number + 1} of 30, day {2 * number + 1} (C+{2 * number})"

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -152,3 +153,25 @@ def test_apportionment_chart_draws_an_in_transit_band(run_dir: Path) -> None:
     chart = apportionment_chart(run)
     assert "in transit" in chart
     assert f'fill="{TRANSIT_COLOR}"' in chart
+
+
+def test_compare_names_a_demand_outside_both_theaters_none_not_nan() -> None:
+    """A demand row at a place outside both theaters (Kadena, Andersen) has an empty theater
+    in shortfalls.csv; compare's page reads "none" there, never "nan"."""
+    from rsoi.analysis.compare import _section
+
+    rows = pd.DataFrame(
+        {
+            "family": ["demand"] * 4,
+            "item": ["twn-pgm-kadena", "twn-fuel-andersen", "kor-pgm", "twn-pgm"],
+            "theater": [np.nan, np.nan, "korea", "taiwan"],
+            "period": [3, 4, 5, 6],
+            "unit": ["short tons"] * 4,
+            "a": [1.0, 2.0, 3.0, 4.0],
+            "b": [0.0, 0.0, 0.0, 0.0],
+            "change": [-1.0, -2.0, -3.0, -4.0],
+        }
+    )
+    _, _, body = _section("shortfalls", rows)
+    assert ">nan<" not in body.lower()
+    assert body.count(">none</td>") == 2

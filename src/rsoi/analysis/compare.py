@@ -185,7 +185,7 @@ HEADERS: dict[str, tuple[dict[str, str], dict[str, bool], str]] = {
     ),
     "apportionment": (
         {"force": "force", "theater": "theater", "period": "period", "a": "share A (0–1)",
-         "b": "share B (0–1)", "change": "change B − A"},
+         "b": "share B (0–1)", "change": "change B − A (0–1)"},
         {},
         "Share of each force apportioned to a theater, where A and B differ (neither is "
         "better in itself).",

@@ -46,7 +46,13 @@ def sets_table(result: InterdictResult) -> str:
                 ("yes" if found else "no: greedy misses the worst set", "" if found else "worse"),
             )
         )
-    return table(
+    key = (
+        '<p class="legend"><span class="key"><i class="sw worse"></i>worse for the plan: '
+        "the objective increase of the worst set (and a greedy set that misses it)</span>"
+        '<span class="key"><i class="sw better"></i>a greedy increase that looks better than '
+        "the worst set's (it underestimates the loss)</span></p>"
+    )
+    return key + table(
         [
             "nodes lost (k)",
             "worst set",

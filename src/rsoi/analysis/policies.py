@@ -261,10 +261,16 @@ def _report(folder: Path, model: str, scenario, base, table, poll, lines) -> Non
         text = "".join(f"<p>{html.escape(line)}</p>" for line in lines)
         poll_headers = {"measure": "measure (penalty units)"}
         poll_headers.update(
-            {c: f"level {c.split(':', 1)[1]}" for c in poll.columns if c.startswith("at:")}
+            {
+                c: f"at level {c.split(':', 1)[1]} (penalty units)"
+                for c in poll.columns
+                if c.startswith("at:")
+            }
         )
-        poll_headers["expected_renormalised"] = "expected (no-view share renormalised)"
-        poll_headers["expected_no_view_at_none"] = "expected (no view at none)"
+        poll_headers["expected_renormalised"] = (
+            "expected, no-view share renormalised (penalty units)"
+        )
+        poll_headers["expected_no_view_at_none"] = "expected, no view at none (penalty units)"
         sections.append(
             ("poll", "Rheostat level drawn from the poll", text + frame_table(poll, poll_headers))
         )

@@ -41,8 +41,8 @@ __all__ = ["LAYERS", "RunData", "build_layers", "export_run", "load_run", "route
 CRS = "EPSG:4326"
 FIXED_TIME = "2000-01-01T00:00:00.000Z"  # gpkg_contents.last_change and layer_styles.update_time
 LAYERS = (  # top to bottom, as drawn in the embedded QGIS project
+    "allocations",  # translucent circles above the place symbols they sit on
     "places",
-    "allocations",
     "flows",
     "apportionment",
     "routes",
@@ -99,6 +99,36 @@ def geodesic_length_km(line: shapely.LineString) -> float:
 
 
 # --- layers -----------------------------------------------------------------------------
+
+
+def fmt(x: float) -> str:
+    """A number as a reviewer reads it: whole numbers with thousands separators, else three
+    significant digits (never ``1.2e+04`` or ``0.5333333330000001``)."""
+    x = float(x)
+    if not np.isfinite(x):
+        return str(x)
+    if abs(x - round(x)) < 1e-9 or abs(x) >= 100:
+        return f"{round(x):,}"
+    return f"{x:.3g}"
+
+
+def _plural(n: float, word: str) -> str:
+    return f"{fmt(n)} {word}" + ("" if abs(float(n) - 1) < 1e-9 else "s")
+
+
+def place_names(run: RunData) -> dict[str, str]:
+    """Place id -> its name (the id where the model gives none)."""
+    return {p.id: p.name or p.id for p in run.prep.spec.places}
+
+
+def offsets_mm(frame: pd.DataFrame, keys: list[str], step: float) -> np.ndarray:
+    """Side offsets (mm) that spread rows sharing `keys` (lines on the same geometry in one
+    frame) apart: 0 for a lone line, else -step/2, +step/2, ... centred on the line."""
+    if not len(frame):
+        return np.zeros(0)
+    rank = frame.groupby(keys, sort=False).cumcount().to_numpy(float)
+    count = frame.groupby(keys, sort=False)[keys[0]].transform("size").to_numpy(float)
+    return np.round((rank - (count - 1) / 2) * step, 3)
 
 
 def _peak_ratio(
@@ -187,7 +217,10 @@ def places_layer(run: RunData) -> gpd.GeoDataFrame:
 
 
 def routes_layer(run: RunData, lines: dict[str, shapely.LineString]) -> gpd.GeoDataFrame:
-    """Routes with mode, capacity, total flow and peak utilisation."""
+    """Routes with mode, capacity, total flow and peak utilisation, and `flow_periods` (the
+    periods with flow, "1,2,5"): the QGIS style draws a route only in those periods' frames
+    (all used routes with time off), so a frame never shows a route nothing moves on."""
+    names = place_names(run)
     flows = run.tables["flows"]
     per_t = flows.groupby(["route", "period"])["short_tons"].sum()
     spec_routes = {r.id: r for r in run.prep.spec.routes}
@@ -201,7 +234,9 @@ def routes_layer(run: RunData, lines: dict[str, shapely.LineString]) -> gpd.GeoD
             {
                 "id": r.id,
                 "origin": r.origin,
+                "origin_name": names.get(r.origin, r.origin),
                 "destination": r.destination,
+                "destination_name": names.get(r.destination, r.destination),
                 "mode": r.mode.value,
                 "theater": r.theater,
                 "onward": r.onward,
@@ -210,6 +245,8 @@ def routes_layer(run: RunData, lines: dict[str, shapely.LineString]) -> gpd.GeoD
                 "capacity_t_per_day": spec_routes[r.id].capacity_t_per_day,
                 "capacity_t": float(cap.sum()),
                 "flow_t": float(used.sum()),
+                # the periods QGIS draws the route in (with the Temporal Controller on)
+                "flow_periods": ",".join(str(int(k)) for k in used.index[used.to_numpy() > 0]),
                 "peak_utilisation": float(np.round(ratio.max(), 6)) if len(ratio) else 0.0,
                 "distance_km": round(r.distance_km, 3),
                 "geometry_km": round(geodesic_length_km(lines[r.id]), 3),
@@ -222,9 +259,40 @@ def routes_layer(run: RunData, lines: dict[str, shapely.LineString]) -> gpd.GeoD
 
 
 def flows_layer(run: RunData, lines: dict[str, shapely.LineString]) -> gpd.GeoDataFrame:
-    """One row per route x commodity x period, on the route line, with period start/end."""
-    flows = run.tables["flows"].sort_values(["route", "commodity", "period"], ignore_index=True)
+    """One row per route x commodity x period, on the route line, with period start/end.
+
+    The commodities a route carries in a period would draw lines exactly on top of each
+    other, so the map draws one line per route x period: the row with `drawn` true (the
+    heaviest commodity) stands for all of them, its width by `route_short_tons` (their sum),
+    and every row carries the route x period's `breakdown` (each commodity's tons, and its
+    quantity in its own unit) and the number of `commodities`. The other rows are kept (the
+    table stays one row per flow, as flows.csv and the checker read it) but not drawn.
+    """
+    flows = run.tables["flows"].sort_values(
+        ["route", "period", "short_tons", "commodity"],
+        ascending=[True, True, False, True],
+        ignore_index=True,
+    )
     frame = flows.drop(columns=["period_start"])
+    names = place_names(run)
+    for side in ("origin", "destination"):
+        at = frame.columns.get_loc(side) + 1
+        frame.insert(at, f"{side}_name", frame[side].map(lambda p: names.get(p, p)))
+    pair = [frame["route"], frame["period"]]
+    frame["route_short_tons"] = frame.groupby(pair)["short_tons"].transform("sum")
+    frame["commodities"] = frame.groupby(pair)["commodity"].transform("size").astype(int)
+    own = [
+        "" if unit == "short tons" else f" ({fmt(qty)} {unit})"
+        for qty, unit in zip(frame["quantity"], frame["unit"], strict=True)
+    ]
+    part = [
+        f"{commodity}: {fmt(tons)} t{suffix}"
+        for commodity, tons, suffix in zip(
+            frame["commodity"], frame["short_tons"], own, strict=True
+        )
+    ]
+    frame["breakdown"] = pd.Series(part, index=frame.index).groupby(pair).transform("; ".join)
+    frame["drawn"] = ~frame.duplicated(["route", "period"])
     _add_period_times(run, frame)
     return _frame(frame.assign(geometry=[lines[r] for r in frame["route"]]))
 
@@ -233,9 +301,11 @@ def allocations_layer(run: RunData) -> gpd.GeoDataFrame:
     """One point per place x period with support allocated, the breakdown in fields.
 
     Aggregated so a reviewer clicks one point and reads it (hundreds of provider x task rows
-    would otherwise sit on top of each other): `providers`, `nations`, `tasks`,
-    `units_allocated` (sum), `units_<nation>`, `cap_<task>` (capability per day, in the
-    task's unit) and `breakdown` (one "provider (nation) task: units, capability" per row).
+    would otherwise sit on top of each other): `theater` (every theater the place's support
+    serves, comma-separated), `providers`, `nations`, `tasks`, `units_allocated` (sum),
+    `units_<nation>`, `cap_<task>` (capability per day, in the task's unit) and `breakdown`
+    (one "provider (nation) task for theater: units, capability" per row, so a provider
+    serving two theaters from one place reads as two rows that say which is which).
     """
     alloc = run.tables["allocations"]
     alloc = alloc[alloc["units_allocated"] > 0].sort_values(
@@ -252,16 +322,20 @@ def allocations_layer(run: RunData) -> gpd.GeoDataFrame:
     ):
         g = groups.setdefault(
             (place, int(period)),
-            {"theater": theater, "providers": set(), "nations": set(), "tasks": set(),
+            {"theaters": set(), "providers": set(), "nations": set(), "tasks": set(),
              "lines": [], "units": dict.fromkeys(nations, 0.0), "cap": dict.fromkeys(tasks, 0.0)},
         )  # fmt: skip
+        g["theaters"].add(theater)
         g["providers"].add(provider)
         g["nations"].add(nation)
         g["tasks"].add(task)
         g["units"][nation] += float(units)
         g["cap"][task] += float(cap)
-        g["lines"].append(f"{provider} ({nation}) {task}: {units:.3g} units, {cap:,.4g} {unit}")
-    names = {p.id: p.name or p.id for p in run.prep.spec.places}
+        g["lines"].append(
+            f"{provider} ({nation}) {task} for {theater}: {_plural(units, 'unit')}, "
+            f"{fmt(cap)} {unit}"
+        )
+    names = place_names(run)
     rows = []
     for (place, period), g in groups.items():
         units = g["units"]
@@ -269,16 +343,16 @@ def allocations_layer(run: RunData) -> gpd.GeoDataFrame:
             "place": place,
             "name": names.get(place, place),
             "period": period,
-            "theater": g["theater"],
+            "theater": ",".join(sorted(g["theaters"])),
             "providers": len(g["providers"]),
             "nations": ",".join(sorted(g["nations"])),
             "tasks": ",".join(sorted(g["tasks"])),
-            "units_allocated": float(np.sum(list(units.values()))),
+            "units_allocated": round(float(np.sum(list(units.values()))), 6),
             "breakdown": "; ".join(g["lines"]),
             "lead_nation": max(nations, key=lambda n: (units[n], -nations.index(n))),
         }
-        row.update({f"units_{n}": units[n] for n in nations})
-        row.update({f"cap_{t}": g["cap"][t] for t in tasks})
+        row.update({f"units_{n}": round(units[n], 6) for n in nations})
+        row.update({f"cap_{t}": round(g["cap"][t], 6) for t in tasks})
         rows.append(row)
     frame = pd.DataFrame(rows, columns=None if rows else ["place", "name", "period"])
     _add_period_times(run, frame)
@@ -288,6 +362,9 @@ def allocations_layer(run: RunData) -> gpd.GeoDataFrame:
 
 def apportionment_layer(run: RunData) -> gpd.GeoDataFrame:
     """One line home -> theater anchor per force x theater x period with a positive share.
+
+    Names sit beside the ids (`force_name`, `home_name`, `anchor_name`); `offset_mm` spreads
+    the lines of forces with the same home and theater in one period side by side.
 
     Columns of apportionment.csv are read by name (share, combat_power, troops and any
     other per-row numbers are carried over). Not drawn: shares <= MIN_SHARE; shares of the
@@ -314,7 +391,13 @@ def apportionment_layer(run: RunData) -> gpd.GeoDataFrame:
     at = frame.columns.get_loc("force") + 1
     frame.insert(at, "force_name", frame["force"].map(lambda f: forces[f].name or f))
     frame.insert(at + 1, "home", frame["force"].map(lambda f: forces[f].home))
-    frame.insert(frame.columns.get_loc("theater") + 1, "anchor", frame["theater"].map(anchors))
+    names = place_names(run)
+    frame.insert(at + 2, "home_name", frame["home"].map(lambda p: names.get(p, p)))
+    at = frame.columns.get_loc("theater") + 1
+    frame.insert(at, "anchor", frame["theater"].map(anchors))
+    frame.insert(at + 1, "anchor_name", frame["anchor"].map(lambda p: names.get(p, p)))
+    # forces sharing a home and a theater would draw the same line: spread them 1.2 mm apart
+    frame["offset_mm"] = offsets_mm(frame, ["home", "anchor", "period"], 1.2)
     _add_period_times(run, frame)
     lines: dict[tuple[str, str], shapely.LineString] = {}
     for pair in zip(frame["home"], frame["anchor"], strict=True):
@@ -401,15 +484,141 @@ def shown_seconds(period_days: float) -> int:
     return round(period_days * 86400) - 1
 
 
-def qml(layer: str, period_days: float) -> str:
-    """The default QGIS style of a layer: its template in rsoi/outputs/qml with colours (and the
-    time layers' shown duration for `period_days`) filled in."""
+STYLE_DEFAULTS = {  # run-dependent QML placeholders, for styles written without a run
+    "frame_period": "NULL",
+    "flows_max_t": "the largest",
+    "alloc_max_units": "the most",
+}
+
+
+def style_values(run: RunData, layers: dict[str, gpd.GeoDataFrame]) -> dict[str, str]:
+    """The run-dependent QML placeholders: `frame_period` (the QGIS expression of the period
+    the Temporal Controller's frame shows), the legend's scale numbers (the flow the widest
+    line stands for, the allocation the largest circle stands for) and, as
+    ``aliases:<layer>``, each layer's field aliases (see field_aliases)."""
+    from rsoi.outputs.qgis_project import frame_period_expression
+
+    def top(layer: str, column: str) -> str:
+        frame = layers.get(layer)
+        if frame is None or column not in frame or not len(frame):
+            return STYLE_DEFAULTS["flows_max_t" if layer == "flows" else "alloc_max_units"]
+        return fmt(frame[column].max())
+
+    aliases = {
+        f"aliases:{layer}": _aliases_xml(fields)
+        for layer, fields in field_aliases(run, layers).items()
+    }
+    return {
+        **aliases,
+        "frame_period": frame_period_expression(_iso(run.c_day), run.days),
+        "flows_max_t": top("flows", "route_short_tons"),
+        "alloc_max_units": top("allocations", "units_allocated"),
+    }
+
+
+FIXED_ALIASES = {  # field -> the name Identify shows (words and unit), per layer
+    "places": {
+        "cargo_t_per_day": "cargo capacity (short tons/day)",
+        "mog": "MOG (aircraft on the ground at once)",
+        "storage_t": "storage (short tons)",
+        "maintenance_capacity": "maintenance capacity (teams)",
+        "access_support_required": "access support required (yes/no)",
+        "min_capacity_factor": "lowest capacity factor after attacks (0–1)",
+        "throughput_t": "tons handled over the horizon (short tons)",
+        "peak_throughput_t": "most tons handled in a period (short tons)",
+        "utilisation": "peak cargo utilisation (0–1)",
+        "mog_utilisation": "peak MOG utilisation (0–1)",
+        "shortfall_pct": "largest shortfall (share of the requirement, 0–1)",
+        "shortfall_text": "items short",
+    },
+    "routes": {
+        "capacity_t_per_day": "capacity (short tons/day)",
+        "capacity_t": "capacity over the horizon (short tons)",
+        "flow_t": "flow over the horizon (short tons)",
+        "flow_periods": "periods with flow",
+        "peak_utilisation": "peak utilisation (0–1)",
+        "distance_km": "distance (km)",
+        "geometry_km": "drawn length (km)",
+        "transit_periods": "transit (periods)",
+    },
+    "flows": {
+        "quantity": "quantity (in unit)",
+        "short_tons": "this commodity (short tons)",
+        "route_short_tons": "route in the period, all commodities (short tons)",
+        "commodities": "commodities on the route in the period (count)",
+        "breakdown": "per commodity (short tons, own unit)",
+        "drawn": "drawn for the route (yes/no)",
+        "arrival_period": "arrival period",
+    },
+    "allocations": {
+        "theater": "theaters served",
+        "providers": "providers (count)",
+        "units_allocated": "units allocated (count; teams, squadrons, ships mixed)",
+        "breakdown": "per provider, task and theater",
+        "lead_nation": "nation providing most units",
+    },
+    "apportionment": {
+        "share": "share of the force (0–1)",
+        "combat_power": "combat power apportioned (index)",
+        "troops": "troops apportioned (count)",
+        "offset_mm": "drawn side offset (mm)",
+    },
+}
+
+
+def field_aliases(run: RunData, layers: dict[str, gpd.GeoDataFrame]) -> dict[str, dict[str, str]]:
+    """Per layer, the field -> words-and-unit name QGIS's Identify panel and attribute table
+    show (the stored column names stay ids, for scripts)."""
+    units = {t.id.value: t.unit for t in run.prep.spec.tasks}
+    out = {layer: dict(fields) for layer, fields in FIXED_ALIASES.items()}
+    times = {"period_start": "period start (UTC)", "period_end": "period end (UTC)"}
+    for layer in TIME_LAYERS:
+        out[layer].update(times)
+    for column in layers.get("allocations", pd.DataFrame()).columns:
+        if column.startswith("units_") and column != "units_allocated":
+            out["allocations"][column] = f"units from {column[6:]} (count)"
+        elif column.startswith("cap_"):
+            task = column[4:]
+            out["allocations"][column] = (
+                f"{task.replace('_', ' ')} capability ({units.get(task, '')})"
+            )
+    for column in layers.get("places", pd.DataFrame()).columns:
+        if column.startswith("alloc_"):
+            task = column[6:]
+            unit = units.get(task, "")
+            out["places"][column] = f"{task.replace('_', ' ')} allocated ({unit} × days)"
+    return out
+
+
+def _aliases_xml(aliases: dict[str, str]) -> str:
+    rows = "".join(
+        f'<alias field="{_xml_attr(field)}" index="{i}" name="{_xml_attr(name)}"/>'
+        for i, (field, name) in enumerate(aliases.items())
+    )
+    return f"  <aliases>{rows}</aliases>\n"
+
+
+def _xml_attr(text: str) -> str:
+    return (
+        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        .replace('"', "&quot;").replace("'", "&apos;")
+    )  # fmt: skip
+
+
+def qml(layer: str, period_days: float, values: dict[str, str] | None = None) -> str:
+    """The default QGIS style of a layer: its template in rsoi/outputs/qml with colours, the
+    time layers' shown duration for `period_days` and the run's `values` (see style_values;
+    STYLE_DEFAULTS where not given) filled in."""
     from rsoi.outputs.palette import STYLE_COLORS
 
     text = (resources.files("rsoi.outputs") / "qml" / f"{layer}.qml").read_text(encoding="utf-8")
-    return string.Template(text).substitute(
-        STYLE_COLORS, shown_seconds=str(shown_seconds(period_days))
+    given = {**STYLE_DEFAULTS, **(values or {})}
+    aliases = given.pop(f"aliases:{layer}", "")
+    run_values = {k: _xml_attr(v) for k, v in given.items() if not k.startswith("aliases:")}
+    text = string.Template(text).substitute(
+        STYLE_COLORS, shown_seconds=str(shown_seconds(period_days)), **run_values
     )
+    return text.replace("</qgis>", aliases + "</qgis>") if aliases else text
 
 
 def layer_styles(styles: dict[str, tuple[str, str]]) -> pd.DataFrame:
@@ -437,11 +646,13 @@ def layer_styles(styles: dict[str, tuple[str, str]]) -> pd.DataFrame:
     )
 
 
-def run_styles(names: list[str], period_days: float) -> dict[str, tuple[str, str]]:
+def run_styles(
+    names: list[str], period_days: float, values: dict[str, str] | None = None
+) -> dict[str, tuple[str, str]]:
     """(QML, SLD) of each layer of a run's plan.gpkg."""
     from rsoi.outputs.sld import sld
 
-    return {n: (qml(n, period_days), sld(n)) for n in names}
+    return {n: (qml(n, period_days, values), sld(n)) for n in names}
 
 
 def project_content(
@@ -456,7 +667,7 @@ def project_content(
     ]
     xml = qgis_project.project_xml(
         geometry,
-        {name: qml(name, run.days) for name in layers},
+        {name: qml(name, run.days, style_values(run, layers)) for name in layers},
         map_crs,
         extent,
         sea,
@@ -509,6 +720,7 @@ def write_gpkg(
     path: Path,
     period_days: float,
     project: bytes | None = None,
+    values: dict[str, str] | None = None,
 ) -> Path:
     """Write a GeoPackage 1.2 with every layer, the QGIS `layer_styles` table and, given its
     .qgz bytes, the embedded QGIS project (table `qgis_projects`)."""
@@ -528,7 +740,7 @@ def write_gpkg(
                     dataset_options={"VERSION": "1.2"} if i == 0 else None,
                 )
             pyogrio.write_dataframe(
-                layer_styles(run_styles(list(layers), period_days)),
+                layer_styles(run_styles(list(layers), period_days, values)),
                 tmp,
                 layer="layer_styles",
                 driver="GPKG",
@@ -543,7 +755,10 @@ def write_gpkg(
 
 
 def write_geojson(
-    layers: dict[str, gpd.GeoDataFrame], folder: Path, period_days: float
+    layers: dict[str, gpd.GeoDataFrame],
+    folder: Path,
+    period_days: float,
+    values: dict[str, str] | None = None,
 ) -> list[Path]:
     """RFC 7946 GeoJSON of each layer, with its QGIS style (.qml) beside it."""
     refuse_links(folder, "geojson folder")
@@ -558,7 +773,7 @@ def write_geojson(
                 ),
             )
         )
-        out.append(write_text(folder / f"{name}.qml", qml(name, period_days)))
+        out.append(write_text(folder / f"{name}.qml", qml(name, period_days, values)))
     return out
 
 
@@ -605,13 +820,16 @@ def export_run(
         write_bytes(folder / "map.svg", images["svg"]),
     ]
     clock.lap("map")
-    project = project_content(run, layers, map_extent(layers), LCC, WATER)
-    written.insert(0, write_gpkg(layers, folder / "plan.gpkg", run.days, project))
+    xmin, ymin, xmax, ymax = map_extent(layers)
+    top = ymax + 0.08 * (ymax - ymin)  # room for the canvas title above the northern places
+    project = project_content(run, layers, (xmin, ymin, xmax, top), LCC, WATER)
+    values = style_values(run, layers)
+    written.insert(0, write_gpkg(layers, folder / "plan.gpkg", run.days, project, values))
     clock.lap("gpkg")
     written.append(write_text(folder / "report.html", render_report(run, drawing, images["png"])))
     clock.lap("report")
     if geojson:
-        written += write_geojson(layers, folder / "geojson", run.days)
+        written += write_geojson(layers, folder / "geojson", run.days, values)
         clock.lap("geojson")
     return written
 

@@ -147,6 +147,16 @@ def swatch_legend(items: Iterable[tuple[str, str]], line: bool = False) -> str:
     return f'<p class="legend">{keys}</p>'
 
 
+def heat_legend(rgb: tuple[int, int, int], label: str) -> str:
+    """The key of a shaded table: the shade from none to full, and what it measures."""
+    r, g, b = rgb
+    ramp = f"linear-gradient(to right, rgba({r},{g},{b},0.08), rgba({r},{g},{b},0.6))"
+    return (
+        f'<p class="legend"><span class="key"><i class="sw ramp" style="background:{ramp}">'
+        f"</i>{escape(label)}: 0 → 100%</span></p>"
+    )
+
+
 BANNER = (
     '<div class="banner">NOTIONAL DATA — open-source planning model for logistics and '
     "apportionment analysis only; not for operational use.</div>"

@@ -68,6 +68,12 @@ def _qt_iso(text: str) -> str:
     return text.replace("Z", ".000Z") if "." not in text else text
 
 
+def frame_period_expression(c_day: str, step_days: float) -> str:
+    """QGIS expression of the period (1 = C-day) the frame starting at @map_start_time shows."""
+    days = f"day(@map_start_time - to_datetime('{c_day}'))"
+    return f"floor(round({days}, 6) / {step_days:g}) + 1"
+
+
 def period_label(time_range: tuple[str, str], step_days: float) -> str:
     """The canvas title: QGIS text with an expression over the frame's start time.
 
@@ -80,7 +86,7 @@ def period_label(time_range: tuple[str, str], step_days: float) -> str:
     return (
         "[% if(@map_start_time is null, "
         "'all periods at once: turn on the Temporal Controller (View > Panels)', "
-        f"'period ' || to_string(floor(round({days}, 6) / {step_days:g}) + 1) || ' of {periods}"
+        f"'period ' || to_string({frame_period_expression(start, step_days)}) || ' of {periods}"
         f", day ' || to_string(round({days}) + 1) || ' (C+' || to_string(round({days})) || ') · '"
         " || format_date(@map_start_time, 'yyyy-MM-dd') || ' UTC') %]"
     )

@@ -8,8 +8,7 @@ utilisation, and the binding constraints with their shadow prices and sources.
 from __future__ import annotations
 
 import base64
-import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from html import escape
 from importlib import resources
 from typing import TYPE_CHECKING
@@ -20,7 +19,7 @@ import pandas as pd
 import shapely
 
 from rsoi.outputs import mapping
-from rsoi.outputs.html import script_json, text
+from rsoi.outputs.html import heat_legend, num, pct, script_json, swatch_legend, table, text
 
 if TYPE_CHECKING:
     from rsoi.outputs.rundata import RunData
@@ -33,40 +32,7 @@ def _asset(name: str) -> str:
     return (resources.files("rsoi.outputs") / "assets" / name).read_text(encoding="utf-8")
 
 
-def _num(value, digits: int = 0) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    if not isinstance(value, int | float | np.number):
-        return str(value)
-    return f"{value:,.{digits}f}"
-
-
-def _pct(value) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    return f"{100 * value:,.0f}%"
-
-
-def table(
-    header: Sequence[str], rows: Iterable[Sequence], numeric: Sequence[bool] | None = None
-) -> str:
-    """An HTML table; cells are escaped strings, or (text, css) pairs for shaded cells."""
-    numeric = numeric or [False] * len(header)
-    out = ["<table><thead><tr>"]
-    out += [
-        f'<th class="{"n" if n else ""}">{escape(str(h))}</th>'
-        for h, n in zip(header, numeric, strict=True)
-    ]
-    out.append("</tr></thead><tbody>")
-    for row in rows:
-        out.append("<tr>")
-        for cell, n in zip(row, numeric, strict=True):
-            text, style = cell if isinstance(cell, tuple) else (cell, "")
-            attr = f' style="{escape(style)}"' if style else ""
-            out.append(f'<td class="{"n" if n else ""}"{attr}>{escape(str(text))}</td>')
-        out.append("</tr>")
-    out.append("</tbody></table>")
-    return "".join(out)
+_num, _pct = num, pct  # the kit's number formats (a dash for a missing value)
 
 
 def _heat(value: float, rgb: tuple[int, int, int]) -> str:
@@ -111,22 +77,22 @@ def period_tables(
     periods: Sequence[int],
     key_numeric: Sequence[bool] | None = None,
     per_table: int = PERIODS_PER_TABLE,
+    what: str = "per period",
 ) -> str:
     """Per-period tables wrapped into blocks of `per_table` periods (fits screen and paper).
 
-    `rows` are (key cells, one cell per period); the key columns repeat in every block.
+    `rows` are (key cells, one cell per period); the key columns repeat in every block; the
+    period columns are headed P1, P2, ... under a caption saying what a cell holds (`what`).
     """
     key_numeric = list(key_numeric or [False] * len(keys))
     out = []
     for lo in range(0, len(periods), per_table):
         block = list(periods[lo : lo + per_table])
-        caption = f"periods {block[0]}–{block[-1]}" if len(periods) > per_table else ""
+        caption = f"{what}, periods {block[0]}–{block[-1]}" if len(periods) > per_table else what
         body = [[*k, *cells[lo : lo + per_table]] for k, cells in rows]
-        html = table([*keys, *map(str, block)], body, [*key_numeric, *[True] * len(block)])
-        if caption:
-            html = html.replace("<table>", f"<table><caption>{escape(caption)}</caption>", 1)
-        out.append(html)
-    return '<div class="wide">' + "".join(out) + "</div>"
+        header = [*keys, *(f"P{t}" for t in block)]
+        out.append(table(header, body, [*key_numeric, *[True] * len(block)], caption=caption))
+    return '<div class="periods">' + "".join(out) + "</div>"
 
 
 # --- sections ---------------------------------------------------------------------------
@@ -161,7 +127,7 @@ def summary_section(run: RunData) -> str:
     parts.append('<div class="cols"><div><h3>Objective parts</h3>')
     parts.append(
         table(
-            ["part", "value", "what it is"],
+            ["objective part", "value (objective units)", "what it is"],
             [(k, _num(v, 2), objective_meaning(run, k, v)) for k, v in obj.items()],
             [False, True, False],
         )
@@ -174,7 +140,16 @@ def summary_section(run: RunData) -> str:
         lines = int((mine["shortfall"] > 1e-6).sum())
         rows.append((cls, lines, len(mine), _num(obj.get(f"shortfall:{cls}"), 2)))
     parts.append(
-        table(["priority class", "rows short", "rows", "penalty"], rows, [False, True, True, True])
+        table(
+            [
+                "priority class",
+                "requirement rows short (count)",
+                "requirement rows (count)",
+                "penalty (objective units)",
+            ],
+            rows,
+            [False, True, True, True],
+        )
     )
     parts.append("</div></div>")
     warnings = list(s.get("warnings") or [])
@@ -212,12 +187,16 @@ def shortfall_section(run: RunData) -> str:
             else:
                 cells.append("")
         rows.append(([*key, _num(tot["required"], 1), _num(tot["shortfall"], 1)], cells))
-    keys = ["family", "task / item", "theater", "unit", "required", "short"]
+    keys = ["family", "task / item", "theater", "unit", "required (unit)", "short (unit)"]
     note = (
         "<p>Per period: shortfall in the requirement's unit (demand lines at their latest "
-        "arrival period); shading = share of the requirement not met; · = fully met.</p>"
+        "arrival period); · = fully met.</p>"
+        + heat_legend(RED, "share of the requirement not met (worse when darker)")
     )
-    return head + note + period_tables(keys, rows, periods, [False] * 4 + [True] * 2) + "</section>"
+    tables = period_tables(
+        keys, rows, periods, [False] * 4 + [True] * 2, what="shortfall per period (unit)"
+    )
+    return head + note + tables + "</section>"
 
 
 def allocation_section(run: RunData) -> str:
@@ -250,7 +229,13 @@ def allocation_section(run: RunData) -> str:
         "<p>Capability-days: capability per day × days allocated, summed over periods and places.</p>"
     )
     out += table(
-        ["task", "unit", *nations, "total", "ROK share"],
+        [
+            "task",
+            "capability unit",
+            *(f"{n} (capability-days)" for n in nations),
+            "total (capability-days)",
+            "ROK share (%)",
+        ],
         rows,
         [False, False, *[True] * (len(nations) + 2)],
     )
@@ -258,7 +243,14 @@ def allocation_section(run: RunData) -> str:
         cap_days=("cap_days", "sum"), peak=("units_allocated", "max"), places=("place", "nunique")
     )
     out += "<h3>By provider</h3>" + table(
-        ["provider", "nation", "task", "capability-days", "peak units", "places"],
+        [
+            "provider",
+            "nation",
+            "task",
+            "capability-days (capability unit × days)",
+            "peak units in a period (count)",
+            "places served (count)",
+        ],
         [
             (*k, _num(r["cap_days"]), _num(r["peak"], 2), int(r["places"]))
             for k, r in prov.iterrows()
@@ -402,7 +394,13 @@ def apportionment_section(run: RunData) -> str:
         + note
         + apportionment_chart(run)
         + "<details><summary>Shares per force and period (table)</summary>"
-        + period_tables(["force", "nation", "assignment", "theater"], rows, periods)
+        + heat_legend(BLUE, "share of the force (1 = whole force; more when darker)")
+        + period_tables(
+            ["force", "nation", "assignment", "theater"],
+            rows,
+            periods,
+            what="share of the force per period (0–1)",
+        )
         + "</details></section>"
     )
 
@@ -424,7 +422,7 @@ def utilisation_section(run: RunData, places: gpd.GeoDataFrame) -> str:
         mean = util.loc[util["place"] == p["id"], "utilisation"].sum() / len(periods)
         keys = [
             p["name"],
-            p["kind"],
+            str(p["kind"]).replace("_", " "),
             _num(p["cargo_t_per_day"]),
             _num(p["mog"]),
             _num(p["throughput_t"]),
@@ -437,17 +435,25 @@ def utilisation_section(run: RunData, places: gpd.GeoDataFrame) -> str:
             v = float(by.get((p["id"], t), 0.0))
             cells.append((f"{100 * v:.0f}" if v > 0 else "", _heat(v, AMBER)))
         rows.append((keys, cells))
-    header = ["place", "kind", "cargo t/day", "MOG", "tons handled", "peak", "mean", "peak MOG"]
+    header = [
+        "place",
+        "kind",
+        "cargo capacity (short tons/day)",
+        "MOG (aircraft on the ground at once)",
+        "tons handled (short tons, horizon)",
+        "peak cargo utilisation (%)",
+        "mean cargo utilisation (%)",
+        "peak MOG utilisation (%)",
+    ]
     note = (
         "<p>Cargo utilisation = short tons handled (arrivals + departures) ÷ capacity in the "
-        "period, after attacks; per-period cells in %.</p>"
+        "period, after attacks.</p>"
+        + heat_legend(AMBER, "cargo utilisation (share of capacity used; fuller when darker)")
     )
-    return (
-        head
-        + note
-        + period_tables(header, rows, periods, [False, False, *[True] * 6])
-        + "</section>"
+    tables = period_tables(
+        header, rows, periods, [False, False, *[True] * 6], what="cargo utilisation per period (%)"
     )
+    return head + note + tables + "</section>"
 
 
 def binding_section(run: RunData) -> str:
@@ -466,7 +472,11 @@ def binding_section(run: RunData) -> str:
         head
         + "<h3>By family</h3>"
         + table(
-            ["family", "binding rows", "largest |shadow price|"],
+            [
+                "constraint family",
+                "binding rows (count)",
+                "largest |shadow price| (objective units per unit of bound)",
+            ],
             [(f, int(r["n"]), _num(r["top"], 3)) for f, r in fam.iterrows()],
             [False, True, True],
         )
@@ -495,7 +505,15 @@ def binding_section(run: RunData) -> str:
     return (
         out
         + table(
-            ["family", "entity", "rows", "periods", "shadow price", "largest row", "source"],
+            [
+                "constraint family",
+                "entity",
+                "binding rows (count)",
+                "periods binding",
+                "shadow price (objective units per unit of bound)",
+                "row with the largest |price|",
+                "source",
+            ],
             rows,
             [False, False, True, False, True, False, False],
         )
@@ -546,8 +564,8 @@ def _period_range(periods: pd.Series) -> str:
 
 
 def _price_range(lo: float, hi: float) -> str:
-    def sig(v: float) -> str:
-        return f"{v:,.4g}"
+    def sig(v: float) -> str:  # never 1.6e+06: whole numbers from 10,000 on
+        return f"{v:,.0f}" if abs(v) >= 1e4 else f"{v:,.4g}"
 
     return sig(lo) if np.isclose(lo, hi, rtol=1e-9, atol=0) else f"{sig(lo)} … {sig(hi)}"
 
@@ -663,12 +681,25 @@ def interactive_map(layers: dict[str, gpd.GeoDataFrame]) -> str:
         f'<span class="key"><i style="background:{c}"></i>{escape(m)}</span>'
         for m, c in [*mapping.MODE_COLORS.items(), ("not used", mapping.UNUSED)]
     )
+    kinds = sorted(set(places["kind"]))
+    place_key = swatch_legend(
+        [
+            (str(k).replace("_", " "), mapping.KIND_STYLE.get(k, mapping.OTHER_KIND)[2])
+            for k in kinds
+        ]
+    )
+    width_key = (
+        '<p class="legend">Routes: colour = mode, width = short tons moved over the horizon '
+        f"(widest = {_num(max_t)} t). Places: dot colour = kind:</p>"
+    )
     return (
         '<div class="imap-wrap"><div class="imap-tools"><button type="button" data-zoom="1.5">+</button>'
         '<button type="button" data-zoom="0.6667">−</button><button type="button" data-zoom="0">reset</button>'
         f'<span class="hint">drag to pan, wheel or buttons to zoom, click a place or route</span> {legend}</div>'
         + "".join(out)
         + '<div id="imap-info" class="info"><p>Click a place or route.</p></div></div>'
+        + width_key
+        + place_key
         + f'<script type="application/json" id="imap-data">{data}</script>'
     )
 

@@ -2,8 +2,8 @@
   <!-- rsoi allocations: one point per place x period; colour by the nation providing most units, size by units; temporal by period -->
   <renderer-v2 type="categorizedSymbol" attr="lead_nation" symbollevels="0" forceraster="0" enableorderby="0" referencescale="-1">
 <categories>
-<category value="US" symbol="0" label="US" render="true"/>
-<category value="ROK" symbol="1" label="ROK" render="true"/>
+<category value="US" symbol="0" label="US most · size = support units at the place in the period (6 mm = ${alloc_max_units} units)" render="true"/>
+<category value="ROK" symbol="1" label="ROK most · size = support units at the place in the period (6 mm = ${alloc_max_units} units)" render="true"/>
 </categories>
 <symbols>
 <symbol type="marker" name="0" alpha="0.6" clip_to_extent="1" force_rhr="0">
@@ -90,5 +90,6 @@
   <blendMode>0</blendMode>
 <featureBlendMode>0</featureBlendMode>
 <layerOpacity>1</layerOpacity>
-  <mapTip>&lt;b&gt;[% "name" %]&lt;/b&gt; period [% "period" %]&lt;br&gt;units allocated: [% "units_allocated" %]&lt;br&gt;[% replace("breakdown", '; ', '&lt;br&gt;') %]</mapTip>
+  <mapTip>&lt;b&gt;[% "name" %]&lt;/b&gt; ([% "place" %]) period [% "period" %], serving [% "theater" %]&lt;br&gt;units allocated: [% format_number("units_allocated", 2) %]&lt;br&gt;[% replace("breakdown", '; ', '&lt;br&gt;') %]</mapTip>
+  <previewExpression>"name" || ' (' || "place" || '), period ' || "period" || ', serving ' || "theater"</previewExpression>
 </qgis>

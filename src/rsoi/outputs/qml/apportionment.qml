@@ -2,8 +2,8 @@
   <!-- rsoi apportionment: home to theater anchor, colour by nation, width by share in the period; temporal by period -->
   <renderer-v2 type="categorizedSymbol" attr="nation" symbollevels="0" forceraster="0" enableorderby="1" referencescale="-1">
 <categories>
-<category value="US" symbol="0" label="US" render="true"/>
-<category value="ROK" symbol="1" label="ROK" render="true"/>
+<category value="US" symbol="0" label="US force · from its home base to the theater's anchor; width = share of the force (1 mm = all of it)" render="true"/>
+<category value="ROK" symbol="1" label="ROK force · from its home base to the theater's anchor; width = share of the force (1 mm = all of it)" render="true"/>
 </categories>
 <symbols>
 <symbol type="line" name="0" alpha="0.55" clip_to_extent="1" force_rhr="0">
@@ -25,6 +25,7 @@
 <Option type="QString" name="use_custom_dash" value="1"/>
 <Option type="QString" name="customdash" value="3;1.5"/>
 <Option type="QString" name="customdash_unit" value="MM"/>
+<Option type="QString" name="offset_unit" value="MM"/>
 </Option>
 <data_defined_properties>
 <Option type="Map">
@@ -34,6 +35,11 @@
 <Option type="bool" name="active" value="true"/>
 <Option type="QString" name="expression" value='0.15 + 0.85 * coalesce("share", 0)'/>
 <Option type="int" name="type" value="3"/>
+</Option>
+<Option type="Map" name="offset">
+<Option type="bool" name="active" value="true"/>
+<Option type="QString" name="field" value="offset_mm"/>
+<Option type="int" name="type" value="2"/>
 </Option>
 </Option>
 <Option type="QString" name="type" value="collection"/>
@@ -60,6 +66,7 @@
 <Option type="QString" name="use_custom_dash" value="1"/>
 <Option type="QString" name="customdash" value="3;1.5"/>
 <Option type="QString" name="customdash_unit" value="MM"/>
+<Option type="QString" name="offset_unit" value="MM"/>
 </Option>
 <data_defined_properties>
 <Option type="Map">
@@ -69,6 +76,11 @@
 <Option type="bool" name="active" value="true"/>
 <Option type="QString" name="expression" value='0.15 + 0.85 * coalesce("share", 0)'/>
 <Option type="int" name="type" value="3"/>
+</Option>
+<Option type="Map" name="offset">
+<Option type="bool" name="active" value="true"/>
+<Option type="QString" name="field" value="offset_mm"/>
+<Option type="int" name="type" value="2"/>
 </Option>
 </Option>
 <Option type="QString" name="type" value="collection"/>
@@ -93,5 +105,6 @@
   <blendMode>0</blendMode>
 <featureBlendMode>0</featureBlendMode>
 <layerOpacity>1</layerOpacity>
-  <mapTip>&lt;b&gt;[% "force_name" %]&lt;/b&gt;&lt;br&gt;theater: [% "theater" %]&lt;br&gt;period: [% "period" %]&lt;br&gt;share: [% "share" %]&lt;br&gt;troops: [% "troops" %]</mapTip>
+  <mapTip>&lt;b&gt;[% "force_name" %]&lt;/b&gt; ([% "force" %])&lt;br&gt;[% "home_name" %] → [% "anchor_name" %] ([% "theater" %])&lt;br&gt;period: [% "period" %]&lt;br&gt;share: [% format_number("share", 3) %]&lt;br&gt;troops: [% "troops" %]</mapTip>
+  <previewExpression>"force_name" || ': ' || "home_name" || ' → ' || "anchor_name" || ', period ' || "period"</previewExpression>
 </qgis>

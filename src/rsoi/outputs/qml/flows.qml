@@ -1,11 +1,11 @@
 <qgis version="3.22.16" styleCategories="Symbology|Labeling|MapTips|Temporal">
-  <!-- rsoi flows: colour by mode, width in proportion to short tons; temporal by period -->
-  <renderer-v2 type="categorizedSymbol" attr="mode" symbollevels="0" forceraster="0" enableorderby="1" referencescale="-1">
+  <!-- rsoi flows: one line per route x period (the row with drawn = true stands for the route's commodities: the others are not drawn); colour by mode, width in proportion to the route's short tons; temporal by period -->
+  <renderer-v2 type="categorizedSymbol" attr="if(&quot;drawn&quot;, &quot;mode&quot;, 'merged')" symbollevels="0" forceraster="0" enableorderby="1" referencescale="-1">
 <categories>
-<category value="sea" symbol="0" label="sea" render="true"/>
-<category value="air" symbol="1" label="air" render="true"/>
-<category value="rail" symbol="2" label="rail" render="true"/>
-<category value="road" symbol="3" label="road" render="true"/>
+<category value="sea" label="sea · width = short tons moved in the period (4 mm = ${flows_max_t} t)" symbol="0" render="true"/>
+<category value="air" label="air · width = short tons moved in the period (4 mm = ${flows_max_t} t)" symbol="1" render="true"/>
+<category value="rail" label="rail · width = short tons moved in the period (4 mm = ${flows_max_t} t)" symbol="2" render="true"/>
+<category value="road" label="road · width = short tons moved in the period (4 mm = ${flows_max_t} t)" symbol="3" render="true"/>
 </categories>
 <symbols>
 <symbol type="line" name="0" alpha="0.6" clip_to_extent="1" force_rhr="0">
@@ -31,7 +31,7 @@
 <Option type="Map" name="properties">
 <Option type="Map" name="outlineWidth">
 <Option type="bool" name="active" value="true"/>
-<Option type="QString" name="expression" value='coalesce(0.3 + 3.7 * "short_tons" / nullif(maximum("short_tons"), 0), 0.3)'/>
+<Option type="QString" name="expression" value='coalesce(0.3 + 3.7 * "route_short_tons" / nullif(maximum("route_short_tons"), 0), 0.3)'/>
 <Option type="int" name="type" value="3"/>
 </Option>
 </Option>
@@ -63,7 +63,7 @@
 <Option type="Map" name="properties">
 <Option type="Map" name="outlineWidth">
 <Option type="bool" name="active" value="true"/>
-<Option type="QString" name="expression" value='coalesce(0.3 + 3.7 * "short_tons" / nullif(maximum("short_tons"), 0), 0.3)'/>
+<Option type="QString" name="expression" value='coalesce(0.3 + 3.7 * "route_short_tons" / nullif(maximum("route_short_tons"), 0), 0.3)'/>
 <Option type="int" name="type" value="3"/>
 </Option>
 </Option>
@@ -95,7 +95,7 @@
 <Option type="Map" name="properties">
 <Option type="Map" name="outlineWidth">
 <Option type="bool" name="active" value="true"/>
-<Option type="QString" name="expression" value='coalesce(0.3 + 3.7 * "short_tons" / nullif(maximum("short_tons"), 0), 0.3)'/>
+<Option type="QString" name="expression" value='coalesce(0.3 + 3.7 * "route_short_tons" / nullif(maximum("route_short_tons"), 0), 0.3)'/>
 <Option type="int" name="type" value="3"/>
 </Option>
 </Option>
@@ -127,7 +127,7 @@
 <Option type="Map" name="properties">
 <Option type="Map" name="outlineWidth">
 <Option type="bool" name="active" value="true"/>
-<Option type="QString" name="expression" value='coalesce(0.3 + 3.7 * "short_tons" / nullif(maximum("short_tons"), 0), 0.3)'/>
+<Option type="QString" name="expression" value='coalesce(0.3 + 3.7 * "route_short_tons" / nullif(maximum("route_short_tons"), 0), 0.3)'/>
 <Option type="int" name="type" value="3"/>
 </Option>
 </Option>
@@ -138,7 +138,7 @@
 </symbol>
 </symbols>
 <orderby>
-<orderByClause asc="0" nullsFirst="0">"short_tons"</orderByClause>
+<orderByClause asc="0" nullsFirst="0">"route_short_tons"</orderByClause>
 </orderby>
 </renderer-v2>
   
@@ -153,5 +153,6 @@
   <blendMode>0</blendMode>
 <featureBlendMode>0</featureBlendMode>
 <layerOpacity>1</layerOpacity>
-  <mapTip>&lt;b&gt;[% "route" %]&lt;/b&gt;&lt;br&gt;commodity: [% "commodity" %]&lt;br&gt;period_start: [% "period_start" %]&lt;br&gt;quantity: [% "quantity" %]&lt;br&gt;unit: [% "unit" %]&lt;br&gt;short_tons: [% "short_tons" %]</mapTip>
+  <mapTip>&lt;b&gt;[% "origin_name" %] → [% "destination_name" %]&lt;/b&gt; ([% "mode" %]) period [% "period" %]&lt;br&gt;[% format_number("route_short_tons", 0) %] short tons&lt;br&gt;[% replace("breakdown", '; ', '&lt;br&gt;') %]</mapTip>
+  <previewExpression>"origin_name" || ' → ' || "destination_name" || ' (' || "route" || '), period ' || "period"</previewExpression>
 </qgis>

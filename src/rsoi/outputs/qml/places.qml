@@ -1,5 +1,5 @@
 <qgis version="3.22.16" styleCategories="Symbology|Labeling|MapTips">
-  <!-- rsoi places: symbol by kind; labels on every place with flows or allocations (field labelled) -->
+  <!-- rsoi places: symbol by kind; labels on places with flows or allocations (field labelled), never overlapping: a label that would collide moves round its point or is left out, key places (anchors, busiest, short) first -->
   <renderer-v2 type="categorizedSymbol" attr="kind" symbollevels="0" forceraster="0" enableorderby="0" referencescale="-1">
 <categories>
 <category value="seaport" symbol="0" label="seaport" render="true"/>
@@ -283,7 +283,7 @@
 </text-style>
 <text-format wrapChar="" multilineAlign="0" autoWrapLength="0" useMaxLineLengthForAutoWrap="1" plussign="0" reverseDirectionSymbol="0" leftDirectionSymbol="&lt;" rightDirectionSymbol="&gt;" placeDirectionSymbol="0" formatNumbers="0" decimals="3" addDirectionSymbol="0"/>
 <placement placement="6" dist="1.2" distUnits="MM" priority="5" quadOffset="4" predefinedPositionOrder="TR,TL,BR,BL,R,L,TSR,BSR" offsetType="0" xOffset="0" yOffset="0" offsetUnits="MM" rotationAngle="0" centroidWhole="0" centroidInside="0" fitInPolygonOnly="0" placementFlags="10" repeatDistance="0" maxCurvedCharAngleIn="25" maxCurvedCharAngleOut="-25" overrunDistance="0" layerType="PointGeometry" geometryGenerator="" geometryGeneratorEnabled="0" geometryGeneratorType="PointGeometry" lineAnchorPercent="0.5" lineAnchorType="0" lineAnchorClipping="0" polygonPlacementFlags="2" preserveRotation="1" dist_units="MM"/>
-<rendering obstacle="1" obstacleFactor="1" obstacleType="1" drawLabels="1" displayAll="1" upsidedownLabels="0" limitNumLabels="0" maxNumLabels="2000" minFeatureSize="0" mergeLines="0" scaleVisibility="0" scaleMin="0" scaleMax="0" labelPerPart="0" fontLimitPixelSize="0" fontMinPixelSize="3" fontMaxPixelSize="10000" zIndex="0" unplacedVisibility="0"/>
+<rendering obstacle="1" obstacleFactor="1" obstacleType="1" drawLabels="1" displayAll="0" upsidedownLabels="0" limitNumLabels="0" maxNumLabels="2000" minFeatureSize="0" mergeLines="0" scaleVisibility="0" scaleMin="0" scaleMax="0" labelPerPart="0" fontLimitPixelSize="0" fontMinPixelSize="3" fontMaxPixelSize="10000" zIndex="0" unplacedVisibility="0"/>
 <dd_properties>
 <Option type="Map">
 <Option type="QString" name="name" value=""/>
@@ -291,6 +291,11 @@
 <Option type="Map" name="Show">
 <Option type="bool" name="active" value="true"/>
 <Option type="QString" name="expression" value='"labelled"'/>
+<Option type="int" name="type" value="3"/>
+</Option>
+<Option type="Map" name="Priority">
+<Option type="bool" name="active" value="true"/>
+<Option type="QString" name="expression" value='if("key", 10, 5)'/>
 <Option type="int" name="type" value="3"/>
 </Option>
 </Option>
@@ -304,4 +309,5 @@
 <featureBlendMode>0</featureBlendMode>
 <layerOpacity>1</layerOpacity>
   <mapTip>&lt;b&gt;[% "name" %]&lt;/b&gt;&lt;br&gt;kind: [% "kind" %]&lt;br&gt;country: [% "country" %]&lt;br&gt;throughput_t: [% "throughput_t" %]&lt;br&gt;utilisation: [% "utilisation" %]&lt;br&gt;mog_utilisation: [% "mog_utilisation" %]&lt;br&gt;shortfall_text: [% "shortfall_text" %]</mapTip>
+  <previewExpression>"name" || ' (' || "id" || ')'</previewExpression>
 </qgis>

@@ -1,13 +1,13 @@
-<qgis version="3.22.16" styleCategories="Symbology|Labeling|MapTips">
+<qgis version="3.22.16" styleCategories="Symbology|Labeling|MapTips|Temporal">
   <!-- rsoi routes: thin context under the flows (horizon totals in the fields; the time-stepped flows layer carries the widths) -->
   <renderer-v2 type="RuleRenderer" symbollevels="0" forceraster="0" enableorderby="0" referencescale="-1">
 <rules key="root">
-<rule key="r0" filter='"closed"' symbol="0" label="closed (no open sea path)"/>
-<rule key="r1" filter='NOT "closed" AND "flow_t" &lt;= 0' symbol="1" label="not used"/>
-<rule key="r2" filter="&quot;flow_t&quot; &gt; 0 AND &quot;mode&quot; = 'sea'" symbol="2" label="sea route used (horizon)"/>
-<rule key="r3" filter="&quot;flow_t&quot; &gt; 0 AND &quot;mode&quot; = 'air'" symbol="3" label="air route used (horizon)"/>
-<rule key="r4" filter="&quot;flow_t&quot; &gt; 0 AND &quot;mode&quot; = 'rail'" symbol="4" label="rail route used (horizon)"/>
-<rule key="r5" filter="&quot;flow_t&quot; &gt; 0 AND &quot;mode&quot; = 'road'" symbol="5" label="road route used (horizon)"/>
+<rule key="r0" filter='"closed"' symbol="0" label="closed all horizon (no open sea path)"/>
+<rule key="r1" filter='NOT "closed" AND "flow_t" &lt;= 0 AND @map_start_time IS NULL' symbol="1" label="not used in any period (shown with time off)"/>
+<rule key="r2" filter="&quot;flow_t&quot; &gt; 0 AND &quot;mode&quot; = 'sea' AND (@map_start_time IS NULL OR array_contains(string_to_array(&quot;flow_periods&quot;), to_string(${frame_period})))" symbol="2" label="sea route with flow in this period"/>
+<rule key="r3" filter="&quot;flow_t&quot; &gt; 0 AND &quot;mode&quot; = 'air' AND (@map_start_time IS NULL OR array_contains(string_to_array(&quot;flow_periods&quot;), to_string(${frame_period})))" symbol="3" label="air route with flow in this period"/>
+<rule key="r4" filter="&quot;flow_t&quot; &gt; 0 AND &quot;mode&quot; = 'rail' AND (@map_start_time IS NULL OR array_contains(string_to_array(&quot;flow_periods&quot;), to_string(${frame_period})))" symbol="4" label="rail route with flow in this period"/>
+<rule key="r5" filter="&quot;flow_t&quot; &gt; 0 AND &quot;mode&quot; = 'road' AND (@map_start_time IS NULL OR array_contains(string_to_array(&quot;flow_periods&quot;), to_string(${frame_period})))" symbol="5" label="road route with flow in this period"/>
 </rules>
 <symbols>
 <symbol type="line" name="0" alpha="1.0" clip_to_extent="1" force_rhr="0">
@@ -197,8 +197,19 @@
 </renderer-v2>
   
   
+  <!-- temporal "redraw layer only": no filter, but QGIS redraws the layer at every frame (its
+       rules read @map_start_time); a non-temporal layer keeps its first frame's cached image -->
+  <temporal enabled="1" mode="5" startField="" endField="" accumulate="0" durationField="" durationUnit="min" endExpression="" fixedDuration="0" startExpression="" limitMode="0">
+<fixedRange>
+<start>
+</start>
+<end>
+</end>
+</fixedRange>
+</temporal>
   <blendMode>0</blendMode>
 <featureBlendMode>0</featureBlendMode>
 <layerOpacity>1</layerOpacity>
   <mapTip>&lt;b&gt;[% "id" %]&lt;/b&gt;&lt;br&gt;mode: [% "mode" %]&lt;br&gt;capacity_t: [% "capacity_t" %]&lt;br&gt;flow_t: [% "flow_t" %]&lt;br&gt;peak_utilisation: [% "peak_utilisation" %]&lt;br&gt;distance_km: [% "distance_km" %]</mapTip>
+  <previewExpression>"origin_name" || ' → ' || "destination_name" || ' (' || "id" || ')'</previewExpression>
 </qgis>
