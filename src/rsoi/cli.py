@@ -299,7 +299,9 @@ def _add_stochastic_parsers(sub, outside: argparse.ArgumentParser) -> None:
         help="ph: stop when (upper - lower bound) / |upper| is at most this (default 0.01)",
     )
     h.add_argument(
-        "--time-limit", type=_time_limit, help="ph: stop after this many seconds (no gap then)"
+        "--time-limit",
+        type=_time_limit,
+        help="ph: stop after this many seconds (the certified gap reached is reported)",
     )
     h.add_argument("--out", help="output folder (default: runs/<model>-hedge-<set>-<UTC time>/)")
     i = sub.add_parser(
