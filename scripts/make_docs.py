@@ -198,7 +198,7 @@ def rules_sections() -> list[str]:
     return out
 
 
-ANALYSES = ("rsoi.analysis.hedge", "rsoi.analysis.interdict")
+ANALYSES = ("rsoi.analysis.hedge", "rsoi.analysis.ph", "rsoi.analysis.interdict")
 """Modules whose docstrings state formulations built on the LP (stochastic, attacker-defender)."""
 
 

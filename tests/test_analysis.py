@@ -158,6 +158,34 @@ def test_frontier_without_a_trade_off_is_an_input_error(tmp_path: Path) -> None:
     assert not (tmp_path / "f").exists()
 
 
+def test_frontier_without_a_trade_off_says_so(tmp_path: Path) -> None:
+    """Issue 16 item 8: two follow-on forces of power 10 where Korea and Taiwan each need 10
+    a period (3 periods). f1 stays in Korea (K = 0); f2 leaves for Taiwan at once (in transit
+    in period 1, there in periods 2-3: W = 10, the least possible). One plan reaches both
+    K_min = 0 and W_min = 10, so K_max = K_min and every point is (0, 10): the output, the
+    summary and the report say there is no trade-off, and why."""
+    data = tiny(forces=[fc("f1"), fc("f2")], combat_requirements=korea_taiwan(10, 10))
+    model = write_model(data, tmp_path)
+    code, stdout, stderr = run_cli("frontier", model, "--points", "3", "--out", tmp_path / "f")
+    assert code == 0, stderr
+    assert "degenerate frontier" in stdout and "no trade-off" in stdout
+    table = pd.read_csv(tmp_path / "f" / "frontier.csv")
+    assert table["korea_shortfall"].max() == pytest.approx(0.0, abs=1e-6)
+    assert table["taiwan_shortfall"].min() == pytest.approx(10.0)
+    summary = json.loads((tmp_path / "f" / "summary.json").read_text())
+    assert summary["trade_off"] is False and "no trade-off" in summary["no_trade_off_reason"]
+    assert "degenerate" in (tmp_path / "f" / "report.html").read_text()
+
+
+def test_frontier_with_a_trade_off_says_nothing_of_degeneracy(tmp_path: Path) -> None:
+    """The two-point case of test_two_point_frontier ((0, 30) to (30, 10)) has a trade-off."""
+    model = write_model(two_theater_model(), tmp_path)
+    code, stdout, stderr = run_cli("frontier", model, "--points", "2", "--out", tmp_path / "f")
+    assert code == 0, stderr
+    assert "degenerate" not in stdout
+    assert json.loads((tmp_path / "f" / "summary.json").read_text())["trade_off"] is True
+
+
 # --- policies ----------------------------------------------------------------------------
 
 

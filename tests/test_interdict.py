@@ -168,3 +168,150 @@ def test_loss_rule_is_checked_against_a_rebuild(tmp_path: Path, monkeypatch) -> 
     monkeypatch.setattr(interdict_module, "lost_rows", lambda lp, node, period: np.zeros(0, int))
     with pytest.raises(SolverError, match="beyond its capacity rows"):
         load_network(path, None, "ports", 1)
+
+
+def stranded_storage() -> dict:
+    """Issue 16 item 6, worked by hand (3 one-day periods, 100 per ton short).
+
+    - Depot a (storage 100 t) holds 100 t of cargo A, due at Korean port p (EAD = LAD = 2) by
+      road a->p (one period); p handles 100 t a day. In period 2 a line at a makes 100 t of
+      cargo B (equipment), due at a itself in period 3 (EAD = LAD = 3): B must spend the end
+      of period 2 in a's storage, which is free only once A has left.
+    - Depot e holds 150 t of cargo C, due at port q (EAD = LAD = 2) by road e->q; q handles
+      150 t a day.
+    - Nothing lost: A leaves in period 1, B is stored and delivered, C arrives: 0.
+    - q lost: 150 t of C short: +15,000.
+    - p lost: A cannot leave, so a's storage stays full: no B can be made; 100 t A and 100 t
+      B short: +20,000. One ton of p's lost throughput costs 200 (its dual), twice the
+      largest weight per ton (100), the bound the MILP starts from: with it the MILP values p
+      at 100 * 100 = 10,000 and would pick q.
+    - So k = 1: the worst loss is p, +20,000.
+    """
+    data = tiny(
+        commodities=[
+            {"id": c, "name": c, "unit": "short tons", "short_tons_per_unit": 1, "source": "test"}
+            for c in ("ammo", "equipment", "fuel")
+        ],
+        stocks=[
+            {"place": "a", "commodity": "ammo", "quantity": 100, "source": "test"},
+            {"place": "e", "commodity": "fuel", "quantity": 150, "source": "test"},
+        ],
+        production=[
+            {"place": "a", "commodity": "equipment", "quantity_per_day": 100, "from_period": 2,
+             "to_period": 2, "source": "test"},
+        ],
+        demands=[
+            demand(100, 2, 2, place="p", id="need_a"),
+            demand(100, 3, 3, place="a", commodity="equipment", id="need_b"),
+            demand(150, 2, 2, place="q", commodity="fuel", id="need_c"),
+        ],
+    )  # fmt: skip
+    data["places"][0]["storage_t"] = 100
+    p, q = _port("p", 126.0), _port("q", 126.5)
+    p["cargo_t_per_day"], q["cargo_t_per_day"] = 100, 150
+    data["places"] += [
+        p,
+        q,
+        {"id": "e", "kind": "depot", "country": "KR", "theater": "korea", "lon": 127.5,
+         "lat": 36.5, "source": "test"},
+    ]  # fmt: skip
+    data["routes"] = [_road("a", "p"), _road("e", "q")]
+    return data
+
+
+def test_storage_breaks_the_starting_dual_bound(tmp_path: Path) -> None:
+    """The case of stranded_storage: the MILP with the starting bound picks q (+15,000); the
+    bound check sees p's dual (200 > 100), raises the bounds and the MILP then picks p:
+    +20,000, as enumeration and the single losses say."""
+    path = write_model(stranded_storage(), tmp_path)
+    net = load_network(path, None, "ports", 1)
+    assert net.base_objective == pytest.approx(0.0, abs=1e-6)
+    assert net.objective(("q",)) == pytest.approx(15000.0)
+    assert net.objective(("p",)) == pytest.approx(20000.0)
+    fresh = load_network(path, None, "ports", 1)
+    worst, value = worst_by_milp(fresh, 1)
+    assert worst == ("p",) and value == pytest.approx(20000.0)
+    assert fresh.bound_scale >= 2.0 - 1e-6
+    assert worst_by_enumeration(fresh, 1) == (("p",), pytest.approx(20000.0))
+    result = interdict(path, k=1, candidates="ports")
+    row = result.table.iloc[0]
+    assert row["worst_set"] == "p" and row["objective_increase"] == pytest.approx(20000.0)
+
+
+def test_never_reports_a_set_better_than_one_seen(tmp_path: Path, monkeypatch) -> None:
+    """If the attacker's method returns a set milder than one already evaluated (here a MILP
+    forced to answer q), the report keeps the worse set seen (p, +20,000, from the single
+    losses, which is also the greedy set) and says so in found_by."""
+    import rsoi.analysis.interdict as mod
+
+    monkeypatch.setattr(mod, "worst_by_milp", lambda net, k, protected=frozenset(): (("q",), 0))
+    result = interdict(write_model(stranded_storage(), tmp_path), k=1, candidates="ports")
+    row = result.table.iloc[0]
+    assert row["worst_set"] == "p" and row["objective_increase"] == pytest.approx(20000.0)
+    assert row["found_by"] == "greedy"
+
+
+@pytest.mark.parametrize("m", [1, 2, 3])
+def test_harden_any_count(tmp_path: Path, m: int) -> None:
+    """Issue 16 item 7: --harden M for every M up to the candidate count (it crashed when a
+    branch hardened every remaining candidate). Hardening p2 leaves {p1, p3}: 5,000 (see
+    test_hardening_by_hand); hardening two or three nodes leaves at most one of p1 to lose
+    (p2 and p3 hardened: losing p1 costs 5,000; all three hardened: nothing to lose, 0), so
+    with M = 3 the best is all three, 0."""
+    path = write_model(redundant_ports(), tmp_path)
+    code, _stdout, stderr = run_cli(
+        "interdict", path, "--k", "2", "--candidates", "ports", "--harden", str(m),
+        "--out", tmp_path / "h",
+    )  # fmt: skip
+    assert code == 0, stderr
+    expected = {1: 5000.0, 2: 0.0, 3: 0.0}[m]
+    frame = pd.read_csv(tmp_path / "h" / "hardening.csv")
+    assert frame["objective_increase"].iloc[0] == pytest.approx(expected, abs=1e-6)
+
+
+def test_k_zero_is_accepted_without_candidates(tmp_path: Path) -> None:
+    """With no candidate of the kind asked, the message suggests --k 0, and --k 0 runs."""
+    path = write_model(redundant_ports(), tmp_path)
+    code, _, stderr = run_cli("interdict", path, "--k", "1", "--candidates", "depots",
+                              "--out", tmp_path / "x")  # fmt: skip
+    assert code == 2 and "--k 0" in stderr
+    code, stdout, stderr = run_cli("interdict", path, "--k", "0", "--candidates", "depots",
+                                   "--out", tmp_path / "y")  # fmt: skip
+    assert code == 0, stderr
+    assert "0 candidate nodes" in stdout
+
+
+def test_certificate_is_exact_when_the_dual_bound_fails(tmp_path: Path, monkeypatch) -> None:
+    """Issue 16 item 6, exact by construction: stranded_storage with the proposing MILP held
+    to its starting dual bound (one round; the singles are not seen first). That MILP values losing p at
+    100 t x 100 = 10,000 < 15,000 and proposes q. The certificate needs no dual bound: its
+    cuts are z(S) <= z(T) when S avoids every port T's solution uses, and z(S) <= z({p, q})
+    = 35,000 otherwise; after evaluating {p} (20,000) and {q} (15,000) the master's bound is
+    max over one-port sets = 20,000, so p is proved worst: +20,000, upper bound 20,000."""
+    import rsoi.analysis.interdict as mod
+    from rsoi.analysis.interdict import certify, milp_proposal
+
+    path = write_model(stranded_storage(), tmp_path)
+    net = load_network(path, None, "ports", 1)
+    assert milp_proposal(net, 1, frozenset()) == ("q",)  # the failure mode the certificate catches
+    monkeypatch.setattr(mod, "worst_by_milp", lambda net, k, protected=frozenset(): (("q",), 0))
+    fresh = load_network(path, None, "ports", 1)
+    cert = certify(fresh, 1)
+    assert cert.worst == ("p",) and cert.value == pytest.approx(20000.0)
+    assert cert.upper_bound == pytest.approx(20000.0) and cert.gap == pytest.approx(0.0)
+    result = interdict(path, k=1, candidates="ports")
+    row = result.table.iloc[0]
+    assert row["worst_set"] == "p" and row["objective_increase"] == pytest.approx(20000.0)
+    assert row["upper_bound"] == pytest.approx(row["objective"])
+
+
+def test_certificate_agrees_with_enumeration_on_redundant_ports(tmp_path: Path) -> None:
+    """redundant_ports by hand: singles cost 5,000 (p1: c short 50 t) and 0 (p2 or p3: the
+    other serves b); the worst pair is {p2, p3} (b short 100 t: 10,000), not greedy's pair
+    with p1. The certificate proves it from cold (no proposal): value = upper bound = 10,000."""
+    from rsoi.analysis.interdict import certify
+
+    net = load_network(write_model(redundant_ports(), tmp_path), None, "ports", 1)
+    cert = certify(net, 2)
+    assert cert.worst == ("p2", "p3") and cert.value == pytest.approx(10000.0)
+    assert cert.upper_bound == pytest.approx(10000.0)

@@ -292,6 +292,17 @@ def _add_stochastic_parsers(sub, outside: argparse.ArgumentParser) -> None:
         default="ef",
         help="ef: extensive form in one LP (default); ph: progressive hedging (mpi-sppy)",
     )
+    h.add_argument(
+        "--rel-gap",
+        type=float,
+        default=0.01,
+        help="ph: stop when (upper - lower bound) / |upper| is at most this (default 0.01)",
+    )
+    h.add_argument(
+        "--time-limit",
+        type=_time_limit,
+        help="ph: stop after this many seconds (the certified gap reached is reported)",
+    )
     h.add_argument("--out", help="output folder (default: runs/<model>-hedge-<set>-<UTC time>/)")
     i = sub.add_parser(
         "interdict",
@@ -799,6 +810,8 @@ def cmd_frontier(args: argparse.Namespace) -> int:
         ["point", "korea_shortfall", "taiwan_shortfall", "objective", "current_weights"],
         "Korea-defense / Taiwan-support frontier",
     )
+    if result.no_trade_off:
+        out.print(f"[bold yellow]degenerate frontier:[/] {escape(result.no_trade_off)}")
     out.print(f"frontier folder: [bold]{escape(str(target))}[/]")
     return _analysis_exit(result.results, "point")
 
@@ -1068,17 +1081,17 @@ def entry() -> None:
 
 
 def cmd_hedge(args: argparse.Namespace) -> int:
-    from rsoi.analysis.hedge import differences_in_words, hedge, write_hedge
+    from rsoi.analysis.hedge import differences_in_words, hedge, measures, write_hedge
 
     if args.out and Path(args.out).exists():
         raise _run_exists(Path(args.out))
     with err.status("solving the scenario set…"):
-        result = hedge(args.model, args.scenario_set, method=args.method)
+        options = {"rel_gap": args.rel_gap, "time_limit": args.time_limit}
+        result = hedge(args.model, args.scenario_set, args.method, options)
     if result.ph_info.get("rank", 0) != 0:  # under MPI only rank 0 writes and prints
         return EXIT_OK
     target = _analysis_target(args, args.model, f"hedge-{result.set_name}")
     write_hedge(result, target)
-    vss = "infinite" if result.vss == float("inf") else f"{result.vss:,.2f}"
     out.print(
         f"[bold]rsoi hedge[/] {escape(result.set_name)} · {len(result.members)} scenarios · "
         f"first stage periods 1-{result.K} · method {result.method} · notional data"
@@ -1086,15 +1099,8 @@ def cmd_hedge(args: argparse.Namespace) -> int:
     t = PlainTable(show_edge=False)
     t.add_column("measure")
     t.add_column("value", justify="right")
-    t.add_row("hedged expected objective", f"{result.hedged_objective:,.2f}")
-    t.add_row("expected objective, scenario known", f"{result.expected_alone:,.2f}")
-    t.add_row("EVPI", f"{result.evpi:,.2f}")
-    t.add_row(f"VSS against the {result.reference} plan", vss)
-    if result.cut_back:
-        t.add_row(
-            f"VSS, plan cut back in {', '.join(result.cut_back)}",
-            f"{result.vss_cut_back:,.2f}",
-        )
+    for measure, value in measures(result):
+        t.add_row(measure, value)
     out.print(t)
     for sentence in differences_in_words(result):
         out.print(f"- {escape(sentence)}")
@@ -1132,7 +1138,8 @@ def cmd_interdict(args: argparse.Namespace) -> int:
         )
         out.print(
             f"k={row.k}  worst: {escape(row.worst_set.replace(';', ' + '))}  "
-            f"+{row.objective_increase:,.2f}   greedy: "
+            f"+{row.objective_increase:,.2f} (found by {row.found_by}; "
+            f"{'proved worst' if row.upper_bound <= row.objective * (1 + 1e-9) + 1e-9 else f'bound {row.upper_bound:,.2f}'})   greedy: "
             f"{escape(row.greedy_set.replace(';', ' + '))}  +{row.greedy_increase:,.2f}  ({same})"
         )
     if result.hardening is not None:

@@ -64,10 +64,36 @@ def measures(lp, ctx) -> tuple[np.ndarray, np.ndarray]:
     return k, w
 
 
+def trade_off(table: pd.DataFrame) -> str:
+    r"""'' when the frontier trades one measure for the other; else why it does not.
+
+    The frontier is degenerate when $K_{\max} - K_{\min}$ is within the numerical slack
+    (REL_TOL relative, or 1e-6 absolute) on the optimal grid points: one plan then reaches
+    the least Korea measure and the least Taiwan measure together, so no point can buy one
+    with the other and every point is the same plan's measures."""
+    ok = table[(table["status"] == "optimal") & ~table["current_weights"].astype(bool)]
+    if ok.empty:
+        return "no frontier point solved"
+    k, w = ok["korea_shortfall"], ok["taiwan_shortfall"]
+
+    def flat(v: pd.Series) -> bool:
+        return float(v.max() - v.min()) <= max(1e-6, REL_TOL * float(v.abs().max()))
+
+    if flat(k) and flat(w):
+        return (
+            f"no trade-off: one plan reaches both the least Korea measure ({k.min():,.6g}) "
+            f"and the least Taiwan measure ({w.min():,.6g}) at once, so every point is the "
+            "same; combat power is not short in one theater because it serves the other"
+            + (" (neither theater is short at all)" if k.max() <= 1e-6 and w.max() <= 1e-6 else "")
+        )
+    return ""
+
+
 @dataclass
 class FrontierResult:
     table: pd.DataFrame
     results: list[VariantResult]
+    no_trade_off: str = ""  # why the frontier is degenerate ('' when it has a trade-off)
     korea_label: str = "Korea-defense shortfall (combat power x periods)"
     taiwan_label: str = "Taiwan-support shortfall (combat power x periods)"
 
@@ -258,10 +284,11 @@ def frontier(
         table["run_dir"] = [res.run_dir for res in results]
         table["check"] = [res.checked or "not checked" for res in results]
         write_csv(tmp / "frontier.csv", table)
-        png, svg = _plot(table)
+        why = trade_off(table)
+        png, svg = _plot(table, why)
         (tmp / "frontier.png").write_bytes(png)
         (tmp / "frontier.svg").write_text(svg, encoding="utf-8")
-        _report(tmp, table, svg, scenario)
+        _report(tmp, table, svg, scenario, why)
         write_summary(
             tmp,
             "frontier",
@@ -273,9 +300,11 @@ def frontier(
                 "points": points,
                 "korea_measure": FrontierResult.korea_label,
                 "taiwan_measure": FrontierResult.taiwan_label,
+                "trade_off": not why,
+                "no_trade_off_reason": why,
             },
         )
-    return FrontierResult(table, results)
+    return FrontierResult(table, results, no_trade_off=why)
 
 
 def _check_points(path, scenario, rows, folder: Path, settings: Settings, results) -> None:
@@ -342,7 +371,7 @@ def _check_points(path, scenario, rows, folder: Path, settings: Settings, result
         results[i].checked = checked
 
 
-def _plot(table: pd.DataFrame) -> tuple[bytes, str]:
+def _plot(table: pd.DataFrame, why: str = "") -> tuple[bytes, str]:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -361,6 +390,12 @@ def _plot(table: pd.DataFrame) -> tuple[bytes, str]:
     ax.set_xlabel(FrontierResult.korea_label)
     ax.set_ylabel(FrontierResult.taiwan_label)
     ax.set_title("Korea defense vs Taiwan support (notional data)")
+    if why and len(ok):  # one point: an axis from 0 with room, and the reason on the chart
+        for setter, column in ((ax.set_xlim, "korea_shortfall"), (ax.set_ylim, "taiwan_shortfall")):
+            top = float(ok[column].max())
+            setter(min(0.0, float(ok[column].min())), max(1.0, 1.2 * top))
+        ax.text(0.5, 0.5, "no trade-off: a single point", transform=ax.transAxes,
+                ha="center", va="center", color="#555")  # fmt: skip
     ax.grid(True, alpha=0.3)
     ax.legend()
     fig.tight_layout()
@@ -371,7 +406,7 @@ def _plot(table: pd.DataFrame) -> tuple[bytes, str]:
     return png.getvalue(), svg.getvalue()
 
 
-def _report(folder: Path, table: pd.DataFrame, svg: str, scenario) -> None:
+def _report(folder: Path, table: pd.DataFrame, svg: str, scenario, why: str = "") -> None:
     from rsoi.outputs.html import frame_table, page
 
     svg_body = svg[svg.index("<svg") :]
@@ -400,10 +435,13 @@ def _report(folder: Path, table: pd.DataFrame, svg: str, scenario) -> None:
         "with the Korea measure bounded by ε, then the model's own objective as tie-breaker. "
         "The star is the plan the current weights pick. Notional data."
     )
-    points = (
-        "<p>Lower shortfall is better on both measures; along the frontier one is bought "
-        "with the other.</p>" + frame_table(table, headers)
+    lead = (
+        f"<p><strong>This scenario's frontier is degenerate</strong> — {html.escape(why)}.</p>"
+        if why
+        else "<p>Lower shortfall is better on both measures; along the frontier one is "
+        "bought with the other.</p>"
     )
+    points = lead + frame_table(table, headers)
     sections = [
         ("frontier", "Frontier", f'<div class="figure">{svg_body}</div>'),
         ("points", "Points", points),

@@ -3,58 +3,75 @@ r"""A plan that holds before the scenario is known: the two-stage stochastic pro
 **Formulation** (``rsoi hedge``). A scenario set $\Sigma$ gives scenarios $s$ with
 probabilities $p_s$ (``scenario_sets``) and the here-and-now horizon $K$. Each scenario has
 its own rsoi LP, $\min\{c_s^\top x_s : L_s \le A_s x_s \le U_s,\ l_s \le x_s \le u_s\}$ (built
-by ``rsoi.lp.build``). The first stage $N_s$ is the set of columns of scenario $s$ decided before
-the scenario is known:
+by ``rsoi.lp.build``).
 
-- flows $x_{rkt}$ departing in $t \le K$ (every stock movement is a flow);
-- force shares $z_{f\theta t}$ for $t \le K$;
-- provider allocations $a_{u\sigma t}$ for $t \le K$.
+**First stage.** Every column whose own time index (its ``period`` key) is at most $K$ is a
+first-stage decision, whatever its family: flows (every stock movement), production,
+deliveries, stock levels, force shares, departures and swings, provider allocations and any
+family a later model adds with a ``period`` key. Shortfall and slack columns (families named
+``*_shortfall`` or ``*_slack``) are not decisions: they measure what the decisions leave
+undone, so they stay per scenario. A first-stage column is identified across scenarios by
+its name ``family[keys]`` (e.g. ``flow[busan-kaohsiung,ammo_155mm,rok,2]``; the rule is
+``FIRST_STAGE_TIME_KEY`` and ``is_slack_family``).
 
-A first-stage column is identified across scenarios by its name ``family[keys]``
-(e.g. ``flow[busan-kaohsiung,ammo_155mm,rok,2]``, route, commodity, cargo class, period). The extensive form is
+**One first-stage space.** The first stage $N$ is the union of the members' first-stage names,
+the same vector in every member. A name some member lacks (a route whose arrival falls past
+that member's horizon, a task slot or demand line that exists only once China acts) is a
+decision that member cannot carry out; **the rule: such a decision is not available in
+periods 1..K in any member** (fixed to 0 everywhere: in the extensive form, in the
+expected-value problem, in the reference plans and in progressive hedging). Stock can still be
+moved towards such a slot or line by the decisions every member has. Their number is reported
+(``first_stage_unusable``). The extensive form (the recourse problem, RP) is
 
-$$ \min \sum_s p_s\, c_s^\top x_s \quad \text{s.t.} \quad L_s \le A_s x_s \le U_s,\;
+$$ z^{RP} = \min \sum_s p_s\, c_s^\top x_s \quad \text{s.t.} \quad L_s \le A_s x_s \le U_s,\;
    l_s \le x_s \le u_s \;\; \forall s, \qquad
-   x_{s,n} - x_{\bar s(n),n} = 0 \;\; \forall s,\ \forall n \in N_s,\ s \ne \bar s(n) $$
+   x_{s,n} = x_{1,n} \;\; \forall s > 1,\ n \in N, \qquad x_{s,n} = 0 \;\; n \in N^{0} $$
 
-(family ``nonanticipativity[variable,scenario]``), where $\bar s(n)$ is the first member
-that has column $n$. **Columns some members lack.** A provider allocation to a task slot
-that only some scenarios have (e.g. base security at a Taiwan airfield, required only once
-China acts) is a commitment that can be made anyway: a member without the slot gets a
-column ``allocation_committed[provider,task,place,theater,period]`` that uses up the
-provider's availability ($\sum_\sigma a_{u\sigma t} + a^{c}_{u t} \le N_u$) and does nothing
-else, so units sent to a slot that turns out idle are lost to that scenario. Any other
-first-stage column a member lacks (a route or a force-theater pair that does not exist
-there) cannot be carried out in that member and is fixed to 0 in every member. Their number
-is reported (``first_stage_missing`` in ``hedge_summary.json``).
+(family ``nonanticipativity[variable,scenario]``), $N^{0}$ the unusable names. Everything
+after $K$ is the second stage, decided per scenario. The objective is always the weighted one
+(a lexicographic model is solved with its weights).
 
-Everything after $K$ is the second stage, decided per scenario. The objective is always
-the weighted one (a lexicographic model is solved with its weights).
+**Value of information and of the stochastic solution** (Birge & Louveaux, *Introduction to
+Stochastic Programming*, 2nd ed., 2011, section 4.1). With $z_s$ the optimum of scenario $s$
+solved alone (wait-and-see, $WS = \sum_s p_s z_s$):
 
-**Value of hedging.** With $z_s$ the optimum of scenario $s$ solved alone, $z^{HN}$ the
-hedged optimum and $\hat x$ the first stage of the reference scenario's own plan (the
-model's ``default_scenario`` when it is a member, else the most probable member):
+$$ \mathrm{EVPI} = z^{RP} - WS \ge 0. $$
 
-$$ \mathrm{EVPI} = z^{HN} - \sum_s p_s z_s \ge 0, \qquad
-   \mathrm{VSS} = \sum_s p_s\, z_s(\hat x) - z^{HN} \ge 0 $$
+The **expected-value problem** (EV) replaces the random data by their expectation: its
+objective, matrix and row bounds are $\bar c = \sum_s p_s c_s$, $\bar A = \sum_s p_s A_s$,
+$\bar L = \sum_s p_s L_s$, $\bar U = \sum_s p_s U_s$, aligned by row and column name, a row or
+column a member lacks contributing 0 there (an absent row is $0 \le 0 \le 0$); a column's
+bounds are their average over the members that have it; its first stage lies in the same
+space $N$ (unusable names fixed to 0). With $\bar x$ its first stage and $z_s(\bar x)$ the
+optimum of $s$ with its first stage fixed to $\bar x$:
 
-with $z_s(\hat x)$ the optimum of $s$ with its first-stage columns fixed to $\hat x$ (a column
-of $s$ that the reference plan lacks is fixed to 0). If $\hat x$ cannot be carried out in
-some member (e.g. it ships more through a port than that scenario's attacks leave), the
-strict VSS is infinite; rsoi then also reports the VSS with the plan *cut back* in those
-members, a finite lower bound on the strict VSS, and names them
-(``reference_plan_cut_back_in``). Cut back means: carry out as much of the plan as the member
-allows (maximise $\sum_n x_{s,n}$ subject to $0 \le x_{s,n} \le \hat x_n$: nothing is
-added, what cannot pass is cancelled), then, keeping that amount, minimise the member's
-objective.
+$$ \mathrm{EEV} = \sum_s p_s\, z_s(\bar x), \qquad \mathrm{VSS} = \mathrm{EEV} - z^{RP} \ge 0 $$
 
-**Decomposition** (``--method ph``): progressive hedging in mpi-sppy over the Pyomo export of
-each member's LP (``rsoi.lp.pyomo_model.to_pyomo_environ``); the nonanticipative variables are
-the same named columns (a column a member lacks becomes a variable fixed at 0 there). The
-reported objective is the expected objective of PH's consensus first stage, each member
-re-solved with it fixed: an upper bound on $z^{HN}$ within the PH convergence tolerance. If PH
-stops before its convergence threshold, or its consensus cannot be carried out in a member,
-the command stops (exit 4) and says so rather than report a plan that is not hedged.
+($\bar x$ is feasible for RP's first stage whenever EEV is finite, so VSS ≥ 0). Beside it,
+under its own name, **``vss_default_scenario``** uses instead the first stage of the model's
+``default_scenario`` solved alone (the most probable member when the default is not one):
+what hedging gains over planning for the scenario the planners expect.
+
+**Ties.** When the EV problem (or the default scenario) has several optimal plans, $\bar x$
+is chosen as the **least-cost plan among the optima**: a second, lexicographic solve
+minimises $\sum_s p_s c_s^\top x_s$ over the members' recourse, subject to the reference
+problem's own rows and its objective within $10^{-9}$ (relative) of its optimum, its first
+stage equal to every member's. So each VSS figure is the smallest value consistent with the
+reference problem: a lucky or unlucky vertex from the solver never moves it.
+
+**When the reference plan cannot be carried out.** If no optimal reference plan is feasible
+in every member (e.g. it ships more through a port than one scenario's attacks leave open),
+EEV and the VSS are infinite (as in Birge & Louveaux). rsoi then also reports
+``gain_over_cut_back_plan``: the expected objective of the reference plan carried out as
+closely as each member allows (in a member where it cannot pass: minimise
+$\sum_n |x_{s,n} - \bar x_n|$ over the first stage; then, keeping that deviation, minimise
+the member's objective) minus $z^{RP}$, and names those members
+(``reference_plan_cut_back_in``). **It is not a bound on the VSS and can be negative**: the
+cut back differs between members, so that plan is not nonanticipative and may beat the
+hedged plan.
+
+**Decomposition** (``--method ph``): progressive hedging in mpi-sppy with a certified gap; see
+``rsoi.analysis.ph`` (next section: the names, rho and the gap, defined there).
 """
 
 from __future__ import annotations
@@ -67,18 +84,28 @@ import highspy
 import numpy as np
 import pandas as pd
 
-from rsoi.errors import InputError, Problem, SolverError, did_you_mean
+from rsoi.errors import InfeasibleError, InputError, Problem, SolverError, did_you_mean
 from rsoi.lp.build import Context
 from rsoi.lp.highs_io import HIGHS_INF, change_col_bounds, make_highs, read_point
 from rsoi.lp.interrupt import run_highs
-from rsoi.lp.program import LinearProgram, _names
+from rsoi.lp.program import LinearProgram, index_names
 from rsoi.model.loader import LoadedModel, load_model, read_yaml
 
-FIRST_STAGE_FAMILIES = ("flow", "share", "allocation", "unit_move")
-"""Variable families whose columns in periods 1..K form the first stage (``unit_move``: a
-support unit leaving one station for another, rsoi.lp.build.units; positions follow from it)."""
+FIRST_STAGE_TIME_KEY = "period"
+"""The index key holding a column's own time: columns with it at most K are first stage."""
+
+SLACK_SUFFIXES = ("_shortfall", "_slack")
+"""Families with these name endings measure what is left undone: never first stage."""
+
+TIE_TOLERANCE = 1e-9
+"""Relative slack on the reference problem's optimum in the tie-break solve."""
 
 TOL = 1e-7
+
+
+def is_slack_family(family: str) -> bool:
+    """True for shortfall and slack families (not decisions, so never first stage)."""
+    return family.endswith(SLACK_SUFFIXES)
 
 
 @dataclass
@@ -91,6 +118,20 @@ class Member:
     lp: LinearProgram
     ctx: Context
     first_stage: dict[str, int] = field(default_factory=dict)  # name -> column
+    source: str = ""  # where the probability comes from (the member's, else the set's)
+
+
+@dataclass
+class ReferenceFigure:
+    """One reference plan (EV problem or default scenario) evaluated over the members."""
+
+    name: str  # "expected_value" or the default scenario's name
+    objective: float  # the reference problem's own optimum
+    eev: float  # expected objective of its least-cost optimal plan (inf: none can be carried out)
+    plan: dict[str, float]  # its first stage (the tie-broken plan when eev is finite)
+    per_member: list[float]  # z_s(plan); cut back where the plan cannot pass
+    cut_back: list[str] = field(default_factory=list)
+    cut_back_expected: float = np.nan  # expected objective with the plan cut back (if any)
 
 
 @dataclass
@@ -100,7 +141,7 @@ class HedgeResult:
     source: str
     K: int
     method: str
-    reference: str
+    reference: str  # the default scenario (or most probable member)
     members: list[Member]
     keys: list[str]
     missing: list[str]
@@ -108,8 +149,8 @@ class HedgeResult:
     hedged_x: list[np.ndarray]  # per member
     alone_objective: list[float]
     alone_x: list[np.ndarray]
-    ref_plan_objective: list[float]  # cut back where the strict plan is infeasible
-    cut_back: list[str] = field(default_factory=list)  # members where it was cut back
+    ev: ReferenceFigure
+    default: ReferenceFigure
     ef_size: tuple[int, int, int] = (0, 0, 0)
     timings: dict[str, float] = field(default_factory=dict)
     ph_info: dict = field(default_factory=dict)
@@ -123,22 +164,23 @@ class HedgeResult:
         return float(np.dot(self.probabilities, self.alone_objective))
 
     @property
-    def expected_ref_plan(self) -> float:
-        return float(np.dot(self.probabilities, self.ref_plan_objective))
-
-    @property
     def evpi(self) -> float:
         return self.hedged_objective - self.expected_alone
 
     @property
-    def vss_cut_back(self) -> float:
-        """VSS with the reference plan cut back where it cannot be carried out (a lower bound)."""
-        return self.expected_ref_plan - self.hedged_objective
+    def vss(self) -> float:
+        """Standard VSS = EEV - RP (Birge & Louveaux); infinite when EEV is."""
+        return self.ev.eev - self.hedged_objective
 
     @property
-    def vss(self) -> float:
-        """Strict VSS: infinite when the reference plan cannot be carried out in a member."""
-        return np.inf if self.cut_back else self.vss_cut_back
+    def vss_default_scenario(self) -> float:
+        """EEV of the default scenario's plan minus RP; infinite when it cannot be carried out."""
+        return self.default.eev - self.hedged_objective
+
+    def gain_over_cut_back_plan(self, figure: ReferenceFigure) -> float:
+        """Expected objective of `figure`'s plan cut back where it cannot pass, minus RP
+        (not a bound: can be negative); NaN when the plan passes everywhere."""
+        return figure.cut_back_expected - self.hedged_objective
 
 
 # --- loading -----------------------------------------------------------------------------
@@ -176,64 +218,32 @@ def load_members(model_path: str | Path, set_name: str | None) -> tuple[str, obj
     for m in entry.members:
         loaded = load_model(model_path, m.scenario, use_default=False, document=doc)
         lp, ctx = build(prepare(loaded))
-        member = Member(m.scenario, m.probability, loaded, lp, ctx)
+        member = Member(m.scenario, m.probability, loaded, lp, ctx, source=m.source or entry.source)
         member.first_stage = first_stage_columns(lp, entry.here_and_now_periods)
         members.append(member)
-    keys, _ = shared_keys(members)
-    for member in members:
-        add_commitment_columns(member, [k for k in keys if k not in member.first_stage])
     return name, entry, members
 
 
-def add_commitment_columns(member: Member, lacking: list[str]) -> None:
-    """Columns for allocations to slots this member lacks: they only use up availability."""
-    wanted = [k for k in lacking if k.startswith("allocation[")]
-    if not wanted:
-        return
-    lp = member.lp
-    keys = [k[len("allocation[") : -1].split(",") for k in wanted]
-    index = pd.DataFrame(keys, columns=["provider", "task", "place", "theater", "period"])
-    index["period"] = index["period"].astype(int)
-    block = lp.add_variables(
-        "allocation_committed",
-        index,
-        integer=member.model.spec.settings.integer_units,
-        doc="provider units committed in the first stage to a slot this scenario lacks",
-    )
-    avail = lp.constraints.get("provider_availability")
-    rows, cols = [], []
-    if avail is not None:
-        row_of = {
-            (str(p), int(t)): avail.start + i
-            for i, (p, t) in enumerate(avail.index.itertuples(index=False, name=None))
-        }
-        for i, (provider, period) in enumerate(
-            zip(index["provider"], index["period"], strict=True)
-        ):
-            row = row_of.get((provider, int(period)))
-            if row is not None:
-                rows.append(row)
-                cols.append(block.ids[i])
-    # extra coefficients in existing rows: LinearProgram keeps COO triplets, so append one
-    lp._coo.append((np.array(rows, np.int64), np.array(cols, np.int64), np.ones(len(rows))))
-    member.first_stage.update(zip(wanted, block.ids.tolist(), strict=True))
-
-
 def first_stage_columns(lp: LinearProgram, K: int) -> dict[str, int]:
-    """Column of every first-stage variable by name (families in FIRST_STAGE_FAMILIES, t <= K)."""
+    """Column of every first-stage variable by name: every family with a ``period`` key
+    (FIRST_STAGE_TIME_KEY), its columns with period <= K, shortfalls and slacks excepted."""
     out: dict[str, int] = {}
-    for family in FIRST_STAGE_FAMILIES:
-        block = lp.variables.get(family)
-        if block is None or block.size == 0:
+    for family, block in lp.variables.items():
+        if (
+            block.size == 0
+            or is_slack_family(family)
+            or FIRST_STAGE_TIME_KEY not in block.index.columns
+        ):
             continue
-        mask = (block.index["period"].to_numpy() <= K).nonzero()[0]
-        names = _names(family, block.index.iloc[mask])
+        mask = (block.index[FIRST_STAGE_TIME_KEY].to_numpy() <= K).nonzero()[0]
+        names = index_names(family, block.index.iloc[mask])
         out.update(zip(names, block.ids[mask].tolist(), strict=True))
     return out
 
 
 def shared_keys(members: list[Member]) -> tuple[list[str], list[str]]:
-    """All first-stage names (first member's order, then new ones) and those some member lacks."""
+    """All first-stage names (first member's order, then new ones) and those some member lacks
+    (unusable: fixed to 0 in every member)."""
     keys: dict[str, None] = {}
     for m in members:
         keys.update(dict.fromkeys(m.first_stage))
@@ -244,45 +254,57 @@ def shared_keys(members: list[Member]) -> tuple[list[str], list[str]]:
 # --- extensive form ----------------------------------------------------------------------
 
 
+def _append_lp(ef: LinearProgram, prefix: str, lp: LinearProgram, weight: float) -> int:
+    """Copy `lp` into `ef` (blocks ``<prefix>:<family>``), objective times `weight`; offset."""
+    off = ef.n_cols
+    for family, b in lp.variables.items():
+        ef.add_variables(f"{prefix}:{family}", b.index, b.lower, b.upper, b.integer, b.doc)
+    A = lp.matrix_csc().tocsr()
+    for family, cb in lp.constraints.items():
+        sub = A[cb.start : cb.start + cb.size].tocoo()
+        ef.add_constraints(
+            f"{prefix}:{family}",
+            cb.index,
+            sub.row,
+            sub.col + off,
+            sub.data,
+            cb.lower,
+            cb.upper,
+            cb.source,
+            cb.entity,
+            cb.doc,
+        )
+    if weight:
+        for part, (cols, coefs) in lp.objective_parts.items():
+            ef.add_objective(f"{prefix}:{part}", cols + off, weight * coefs)
+    return off
+
+
+def _fix_in(ef: LinearProgram, col: int, value: float) -> None:
+    for b in ef.variables.values():
+        if b.start <= col < b.start + b.size:
+            b.lower[col - b.start] = value
+            b.upper[col - b.start] = value
+            return
+    raise IndexError(col)
+
+
 def extensive_form(
     members: list[Member], keys: list[str], missing: list[str]
 ) -> tuple[LinearProgram, list[int]]:
     """All members in one LP (blocks ``<scenario>:<family>``) plus nonanticipativity rows."""
     ef = LinearProgram()
-    offsets = []
-    for m in members:
-        off = ef.n_cols
-        offsets.append(off)
-        for family, b in m.lp.variables.items():
-            ef.add_variables(f"{m.name}:{family}", b.index, b.lower, b.upper, b.integer, b.doc)
-        A = m.lp.matrix_csc().tocsr()
-        for family, cb in m.lp.constraints.items():
-            sub = A[cb.start : cb.start + cb.size].tocoo()
-            ef.add_constraints(
-                f"{m.name}:{family}",
-                cb.index,
-                sub.row,
-                sub.col + off,
-                sub.data,
-                cb.lower,
-                cb.upper,
-                cb.source,
-                cb.entity,
-                cb.doc,
-            )
-        for part, (cols, coefs) in m.lp.objective_parts.items():
-            ef.add_objective(f"{m.name}:{part}", cols + off, m.probability * coefs)
+    offsets = [_append_lp(ef, m.name, m.lp, m.probability) for m in members]
     lost = set(missing)
     rows, cols, coefs, index = [], [], [], []
     for key in keys:
-        present = [(s, m) for s, m in enumerate(members) if key in m.first_stage]
-        if key in lost:  # not possible in every member: fixed to 0 in all
-            for _s, m in present:
-                _fix_column(ef, m, m.first_stage[key], 0.0)
+        if key in lost:  # a decision some member cannot carry out: not taken in any member
+            for s, m in enumerate(members):
+                if key in m.first_stage:
+                    _fix_in(ef, offsets[s] + m.first_stage[key], 0.0)
             continue
-        s0, m0 = present[0]
-        ref_col = offsets[s0] + m0.first_stage[key]
-        for s, m in present[1:]:
+        ref_col = offsets[0] + members[0].first_stage[key]
+        for s, m in enumerate(members[1:], start=1):
             r = len(index)
             index.append((key, m.name))
             rows += [r, r]
@@ -303,21 +325,92 @@ def extensive_form(
     return ef, offsets
 
 
-def _fix_column(ef: LinearProgram, m: Member, col: int, value: float) -> None:
-    for family, b in m.lp.variables.items():
-        if b.start <= col < b.start + b.size:
-            block = ef.variables[f"{m.name}:{family}"]
-            block.lower[col - b.start] = value
-            block.upper[col - b.start] = value
-            return
-    raise IndexError(col)
+# --- the expected-value problem ----------------------------------------------------------
+
+
+def _all_names(lp: LinearProgram, kind: str) -> list[str]:
+    blocks = lp.variables if kind == "col" else lp.constraints
+    out: list[str] = []
+    for b in blocks.values():
+        out += index_names(b.name, b.index)
+    return out
+
+
+def expected_value_problem(
+    members: list[Member], missing: list[str]
+) -> tuple[LinearProgram, dict[str, int]]:
+    """The EV problem (module docstring): members' data averaged by row and column name.
+    Returns the LP (one block each, ``expected_value``) and its first-stage column by name."""
+    col_of: dict[str, int] = {}
+    row_of: dict[str, int] = {}
+    per_member = []
+    for m in members:
+        cn, rn = _all_names(m.lp, "col"), _all_names(m.lp, "row")
+        cmap = np.array([col_of.setdefault(n, len(col_of)) for n in cn], dtype=np.int64)
+        rmap = np.array([row_of.setdefault(n, len(row_of)) for n in rn], dtype=np.int64)
+        per_member.append((cmap, rmap))
+    n, r = len(col_of), len(row_of)
+    cost, lo_sum, up_sum, present = np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n)
+    integer = np.zeros(n, dtype=bool)
+    row_lo, row_up = np.zeros(r), np.zeros(r)
+    rows, cols, vals = [], [], []
+    for m, (cmap, rmap) in zip(members, per_member, strict=True):
+        p = m.probability
+        np.add.at(cost, cmap, p * m.lp.cost())
+        lo, up = m.lp.bounds()
+        np.add.at(lo_sum, cmap, p * lo)
+        np.add.at(up_sum, cmap, np.where(np.isinf(up), np.inf, p * up))
+        np.add.at(present, cmap, p)
+        integer[cmap] |= m.lp.integrality().astype(bool)
+        L, U = m.lp.row_bounds()
+        np.add.at(row_lo, rmap, np.where(np.isinf(L), -np.inf, p * L))
+        np.add.at(row_up, rmap, np.where(np.isinf(U), np.inf, p * U))
+        A = m.lp.matrix_csc().tocoo()
+        rows.append(rmap[A.row]), cols.append(cmap[A.col]), vals.append(p * A.data)
+    ev = LinearProgram()
+    names = list(col_of)
+    # one block per integrality so HiGHS sees integer columns as integer
+    order = np.concatenate([np.flatnonzero(~integer), np.flatnonzero(integer)])
+    pos = np.empty(n, dtype=np.int64)
+    pos[order] = np.arange(n)
+    for flag, sel in ((False, order[: (~integer).sum()]), (True, order[(~integer).sum() :])):
+        if len(sel):
+            ev.add_variables(
+                "expected_value_integer" if flag else "expected_value",
+                pd.DataFrame({"variable": [names[i] for i in sel]}),
+                lo_sum[sel] / present[sel],
+                up_sum[sel] / present[sel],
+                integer=flag,
+                doc="a column of the expected-value problem",
+            )
+    ev.add_constraints(
+        "expected_value",
+        pd.DataFrame({"constraint": list(row_of)}),
+        np.concatenate(rows) if rows else np.zeros(0, np.int64),
+        pos[np.concatenate(cols)] if cols else np.zeros(0, np.int64),
+        np.concatenate(vals) if vals else np.zeros(0),
+        row_lo,
+        row_up,
+        source="expected-value problem (Birge & Louveaux 2011, 4.1)",
+        entity="constraint",
+        doc=expected_value_problem.__doc__ or "",
+    )
+    ev.add_objective("expected_value", np.arange(n, dtype=np.int64), cost[order])
+    keys = dict.fromkeys(k for m in members for k in m.first_stage)
+    first = {k: int(pos[col_of[k]]) for k in keys}
+    for k in missing:
+        _fix_in(ev, first[k], 0.0)
+    return ev, first
+
+
+# --- solving -----------------------------------------------------------------------------
 
 
 def _run(h: highspy.Highs, what: str) -> tuple[float, np.ndarray] | None:
     """Solve; (objective, x) when optimal, None when infeasible, SolverError otherwise."""
     run_highs(h)
     status = h.getModelStatus()
-    if status == highspy.HighsModelStatus.kInfeasible:
+    if status in (highspy.HighsModelStatus.kInfeasible,):
         return None
     if status != highspy.HighsModelStatus.kOptimal:
         raise SolverError(f"{what}: HiGHS stopped with status '{h.modelStatusToString(status)}'")
@@ -335,11 +428,59 @@ def solve_alone(members: list[Member]) -> list[tuple[highspy.Highs, float, np.nd
         h = make_highs(m.lp, None, _algorithm(members))
         result = _run(h, f"scenario {m.name}")
         if result is None:
-            from rsoi.errors import InfeasibleError
-
             raise InfeasibleError(f"scenario {m.name}: the hard constraints conflict", [])
         out.append((h, *result))
     return out
+
+
+def least_cost_among_optima(
+    members: list[Member],
+    keys: list[str],
+    missing: list[str],
+    ref_lp: LinearProgram,
+    ref_first: dict[str, int],
+    z_ref: float,
+) -> tuple[float, dict[str, float], list[float]] | None:
+    """The tie-break solve (module docstring): min expected objective over the members with the
+    first stage equal to a plan optimal for `ref_lp` (objective within TIE_TOLERANCE of
+    `z_ref`). (EEV, plan, each member's objective), or None when no optimal reference plan passes in every member."""
+    big, offsets = extensive_form(members, keys, missing)
+    off = _append_lp(big, "reference", ref_lp, 0.0)
+    lost = set(missing)
+    for k, c in ref_first.items():
+        if k in lost:
+            _fix_in(big, off + c, 0.0)
+    cost = ref_lp.cost()
+    used = np.flatnonzero(cost)
+    link = [k for k in keys if k not in lost and k in ref_first]
+    m0 = members[0]
+    n_link = len(link)
+    rows = np.concatenate([np.repeat(np.arange(n_link), 2), np.full(len(used), n_link)])
+    cols = np.concatenate(
+        [
+            np.array(
+                [[off + ref_first[k], offsets[0] + m0.first_stage[k]] for k in link],
+                dtype=np.int64,
+            ).reshape(-1),
+            off + used,
+        ]
+    )
+    coefs = np.concatenate([np.tile([1.0, -1.0], n_link), cost[used]])
+    slack = TIE_TOLERANCE * max(1.0, abs(z_ref))
+    lower = np.concatenate([np.zeros(n_link), [-np.inf]])
+    upper = np.concatenate([np.zeros(n_link), [z_ref + slack]])
+    index = pd.DataFrame({"what": [f"link[{k}]" for k in link] + ["reference_optimal"]})
+    big.add_constraints("tie_break", index, rows, cols, coefs, lower, upper, doc="tie-break")
+    h = make_highs(big, None, _algorithm(members))
+    result = _run(h, "tie-break among the reference problem's optima")
+    if result is None:
+        return None
+    eev, x = result
+    per_member = [
+        float(np.dot(m.lp.cost(), x[o : o + m.lp.n_cols]))
+        for o, m in zip(offsets, members, strict=True)
+    ]
+    return eev, {k: float(x[off + c]) for k, c in ref_first.items()}, per_member
 
 
 def evaluate_plan(
@@ -362,7 +503,7 @@ def evaluate_plan(
         change_col_bounds(h, cols, fixed, fixed)
         result = _run(h, f"scenario {m.name} with the plan fixed")
         if result is None and cut_back is not None:
-            result = _cut_back(h, m, cols, np.minimum(lo[cols], fixed), fixed)
+            result = _cut_back(h, m, cols, fixed)
             cut_back.append(m.name)
         values.append(np.inf if result is None else result[0])
         xs.append(np.full_like(x_alone, np.nan) if result is None else result[1])
@@ -371,29 +512,43 @@ def evaluate_plan(
 
 
 def _cut_back(
-    h: highspy.Highs, m: Member, cols: np.ndarray, lower: np.ndarray, planned: np.ndarray
+    h: highspy.Highs, m: Member, cols: np.ndarray, planned: np.ndarray
 ) -> tuple[float, np.ndarray] | None:
-    """Carry out as much of the plan as this member allows, then plan the rest optimally.
+    """Carry out the plan as closely as this member allows, then plan the rest optimally.
 
-    Stage 1 maximises the sum of the first-stage columns within [lower, planned]; stage 2
-    keeps that sum (a row) and minimises the member's objective. Costs and rows are restored.
+    Stage 1 minimises the total absolute deviation of the first-stage columns from the plan
+    (deviation columns d+ and d-: x - d+ + d- = plan); stage 2 keeps that deviation (a row)
+    and minimises the member's objective. Columns, rows and costs are restored.
     """
-    n = m.lp.n_cols
+    n, k = m.lp.n_cols, len(cols)
+    lo, up = m.lp.bounds()
+    change_col_bounds(h, cols, lo[cols], up[cols])
     every = np.arange(n, dtype=np.int32)
     cost = m.lp.cost()
-    change_col_bounds(h, cols, lower, planned)
-    stage1 = np.zeros(n)
-    stage1[cols] = -1.0
-    h.changeColsCost(n, every, stage1)
-    first = _run(h, f"scenario {m.name}: how much of the plan can be carried out")
-    if first is None:
+    h.changeColsCost(n, every, np.zeros(n))
+    zeros = np.zeros(2 * k, dtype=np.int32)
+    h.addCols(2 * k, np.ones(2 * k), np.zeros(2 * k), np.full(2 * k, HIGHS_INF), 0,
+              zeros, np.zeros(0, np.int32), np.zeros(0))  # fmt: skip
+    rows0 = h.getNumRow()
+    index = np.column_stack([cols, n + np.arange(k), n + k + np.arange(k)]).reshape(-1)
+    values = np.tile([1.0, -1.0, 1.0], k)
+    h.addRows(k, planned, planned, 3 * k, (3 * np.arange(k)).astype(np.int32),
+              index.astype(np.int32), values)  # fmt: skip
+    first = _run(h, f"scenario {m.name}: how closely the plan can be carried out")
+    result = None
+    if first is not None:
+        deviation = first[0]
+        dev_cols = (n + np.arange(2 * k)).astype(np.int32)
+        h.addRow(-HIGHS_INF, deviation + 1e-9 * max(1.0, deviation), 2 * k, dev_cols,
+                 np.ones(2 * k))  # fmt: skip
         h.changeColsCost(n, every, cost)
-        return None
-    carried = -first[0]
-    h.addRow(carried - 1e-9 * max(1.0, carried), HIGHS_INF, len(cols), cols, np.ones(len(cols)))
+        h.changeColsCost(2 * k, dev_cols, np.zeros(2 * k))
+        result = _run(h, f"scenario {m.name} with the plan cut back")
+        if result is not None:
+            result = (result[0], result[1][:n])
+    h.deleteRows(h.getNumRow() - rows0, np.arange(rows0, h.getNumRow(), dtype=np.int32))
+    h.deleteCols(2 * k, (n + np.arange(2 * k)).astype(np.int32))
     h.changeColsCost(n, every, cost)
-    result = _run(h, f"scenario {m.name} with the plan cut back")
-    h.deleteRows(1, np.array([h.getNumRow() - 1], dtype=np.int32))
     return result
 
 
@@ -406,13 +561,58 @@ def reference_scenario(members: list[Member]) -> str:
     return max(members, key=lambda m: (m.probability, -names.index(m.name))).name
 
 
+def in_common_space(lp: LinearProgram, first: dict[str, int], missing: list[str]) -> LinearProgram:
+    """A copy of `lp` whose unusable first-stage names are fixed to 0."""
+    out = LinearProgram()
+    _append_lp(out, "s", lp, 1.0)
+    for k in missing:
+        if k in first:
+            _fix_in(out, first[k], 0.0)
+    return out
+
+
+def reference_figure(
+    name: str,
+    ref_lp: LinearProgram,
+    ref_first: dict[str, int],
+    members: list[Member],
+    keys: list[str],
+    missing: list[str],
+    alone: list[tuple[highspy.Highs, float, np.ndarray]],
+) -> ReferenceFigure:
+    """Solve a reference problem in the common first-stage space, then its EEV with the
+    least-cost tie-break; cut back (module docstring) when no optimal plan passes."""
+    h = make_highs(ref_lp, None, _algorithm(members))
+    solved = _run(h, f"reference problem {name}")
+    if solved is None:
+        raise InfeasibleError(f"reference problem {name}: the hard constraints conflict", [])
+    z_ref, x_ref = solved
+    tie = least_cost_among_optima(members, keys, missing, ref_lp, ref_first, z_ref)
+    if tie is not None:
+        eev, plan, per_member = tie
+        return ReferenceFigure(name, float(z_ref), float(eev), plan, per_member)
+    plan = {k: float(x_ref[c]) for k, c in ref_first.items()}
+    cut_back: list[str] = []
+    values, _ = evaluate_plan(alone, members, plan, cut_back)
+    probabilities = np.array([m.probability for m in members])
+    return ReferenceFigure(
+        name,
+        float(z_ref),
+        np.inf,
+        plan,
+        [float(v) for v in values],
+        cut_back,
+        float(np.dot(probabilities, values)),
+    )
+
+
 def hedge(
     model_path: str | Path,
     set_name: str | None = None,
     method: str = "ef",
     ph_options: dict | None = None,
 ) -> HedgeResult:
-    """Build and solve the hedged plan of a scenario set, and its EVPI and VSS."""
+    """Build and solve the hedged plan of a scenario set, its EVPI and both VSS figures."""
     timings: dict[str, float] = {}
     t = time.perf_counter()
     name, entry, members = load_members(model_path, set_name)
@@ -421,10 +621,23 @@ def hedge(
     t = time.perf_counter()
     alone = solve_alone(members)
     timings["solve_alone"] = time.perf_counter() - t
+    t = time.perf_counter()
+    ev_lp, ev_first = expected_value_problem(members, missing)
+    ev = reference_figure("expected_value", ev_lp, ev_first, members, keys, missing, alone)
+    timings["expected_value_problem"] = time.perf_counter() - t
+    t = time.perf_counter()
     ref = reference_scenario(members)
-    ref_i = [m.name for m in members].index(ref)
-    ref_x = alone[ref_i][2]
-    ref_plan = {k: float(ref_x[c]) for k, c in members[ref_i].first_stage.items()}
+    ref_m = members[[m.name for m in members].index(ref)]
+    default = reference_figure(
+        ref,
+        in_common_space(ref_m.lp, ref_m.first_stage, missing),
+        ref_m.first_stage,
+        members,
+        keys,
+        missing,
+        alone,
+    )
+    timings["default_scenario_plan"] = time.perf_counter() - t
     t = time.perf_counter()
     ef_size = (0, 0, 0)
     ph_info: dict = {}
@@ -436,8 +649,6 @@ def hedge(
         h = make_highs(ef, None, _algorithm(members))
         result = _run(h, "extensive form")
         if result is None:
-            from rsoi.errors import InfeasibleError
-
             raise InfeasibleError("no first stage is feasible in every member", [])
         hedged_objective, x = result
         hedged_x = [x[o : o + m.lp.n_cols] for o, m in zip(offsets, members, strict=True)]
@@ -445,30 +656,22 @@ def hedge(
     elif method == "ph":
         from rsoi.analysis.ph import progressive_hedging
 
-        plan, ph_info = progressive_hedging(members, keys, missing, **(ph_options or {}))
+        plan, ph_info = progressive_hedging(
+            members, keys, missing, alone, [ev.plan, default.plan], **(ph_options or {})
+        )
         timings["progressive_hedging"] = time.perf_counter() - t
         t = time.perf_counter()
-        if ph_info["convergence"] > ph_info["convthresh"]:
-            raise SolverError(
-                f"progressive hedging did not converge in {ph_info['iterations']} iterations "
-                f"(convergence {ph_info['convergence']:.3g} > {ph_info['convthresh']:g}); "
-                "use the extensive form (--method ef)"
-            )
         values, hedged_x = evaluate_plan(alone, members, plan)
         if not np.all(np.isfinite(values)):
             raise SolverError(
-                "progressive hedging's consensus first stage is infeasible in a member; "
+                "progressive hedging's plan is infeasible in a member; "
                 "use the extensive form (--method ef)"
             )
         hedged_objective = float(np.dot([m.probability for m in members], values))
         timings["evaluate_plan"] = time.perf_counter() - t
     else:
         raise ValueError(f"unknown method {method}")
-    t = time.perf_counter()
-    cut_back: list[str] = []
-    ref_values, _ = evaluate_plan(alone, members, ref_plan, cut_back)
-    timings["evaluate_reference_plan"] = time.perf_counter() - t
-    return HedgeResult(
+    result = HedgeResult(
         set_name=name,
         description=entry.description,
         source=entry.source,
@@ -482,37 +685,36 @@ def hedge(
         hedged_x=hedged_x,
         alone_objective=[float(a[1]) for a in alone],
         alone_x=[a[2] for a in alone],
-        ref_plan_objective=[float(v) for v in ref_values],
-        cut_back=cut_back,
+        ev=ev,
+        default=default,
         ef_size=ef_size,
         timings=timings,
         ph_info=ph_info,
     )
+    if method == "ph":
+        from rsoi.analysis.ph import certify
+
+        certify(result)
+    return result
 
 
 # --- tables ------------------------------------------------------------------------------
 
 
 def plan_table(result: HedgeResult) -> pd.DataFrame:
-    """hedge_plan.csv: every first-stage decision of the hedged plan beside the reference's."""
-    ref_i = [m.name for m in result.members].index(result.reference)
+    """hedge_plan.csv: every first-stage decision of the hedged plan beside the reference
+    plans (the default scenario's and the expected-value problem's, tie-broken)."""
     rows = []
     for key in result.keys:
         holder = next(i for i, m in enumerate(result.members) if key in m.first_stage)
         value = float(result.hedged_x[holder][result.members[holder].first_stage[key]])
-        ref_m = result.members[ref_i]
-        ref_value = (
-            float(result.alone_x[ref_i][ref_m.first_stage[key]])
-            if key in ref_m.first_stage
-            else 0.0
-        )
-        value = 0.0 if abs(value) < TOL else value
-        ref_value = 0.0 if abs(ref_value) < TOL else ref_value
-        if value == 0.0 and ref_value == 0.0:
+        values = [value, result.default.plan.get(key, 0.0), result.ev.plan.get(key, 0.0)]
+        values = [0.0 if abs(v) < TOL else v for v in values]
+        if not any(values):
             continue
         family = key.split("[", 1)[0]
         period = int(key.rsplit(",", 1)[1].rstrip("]"))
-        rows.append((family, key, period, value, ref_value, value - ref_value))
+        rows.append((family, key, period, *values, values[0] - values[1]))
     return pd.DataFrame(
         rows,
         columns=[
@@ -521,6 +723,7 @@ def plan_table(result: HedgeResult) -> pd.DataFrame:
             "period",
             "hedged",
             f"plan_of_{result.reference}",
+            "plan_expected_value",
             "difference",
         ],
     )
@@ -531,20 +734,23 @@ def scenario_table(result: HedgeResult) -> pd.DataFrame:
     from rsoi.results.tables import _shortfalls
 
     rows = []
-    for m, x, z_alone, z_ref in zip(
+    for m, x, z_alone, z_ref, z_ev in zip(
         result.members,
         result.hedged_x,
         result.alone_objective,
-        result.ref_plan_objective,
+        result.default.per_member,
+        result.ev.per_member,
         strict=True,
     ):
         parts = {p: float(np.dot(v, x[c])) for p, (c, v) in m.lp.objective_parts.items()}
         row: dict = {
             "scenario": m.name,
             "probability": m.probability,
+            "probability_source": m.source,
             "objective_hedged": float(np.dot(m.lp.cost(), x)),
             "objective_alone": z_alone,
             f"objective_plan_of_{result.reference}": z_ref,
+            "objective_expected_value_plan": z_ev,
         }
         row.update({f"hedged:{p}": v for p, v in sorted(parts.items())})
         short = _shortfalls(m.lp, m.ctx, x)
@@ -553,6 +759,22 @@ def scenario_table(result: HedgeResult) -> pd.DataFrame:
             row[f"lines_short:{cls}"] = int((sel["shortfall"] > 1e-6).sum())
         rows.append(row)
     return pd.DataFrame(rows).fillna(0.0)
+
+
+def _num(v: float) -> float | str | None:
+    if np.isnan(v):
+        return None
+    return round(float(v), 6) if np.isfinite(v) else "infinite"
+
+
+def _figure(result: HedgeResult, f: ReferenceFigure) -> dict:
+    return {
+        "reference_objective": _num(f.objective),
+        "eev": _num(f.eev),
+        "reference_plan_cut_back_in": f.cut_back,
+        "expected_objective_cut_back_plan": _num(f.cut_back_expected),
+        "gain_over_cut_back_plan": _num(result.gain_over_cut_back_plan(f)),
+    }
 
 
 def summary(result: HedgeResult) -> dict:
@@ -566,15 +788,14 @@ def summary(result: HedgeResult) -> dict:
         "reference_scenario": result.reference,
         "hedged_objective": round(result.hedged_objective, 6),
         "expected_objective_alone": round(result.expected_alone, 6),
-        "expected_objective_reference_plan": (
-            round(result.expected_ref_plan, 6) if np.isfinite(result.expected_ref_plan) else None
-        ),
         "evpi": round(result.evpi, 6),
-        "vss": round(result.vss, 6) if np.isfinite(result.vss) else "infinite",
-        "vss_cut_back": round(result.vss_cut_back, 6),
-        "reference_plan_cut_back_in": result.cut_back,
+        "vss": _num(result.vss),
+        "vss_default_scenario": _num(result.vss_default_scenario),
+        "vss_tie_break": "least-cost plan among the reference problem's optima",
+        "expected_value_problem": _figure(result, result.ev),
+        "default_scenario_plan": _figure(result, result.default),
         "first_stage_decisions": len(result.keys),
-        "first_stage_missing": len(result.missing),
+        "first_stage_unusable": len(result.missing),
         "extensive_form": dict(
             zip(("variables", "constraints", "nonzeros"), result.ef_size, strict=True)
         ),
@@ -584,6 +805,38 @@ def summary(result: HedgeResult) -> dict:
     }
 
 
+def measures(result: HedgeResult) -> list[tuple[str, str]]:
+    """The printed table: each figure with its name."""
+
+    def num(v: float) -> str:
+        return "infinite" if not np.isfinite(v) else f"{v:,.2f}"
+
+    rows = [
+        ("hedged expected objective (RP)", num(result.hedged_objective)),
+        ("expected objective, scenario known (WS)", num(result.expected_alone)),
+        ("EVPI = RP - WS", num(result.evpi)),
+        ("EEV (expected-value plan)", num(result.ev.eev)),
+        ("VSS = EEV - RP", num(result.vss)),
+        (f"vss_default_scenario ({result.reference} plan)", num(result.vss_default_scenario)),
+    ]
+    for label, f in (("expected-value", result.ev), (result.reference, result.default)):
+        if f.cut_back:
+            rows.append(
+                (
+                    f"gain over the {label} plan cut back in {', '.join(f.cut_back)}",
+                    num(result.gain_over_cut_back_plan(f)),
+                )
+            )
+    if result.ph_info:
+        info = result.ph_info
+        rows += [
+            ("PH lower bound (Lagrangian, from PH's weights)", num(info["lower_bound"])),
+            ("PH upper bound (xhat: best plan evaluated)", num(info["upper_bound"])),
+            ("PH certified relative gap", f"{info['rel_gap']:.3%}"),
+        ]
+    return rows
+
+
 # --- words -------------------------------------------------------------------------------
 
 
@@ -591,7 +844,10 @@ def differences_in_words(result: HedgeResult) -> list[str]:
     """Sentences: what the hedged plan does differently from the reference scenario's plan."""
     ref_i = [m.name for m in result.members].index(result.reference)
     m = result.members[ref_i]
-    hedged, own = result.hedged_x[ref_i], result.alone_x[ref_i]
+    hedged = result.hedged_x[ref_i]
+    own = np.zeros_like(hedged)  # the default scenario's (tie-broken) first stage
+    for key, col in m.first_stage.items():
+        own[col] = result.default.plan.get(key, 0.0)
     K, ref = result.K, result.reference
     span = "period 1" if K == 1 else f"periods 1-{K}"
     out: list[str] = []
@@ -669,19 +925,30 @@ def report_html(result: HedgeResult, scenarios: pd.DataFrame) -> str:
 
     ref = result.reference
     unit = "penalty units"
-    cut = f" (cut back in {', '.join(result.cut_back)})" if result.cut_back else ""
-    measures = table(
-        ["measure", f"value ({unit})"],
-        [
-            ("hedged expected objective", num(result.hedged_objective, 2)),
-            ("expected objective, each scenario known in advance", num(result.expected_alone, 2)),
-            ("EVPI (value of knowing the scenario)", num(result.evpi, 2)),
-            (f"expected objective with the {ref} plan's first stage", num(result.expected_ref_plan, 2)),
-            (f"VSS (value of hedging over the {ref} plan)", num(result.vss, 2)),
-            (f"VSS with the {ref} plan cut back where it cannot pass{cut}", num(result.vss_cut_back, 2)),
-        ],
-        [False, True],
-    )  # fmt: skip
+    rows_m = [
+        ("hedged expected objective (RP)", num(result.hedged_objective, 2)),
+        ("expected objective, each scenario known in advance (WS)", num(result.expected_alone, 2)),
+        ("EVPI = RP - WS (value of knowing the scenario)", num(result.evpi, 2)),
+        ("expected objective of the expected-value plan (EEV)", num(result.ev.eev, 2)),
+        ("VSS = EEV - RP (Birge & Louveaux)", num(result.vss, 2)),
+        (f"expected objective with the {ref} plan's first stage", num(result.default.eev, 2)),
+        (f"vss_default_scenario (value of hedging over the {ref} plan)",
+         num(result.vss_default_scenario, 2)),
+    ]  # fmt: skip
+    for label, f in (("expected-value", result.ev), (ref, result.default)):
+        if f.cut_back:
+            rows_m.append(
+                (f"gain over the {label} plan cut back in {', '.join(f.cut_back)} (not a bound)",
+                 num(result.gain_over_cut_back_plan(f), 2))
+            )  # fmt: skip
+    if result.ph_info:
+        info = result.ph_info
+        rows_m += [
+            ("PH lower bound (Lagrangian)", num(info["lower_bound"], 2)),
+            ("PH upper bound (xhat)", num(info["upper_bound"], 2)),
+            ("PH certified relative gap", f"{info['rel_gap']:.4%}"),
+        ]
+    measures = table(["measure", f"value ({unit})"], rows_m, [False, True])
     intro = (
         f"<p>{escape(result.description)}. Probabilities: {escape(result.source)}. Notional "
         f"data.</p><p>Periods 1–{result.K} are decided once for every scenario "

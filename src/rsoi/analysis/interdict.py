@@ -23,19 +23,42 @@ $$ \text{s.t.}\quad A^\top(\alpha - \beta) + \rho - \mu = c, \qquad
    v_i \le \beta_i, \qquad v_i \le M_i\, w_{p(i)}, \qquad \sum_p w_p = k, \qquad
    \alpha, \beta, \rho, \mu, v \ge 0 $$
 
-($v_i$ linearises the product $w_p \beta_i$). **Bounds on the duals.** $\beta_i$ of a lost
-row is the value of one more unit of the capacity the loss removed. Every requirement in
-rsoi is elastic and every constraint that couples flows to anything else (access,
-onward transport, escort, route and place capacities) only caps flows, so cancelling
-$\delta$ units of commodity $k$ moving through the lost node is always possible by holding
-them where they are and leaving at most $\delta$ units of a demand line undelivered, at a
-cost of at most $\delta\, W_{c} w_k$ (class weight times tons per unit; lateness and
-transport cost only fall). Per ton of throughput this is at most
-$\bar W = \max_d W_{c(d)}$, so $M_i = \bar W$ for ``place_throughput`` rows and
-$M_i = \pi \bar W$ for ``airfield_mog`` rows ($\pi$ tons per sortie: the row counts sorties).
-The argument assumes that holding cancelled cargo where it is never breaks a storage
-limit (storage never forces cargo to move); ``--method enumerate`` needs no such
-assumption, and the tests check both methods agree.
+($v_i$ linearises the product $w_p \beta_i$). **Bounds on the duals, and why they are
+checked.** With the bound $v_i \le M_i w_p$ the MILP's value for a set $S$ is, by LP
+duality, the optimum of the inner LP in which each lost unit of capacity can be bought back
+at price $M_i$: $\Phi_M(S) \le z(S)$, with equality exactly when buying back is not worth
+it, i.e. when some optimal dual of $S$'s inner LP has $\beta_i \le M_i$ on every lost row
+($z$ is convex in the row bounds, so an optimal dual is a subgradient and bounds the gain of
+any buy-back). The starting bound is the largest penalty per ton, $M_i = \bar W$ for
+``place_throughput`` rows and $M_i = \pi \bar W$ for ``airfield_mog`` rows ($\pi$ tons per
+sortie). It does **not** hold in general: storage breaks it (a ton that cannot pass a lost
+port can be stranded at a full depot and displace other cargo, so one ton of lost throughput
+can cost several tons short; tests/test_interdict.py has such a case where the true dual is
+twice $\bar W$). So rsoi checks it: every inner LP it solves (each single loss, each greedy
+set, each set the MILP picks) reports the duals of its lost rows, and when one exceeds its
+bound, every bound is scaled by the largest ratio seen and the MILP solved again (the
+single losses are always evaluated first; a picked set whose duals do not fit at least
+doubles the bounds), until the set it picks satisfies its bounds or after ``MAX_BOUND_ROUNDS`` (``dual_bound_scale`` in
+``interdict_summary.json``). At that point the picked set $S^*$ has $\Phi_M(S^*) = z(S^*)$
+and $\Phi_M(S^*) \ge \Phi_M(S)$ for every $S$, so $S^*$ is the worst among all sets whose
+duals fit the final bounds; a set whose duals exceed even those could still be worse, which
+only the certificate rules out. So the MILP is only a *proposal*.
+
+**Exact certificate** (:func:`certify`, always run after the proposal): primal cuts that
+hold for any LP of this form, no dual bound assumed. (1) Monotonicity: losing a node only
+lowers upper row bounds, so $S \subseteq T \Rightarrow z(S) \le z(T)$ and $\bar Z = z(C)$
+(every unprotected candidate lost) bounds all sets. (2) Feasibility: if $\hat x_T$ is
+optimal with $T$ lost and uses the capacity rows of the candidates $U_T$ only, it stays
+feasible when any $S$ with $S \cap U_T = \emptyset$ is lost, so $z(S) \le z(T)$. The
+master $\max \eta$ s.t. $\eta \le z(T) + (\bar Z - z(T)) \sum_{p \in U_T} w_p$ for every
+evaluated $T$, $\eta \le \bar Z$, $\sum_p w_p = k$ bounds every $z(S)$ from above; it is
+re-solved, and its set evaluated, until its bound meets the best evaluated set (a set's own
+cut caps the master at $z(S)$ there, so the loop is finite; at worst it enumerates). The
+reported ``upper_bound`` is the master's final bound: equal to the objective when proved
+(Israeli and Wood 2002 use the same cut from inner solutions). **Verification:** before
+reporting, rsoi re-solves the inner LP of the chosen set and of the greedy set, and never
+reports a set that is better for the attacker than one it has evaluated (column
+``found_by``: ``milp``, ``certificate``, ``enumerate``, ``greedy`` or ``seen``).
 
 **Enumeration** (``--method enumerate``, and the cross-check): every $k$-subset of the
 candidates re-solved warm from the undamaged basis (``changeRowsBounds``, then restored).
@@ -65,11 +88,13 @@ import scipy.sparse as sp
 
 from rsoi.errors import InputError, Problem, SolverError, did_you_mean
 from rsoi.lp.highs_io import (
+    HIGHS_INF,
     change_row_bounds,
     configured_highs,
     make_highs,
     pass_arrays,
     read_point,
+    status_text,
 )
 from rsoi.lp.interrupt import run_highs
 from rsoi.lp.program import LinearProgram
@@ -86,6 +111,12 @@ KIND_GROUPS: dict[str, set[str]] = {
 INTERDICTED_FAMILIES = tuple(f for f, entity in attack_scaled().items() if entity == "place")
 """Place capacities an interdiction removes (rsoi.model.families: attack-scaled, per place)."""
 LOSS_LAYER = "worst_losses"  # the map layer of plan.gpkg
+
+USE_TOL = 1e-7
+"""A capacity row with activity at most this (HiGHS's primal feasibility tolerance) is unused."""
+
+GAP_TOL = 1e-9
+"""Relative gap at which the certificate stops: upper bound <= best seen * (1 + GAP_TOL)."""
 
 
 @dataclass
@@ -107,10 +138,19 @@ class Network:
     names: dict[str, str] = field(default_factory=dict)
     basemap: Path | None = None  # the model's geodata/basemap.gpkg, for the report's map
     solves: int = 0
+    bound_scale: float = 1.0  # every M_i is bound[p] * bound_scale (raised where duals exceed it)
+    needed_scale: float = 1.0  # the least scale every dual seen so far fits under
+    seen: dict[tuple[str, ...], float] = field(default_factory=dict)  # set -> true optimum
+    used: dict[tuple[str, ...], frozenset[str]] = field(default_factory=dict)  # set -> U(x_T)
 
     def objective(self, lost: tuple[str, ...]) -> float:
-        """Optimum with `lost` nodes lost: a warm re-solve, bounds restored afterwards."""
+        """Optimum with `lost` nodes lost: a warm re-solve, bounds restored afterwards. Records
+        the set's value in `seen` and checks the duals of its lost rows against the bounds."""
+        lost = tuple(sorted(lost))
         if not lost:
+            if () not in self.used:
+                self.seen[()] = self.base_objective
+                self.used[()] = self.uses(read_point(self.highs).row_value)
             return self.base_objective
         rows = np.concatenate([self.rows[p] for p in lost]).astype(np.int32)
         new = np.concatenate([self.new_upper[p] for p in lost])
@@ -120,6 +160,15 @@ class Network:
         run_highs(h)
         self.solves += 1
         status = h.getModelStatus()
+        if status == highspy.HighsModelStatus.kOptimal:
+            point = read_point(h)
+            self.used[lost] = self.uses(point.row_value)
+            duals = np.abs(point.row_dual[rows])
+            bound = np.concatenate([self.bound[p] for p in lost])
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ratio = np.where(bound > 0, duals / bound, np.where(duals > 1e-9, np.inf, 0.0))
+            if len(ratio):
+                self.needed_scale = max(self.needed_scale, float(ratio.max()))
         value = (
             h.getInfo().objective_function_value
             if status == highspy.HighsModelStatus.kOptimal
@@ -130,7 +179,17 @@ class Network:
         change_row_bounds(h, rows, lo[rows], up[rows])
         if value is None:
             raise SolverError(f"losing {', '.join(lost)}: HiGHS stopped with status {status}")
+        self.seen[lost] = float(value)
         return float(value)
+
+    def uses(self, row_value: np.ndarray) -> frozenset[str]:
+        """U(x): candidates whose capacity rows carry activity above HiGHS's primal
+        feasibility tolerance in a solution x (x stays feasible if any other node is lost)."""
+        return frozenset(
+            p
+            for p in self.candidates
+            if len(self.rows[p]) and float(np.max(row_value[self.rows[p]])) > USE_TOL
+        )
 
 
 def _candidate_ids(prep, spec: str, where: str) -> list[str]:
@@ -294,10 +353,156 @@ def worst_by_enumeration(
     return best if best is not None else ((), net.base_objective)
 
 
+MAX_BOUND_ROUNDS = 5
+"""Re-solves of the proposing MILP with raised dual bounds (each at least doubles them); the
+certificate (:func:`certify`) makes the answer exact whatever the proposal."""
+
+
 def worst_by_milp(
     net: Network, k: int, protected: frozenset[str] = frozenset()
 ) -> tuple[tuple[str, ...], float]:
-    """The dualised attacker MILP (module docstring); returns the set and its primal optimum."""
+    """The dualised attacker MILP as a *proposal* (module docstring): solve, re-solve the
+    chosen set's inner LP, raise the bounds if a dual of a lost row exceeds them, repeat a few
+    times. Returns the best set it picked and its primal optimum (exactness comes from
+    :func:`certify`, not from here)."""
+    pool = [p for p in net.candidates if p not in protected]
+    if k <= 0 or not pool:
+        return (), net.base_objective
+    for p in net.candidates:  # every single loss checks the bounds on its node's rows
+        if (p,) not in net.seen:
+            net.objective((p,))
+    best: tuple[tuple[str, ...], float] | None = None
+    for _ in range(MAX_BOUND_ROUNDS):
+        net.bound_scale = max(net.bound_scale, net.needed_scale)
+        chosen = milp_proposal(net, k, protected)
+        value = net.objective(chosen)
+        if best is None or value > best[1]:
+            best = (chosen, value)
+        if net.needed_scale <= net.bound_scale * (1 + 1e-9):
+            break
+        net.needed_scale = max(net.needed_scale, 2 * net.bound_scale)
+    assert best is not None
+    return best
+
+
+@dataclass
+class Certificate:
+    """What :func:`certify` proved: `worst` is a worst set of its size avoiding the protected
+    nodes, within `upper_bound` (a bound on every such set's optimum)."""
+
+    worst: tuple[str, ...]
+    value: float
+    upper_bound: float
+    rounds: int  # master problems solved
+    evaluated: int  # inner LPs solved by the certificate itself
+
+    @property
+    def gap(self) -> float:
+        """Relative gap (upper bound - best) / max(1, |best|); 0 when proved optimal."""
+        if not np.isfinite(self.value):
+            return 0.0
+        return max(0.0, (self.upper_bound - self.value) / max(1.0, abs(self.value)))
+
+
+def certify(net: Network, k: int, protected: frozenset[str] = frozenset()) -> Certificate:
+    r"""The exact worst set of size k (among unprotected candidates), by primal cuts.
+
+    **Bounds that hold by construction.** Write $z(S)$ for the inner optimum with the set $S$
+    lost. (1) Losing a node only lowers upper row bounds, so the feasible set shrinks and
+    $S \subseteq T \Rightarrow z(S) \le z(T)$; with $C$ the unprotected candidates,
+    $\bar Z = z(C)$ bounds every $z(S)$. (2) For any evaluated set $T$ with optimal solution
+    $\hat x_T$, let $U_T$ be the candidates whose capacity rows $\hat x_T$ uses. If $S$
+    avoids $U_T$, then $\hat x_T$ is feasible with $S$ lost (its rows for $S$ already carry
+    nothing), so $z(S) \le c^\top \hat x_T = z(T)$. Hence for every $w$ of a set $S$
+
+    $$ z(S) \le z(T) + (\bar Z - z(T)) \textstyle\sum_{p \in U_T} w_p $$
+
+    (if some $w_p = 1$ the right side is at least $\bar Z$). **Master:** $\max \eta$ subject to
+    these cuts for every evaluated $T$, $\eta \le \bar Z$, $\sum_p w_p = k$, binary $w$ (a
+    few dozen binaries). Its optimum bounds every $z(S)$ from above. **Loop:** solve the
+    master; if its bound is at most the best evaluated set of size k, that set is optimal;
+    else evaluate the master's set $S$ (one warm LP) and add its cut. A set's own cut caps
+    the master at $z(S)$ there, so no set is proposed twice and the loop ends (at worst after
+    every set). No dual bound is assumed anywhere; the MILP's proposal and the greedy set only
+    seed the cuts. When $\bar Z$ is infinite (losing every candidate leaves the LP infeasible)
+    the cuts carry no information and every set is enumerated.
+    """
+    pool = [p for p in net.candidates if p not in protected]
+    size = min(k, len(pool))
+    if size == 0:
+        return Certificate((), net.base_objective, net.base_objective, 0, 0)
+    solves0 = net.solves
+    z_bar = net.objective(tuple(pool)) if size < len(pool) else None
+    if z_bar is None:  # every unprotected candidate is lost: one set
+        value = net.objective(tuple(pool))
+        return Certificate(tuple(pool), value, value, 0, net.solves - solves0)
+    if not np.isfinite(z_bar):
+        worst, value = worst_by_enumeration(net, size, protected)
+        return Certificate(worst, value, value, 0, net.solves - solves0)
+    index = {p: i for i, p in enumerate(pool)}
+
+    def best_seen() -> tuple[tuple[str, ...], float]:
+        fits = [
+            (value, t) for t, value in net.seen.items() if len(t) == size and not protected & set(t)
+        ]
+        if not fits:
+            return (), -np.inf
+        value, t = min(fits, key=lambda vt: (-vt[0], vt[1]))  # ties: first in sort order
+        return t, value
+
+    rounds = 0
+    while True:
+        worst, lower = best_seen()
+        h = configured_highs()
+        h.setOptionValue("mip_rel_gap", 0.0)
+        n = len(pool)
+        # columns: w_0..w_{n-1} (binary), eta
+        cuts = [(value, net.used[t]) for t, value in net.seen.items() if t in net.used]
+        lower_cols = np.zeros(n + 1)
+        lower_cols[n] = -HIGHS_INF
+        upper_cols = np.concatenate([np.ones(n), [z_bar]])
+        rows_r, rows_c, rows_v, row_lo, row_up = [], [], [], [], []
+        rows_r += [0] * n
+        rows_c += list(range(n))
+        rows_v += [1.0] * n
+        row_lo.append(size)
+        row_up.append(size)
+        for j, (value, used) in enumerate(cuts, start=1):
+            rows_r.append(j)
+            rows_c.append(n)
+            rows_v.append(1.0)
+            for p in used:
+                if p in index:
+                    rows_r.append(j)
+                    rows_c.append(index[p])
+                    rows_v.append(-(z_bar - value))
+            row_lo.append(-np.inf)
+            row_up.append(value)
+        matrix = sp.csc_matrix((rows_v, (rows_r, rows_c)), shape=(len(row_lo), n + 1))
+        cost = np.zeros(n + 1)
+        cost[n] = -1.0  # maximise eta
+        integrality = np.concatenate([np.ones(n, np.int32), [0]]).astype(np.int32)
+        pass_arrays(h, cost, lower_cols, upper_cols, np.array(row_lo), np.array(row_up),
+                    matrix, integrality, what="the interdiction master")  # fmt: skip
+        run_highs(h)
+        rounds += 1
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            raise SolverError(f"interdiction master: HiGHS stopped with {status_text(h)}")
+        point = read_point(h).col_value
+        upper = float(point[n])
+        if upper <= lower + GAP_TOL * max(1.0, abs(lower)):
+            return Certificate(worst, lower, max(upper, lower), rounds, net.solves - solves0)
+        chosen = tuple(sorted(p for p in pool if point[index[p]] > 0.5))
+        if chosen in net.seen:  # cannot happen with exact arithmetic: its own cut caps it
+            raise SolverError(
+                f"interdiction master proposed {', '.join(chosen)} twice (bound {upper:,.6g}, "
+                f"best {lower:,.6g}); use --method enumerate"
+            )
+        net.objective(chosen)
+
+
+def milp_proposal(net: Network, k: int, protected: frozenset[str]) -> tuple[str, ...]:
+    """One solve of the dualised MILP with bounds bound[p] * bound_scale; the chosen set."""
     lp = net.lp
     if lp.integrality().any():  # LP duality does not hold for an integer inner problem
         raise InputError(
@@ -322,7 +527,7 @@ def worst_by_milp(
     nodes = [p for p in net.candidates if p not in protected]
     lost_rows = np.concatenate([net.rows[p] for p in nodes]) if nodes else np.zeros(0, int)
     drop = np.concatenate([U[net.rows[p]] - net.new_upper[p] for p in nodes]) if nodes else []
-    big_m = np.concatenate([net.bound[p] for p in nodes]) if nodes else np.zeros(0)
+    big_m = np.concatenate([net.bound[p] for p in nodes]) * net.bound_scale
     owner = np.concatenate([np.full(len(net.rows[p]), i) for i, p in enumerate(nodes)])
     # dual columns: alpha (fin_L), beta (fin_U), rho (fin_l), mu (fin_u), v (lost rows), w
     blocks = [len(fin_L), len(fin_U), len(fin_l), len(fin_u), len(lost_rows), len(nodes)]
@@ -392,15 +597,47 @@ def worst_by_milp(
         )
     w = read_point(h).col_value[start[5] :]
     chosen = tuple(sorted(p for p, wp in zip(nodes, w, strict=True) if wp > 0.5))
-    return chosen, net.objective(chosen)
+    return chosen
 
 
-def attack(net: Network, k: int, method: str, protected: frozenset[str] = frozenset()):
+def attack(
+    net: Network, k: int, method: str, protected: frozenset[str] = frozenset()
+) -> tuple[tuple[str, ...], float]:
+    """The worst set and its optimum, exact (see :func:`attack_verified`)."""
+    worst, value, _, _ = attack_verified(net, k, method, protected)
+    return worst, value
+
+
+def attack_verified(
+    net: Network, k: int, method: str, protected: frozenset[str] = frozenset()
+) -> tuple[tuple[str, ...], float, str, float]:
+    """(set, true optimum, found_by, upper bound) for the worst k losses avoiding `protected`.
+
+    ``milp``: the dualised MILP proposes a set (cheap, not exact when its dual bounds fail),
+    then :func:`certify` proves optimality or finds a worse set. ``enumerate``: every set.
+    Either way the reported set is re-solved (its optimum is the inner LP's, not a bound's)
+    and is never milder than a set of the same size already evaluated (single losses, the
+    greedy set, other k); found_by names where it came from ('milp', 'enumerate',
+    'certificate' or 'seen')."""
     if method == "milp":
-        return worst_by_milp(net, k, protected)
-    if method == "enumerate":
-        return worst_by_enumeration(net, k, protected)
-    raise ValueError(method)
+        proposal, _ = worst_by_milp(net, k, protected)
+        cert = certify(net, k, protected)
+        worst, value, upper = cert.worst, cert.value, cert.upper_bound
+        found_by = "milp" if worst == tuple(sorted(proposal)) else "certificate"
+    elif method == "enumerate":
+        worst, value = worst_by_enumeration(net, k, protected)
+        upper, found_by = value, "enumerate"
+    else:
+        raise ValueError(method)
+    worst = tuple(sorted(worst))
+    if worst:
+        value = net.objective(worst)  # verify: the inner LP re-solved for the chosen set
+    size = min(k, len([p for p in net.candidates if p not in protected]))
+    for other, other_value in sorted(net.seen.items()):
+        fits = len(other) == size and not protected & set(other)
+        if fits and other_value > value + 1e-9 * max(1.0, abs(value)):
+            worst, value, found_by = other, other_value, "seen"
+    return worst, value, found_by, max(upper, value)
 
 
 def best_hardening(
@@ -439,6 +676,7 @@ class InterdictResult:
     coords: dict[str, tuple[float, float]]
     timings: dict[str, float]
     solves: int
+    dual_bound_scale: float = 1.0
     names: dict[str, str] = field(default_factory=dict)
     basemap: Path | None = None
     model: str = ""
@@ -454,8 +692,8 @@ def interdict(
     harden: int = 0,
 ) -> InterdictResult:
     """Worst j losses for j = 1..k, beside the greedy sets; optionally the best hardening."""
-    if k < 1:
-        raise InputError([Problem("--k", None, None, "--k", "k must be at least 1", "use --k 1")])
+    if k < 0:
+        raise InputError([Problem("--k", None, None, "--k", "k must be at least 0", "use --k 1")])
     timings: dict[str, float] = {}
     t = time.perf_counter()
     net = load_network(model_path, scenario, candidates, from_period)
@@ -485,16 +723,20 @@ def interdict(
     rows = []
     t = time.perf_counter()
     for j in range(1, k + 1):
-        worst, value = attack(net, j, method)
         greedy = tuple(sorted(singles["node"].head(j)))
-        greedy_value = net.objective(greedy)
+        greedy_value = net.objective(greedy)  # seen before the attack: it can win
+        worst, value, found_by, upper = attack_verified(net, j, method)
         rows.append(
             {
                 "k": j,
                 "method": method,
+                "found_by": "greedy"
+                if found_by in ("seen", "certificate") and worst == greedy
+                else found_by,
                 "worst_set": ";".join(worst),
                 "objective": value,
                 "objective_increase": value - net.base_objective,
+                "upper_bound": upper,
                 "greedy_set": ";".join(greedy),
                 "greedy_objective": greedy_value,
                 "greedy_increase": greedy_value - net.base_objective,
@@ -503,7 +745,7 @@ def interdict(
         )
     timings["attacker"] = time.perf_counter() - t
     hardening = None
-    if harden:
+    if harden and k:
         t = time.perf_counter()
         hardened, worst, value = best_hardening(net, k, harden, method)
         hardening = pd.DataFrame(
@@ -530,6 +772,7 @@ def interdict(
         coords=net.coords,
         timings=timings,
         solves=net.solves,
+        dual_bound_scale=net.bound_scale,
         names=net.names,
         basemap=net.basemap,
         model=Path(model_path).stem,
@@ -555,6 +798,11 @@ def worst_set_layer(result: InterdictResult):
                     "geometry": shapely.Point(lon, lat),
                 }
             )
+    if not records:  # k = 0 or no candidates: an empty layer with the same columns
+        columns = ["k", "node", "from_period", "objective_increase", "in_greedy_set"]
+        return gpd.GeoDataFrame(
+            pd.DataFrame(columns=columns), geometry=gpd.GeoSeries([], crs="EPSG:4326")
+        )
     return gpd.GeoDataFrame(records, geometry="geometry", crs="EPSG:4326")
 
 
@@ -599,6 +847,7 @@ def write_interdict(result: InterdictResult, target: Path) -> Path:
                 "candidates": result.candidates,
                 "base_objective": round(result.base_objective, 6),
                 "lp_solves": result.solves,
+                "dual_bound_scale": round(result.dual_bound_scale, 6),
                 "notional_data": True,
                 "timings_seconds": {k: round(v, 3) for k, v in result.timings.items()},
             },

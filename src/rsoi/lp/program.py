@@ -235,3 +235,8 @@ def _names(family: str, index: pd.DataFrame) -> list[str]:
     for column in index.columns[1:]:
         keys = keys + "," + index[column].astype(str).to_numpy(dtype=object)
     return list(family + "[" + keys + "]")
+
+
+def index_names(family: str, index: pd.DataFrame) -> list[str]:
+    """Public ``family[k1,k2,...]`` names of the rows of `index` (the names rsoi prints)."""
+    return _names(family, index)

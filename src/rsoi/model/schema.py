@@ -858,6 +858,9 @@ class ScenarioSetMember(Strict):
     """Name of a scenario in `scenarios`."""
     probability: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
     """Probability of the scenario (the members' probabilities sum to 1)."""
+    source: Source | None = None
+    """Where this member's probability comes from (e.g. a product of grid marginals); the
+    set's `source` covers members without one."""
 
 
 class ScenarioSet(Strict):
