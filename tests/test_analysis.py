@@ -267,8 +267,10 @@ def test_warm_equals_cold_on_every_policy_variant(tmp_path: Path) -> None:
     assert len(distinct) >= 5  # the settings really change the optimum
     from rsoi.analysis.warm import warm_model
 
-    # the second node loss went through the bounds-only shortcut, verified on the first
-    assert warm_model(model, None).fast_attacks is True
+    # an attack on `a` also grounds what `a` launches (rules.at_attacked_place, `unit_launch`: a coefficient, not a
+    # bound), so the bounds-only shortcut fails its verification on the first loss and every
+    # loss is re-solved in full: warm still equals cold above
+    assert warm_model(model, None).fast_attacks is False
 
 
 def test_variant_run_folder_passes_rsoi_check(tmp_path: Path) -> None:
@@ -362,8 +364,10 @@ def test_sweep_warm_matches_cold_and_single_runs(tmp_path: Path) -> None:
 def test_resilience_ranks_and_survives(tmp_path: Path) -> None:
     """60 t are wanted at b by period 3 (class sustainment, weight 10 per ton short); the
     only stock is at `a`, which handles 1,000 t/day. Losing `a` from period 1: nothing leaves,
-    +60 x 10 = +600. Losing b (no handling limit of its own): +0. One row per node, the
-    baseline's figures in summary.json, and every reported row checked."""
+    +60 x 10 = +600, and the air force based at `a` (power 10, which held Korea's 10/period
+    at W = 1000) is grounded (`unit_launch`, rules.at_attacked_place): +10 x 3 x 1000 = +30,000; +30,600 in
+    all. Losing b (no handling limit of its own): +0. One row per node, the baseline's
+    figures in summary.json, and every reported row checked."""
     from rsoi.analysis.resilience import resilience
 
     data = two_theater_model()
@@ -375,7 +379,7 @@ def test_resilience_ranks_and_survives(tmp_path: Path) -> None:
     assert base.ok and base.checked == "passed"
     rows = table.set_index("node")
     # losing a: the 60 t never leave (10 per ton short in class sustainment) -> +600
-    assert rows.loc["a", "objective_increase"] == pytest.approx(60 * 10)
+    assert rows.loc["a", "objective_increase"] == pytest.approx(60 * 10 + 30_000)
     assert list(table["node"]) == ["a", "b"]
     assert set(table["check"]) == {"passed"}
 

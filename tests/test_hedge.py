@@ -329,7 +329,7 @@ def test_first_stage_is_every_column_of_periods_1_to_k(tmp_path: Path) -> None:
 
 def test_a_decision_one_member_cannot_use_is_taken_nowhere(tmp_path: Path) -> None:
     """Issue 16 item 2: in 'north' route a->b takes 3 periods, so it has no a->b flow at all
-    (nothing would arrive within the 3 periods); flow[ab,ammo,1] is unusable, fixed to 0 in
+    (nothing would arrive within the 3 periods); flow[ab,ammo,rok,1] is unusable, fixed to 0 in
     every member and in both reference plans.
 
     - RP: with v sent a->c in period 1, south pays 100 v (lost) + (100 - v) (late, a->b in
@@ -346,14 +346,14 @@ def test_a_decision_one_member_cannot_use_is_taken_nowhere(tmp_path: Path) -> No
     data["scenarios"]["north"]["overrides"]["routes"] = {"ab": {"transit_periods": 3}}
     path = write_model(data, tmp_path)
     result = hedge(path, "coin")
-    assert "flow[ab,ammo,1]" in result.missing
+    assert "flow[ab,ammo,rok,1]" in result.missing
     assert result.hedged_objective == pytest.approx(100.0, abs=1e-4)
     assert result.evpi == pytest.approx(100.0, abs=1e-4)
-    assert result.default.plan["flow[ab,ammo,1]"] == 0.0
+    assert result.default.plan["flow[ab,ammo,rok,1]"] == 0.0
     assert result.vss_default_scenario == pytest.approx(0.0, abs=1e-3)
     assert result.vss == pytest.approx(2450.0, abs=1e-3)
     south = result.members[0]
-    assert result.hedged_x[0][south.first_stage["flow[ab,ammo,1]"]] == 0.0
+    assert result.hedged_x[0][south.first_stage["flow[ab,ammo,rok,1]"]] == 0.0
 
 
 def test_standard_vss_uses_the_expected_value_problem(tmp_path: Path) -> None:
@@ -391,8 +391,8 @@ def test_ties_take_the_least_cost_optimal_plan(tmp_path: Path) -> None:
     assert result.hedged_objective == pytest.approx(0.0, abs=1e-4)
     for figure in (result.ev, result.default):
         assert figure.eev == pytest.approx(0.0, abs=1e-3)
-        assert figure.plan["flow[ab,ammo,1]"] == pytest.approx(100.0, abs=1e-4)
-        assert figure.plan["flow[ac,ammo,1]"] == pytest.approx(100.0, abs=1e-4)
+        assert figure.plan["flow[ab,ammo,rok,1]"] == pytest.approx(100.0, abs=1e-4)
+        assert figure.plan["flow[ac,ammo,rok,1]"] == pytest.approx(100.0, abs=1e-4)
     assert result.vss == pytest.approx(0.0, abs=1e-3)
     assert result.vss_default_scenario == pytest.approx(0.0, abs=1e-3)
 
@@ -426,7 +426,7 @@ def test_ladder_set_is_the_whole_grid_with_a_source_per_weight() -> None:
 def test_progressive_hedging_names_are_the_same_in_every_member(tmp_path: Path) -> None:
     """Issue 16 (PH names): in 'north' road a->b takes 2 periods, so north's LP lacks a
     flow column that south has and every later column shifts by one position (north's
-    flow[ac,ammo,1] is column 1, south's column 2): nonanticipative names taken from column
+    flow[ac,ammo,rok,1] is column 1, south's column 2): nonanticipative names taken from column
     positions mismatch and mpi-sppy stops. Names from the index tuple do not. By hand the
     problem is the first test's (north never needs b): hedged objective 100 (ship nothing in
     period 1), so PH's certified bounds bracket 100 within 1%, and rho comes from the cost
@@ -438,7 +438,7 @@ def test_progressive_hedging_names_are_the_same_in_every_member(tmp_path: Path) 
     path = write_model(data, tmp_path)
     _, _, members = load_members(path, "coin")
     south, north = members
-    assert south.first_stage["flow[ac,ammo,1]"] != north.first_stage["flow[ac,ammo,1]"]
+    assert south.first_stage["flow[ac,ammo,rok,1]"] != north.first_stage["flow[ac,ammo,rok,1]"]
     ph = hedge(path, "coin", method="ph")
     info = ph.ph_info
     assert info["lower_bound"] <= 100.0 + 1e-6 and info["upper_bound"] >= 100.0 - 1e-6

@@ -87,7 +87,7 @@ ATTACKS = {
         "duals", row("policy_usfk_ground_stays[usfk-eighth-army]"), "shadow_price", times(2),
     ),
     "joint_operations_price_x2": (
-        "duals", row("policy_rok_joint_operations[rok-navy]"), "shadow_price", times(2),
+        "duals", row("policy_rok_joint_operations[rok-air-force]"), "shadow_price", times(2),
     ),
     "joint_operations_renamed": (
         "duals", row("policy_rok_joint_operations[rok-navy]"), "constraint",

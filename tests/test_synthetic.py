@@ -53,6 +53,11 @@ def test_size_for_tiers():
         assert size_for(parse_size(label))["n_routes"] > 0
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="the linopy reference model predates the cargo ledger and the unit families "
+    "(issue 15); it builds a different LP until it carries them (closing note, stop 22)",
+)
 def test_same_objective_as_linopy(tiny_path):
     from rsoi.bench.linopy_model import build_linopy, to_highs
 
