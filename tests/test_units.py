@@ -201,6 +201,8 @@ def test_support_units_do_not_teleport() -> None:
         at = a.groupby(["provider", "place", "period"])["units_allocated"].sum()
         c_day = at.get(("rok-navy-escort", "taiwan_waters", 1), 0.0)
         assert c_day == pytest.approx(0, abs=1e-9), scenario
+        # Osan -> East China Sea ~800 km: a period of re-basing (speed 300 km/day x 2 days)
+        assert at.get(("rok-isr", "east_china_sea", 1), 0.0) == pytest.approx(0, abs=1e-9)
         for p in range(1, model.spec.horizon.periods):
             ecs = at.get(("rok-isr", "east_china_sea", p), 0.0)
             ys = at.get(("rok-isr", "yellow_sea", p + 1), 0.0)
