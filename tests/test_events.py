@@ -229,3 +229,24 @@ def test_builder_and_checker_break_a_sea_path_tie_the_same_way(tmp_path, names):
     assert list(built.straits) == [winner]
     assert checked[1] == [winner]
     assert built.distance_km == pytest.approx(checked[0])
+
+
+def test_trade_escort_grows_with_the_voyage_when_a_strait_closes():
+    """Requirement.trade_path: Korea's trade escort is scaled by the shortest open sea path
+    from Busan to its far end over the same with every strait open (the README's promise)."""
+    from rsoi.model.geo import SeaLaneGraph
+
+    def amount(scenario: str) -> float:
+        run_prep = run_model(MODEL, scenario).prep
+        return next(q.amount for q in run_prep.requirements if q.id == "esc-korea-trade")
+
+    spec = load_model(MODEL).spec
+    trade = next(q for q in spec.requirements if q.id == "esc-korea-trade").trade_path
+    coords = run_model(MODEL, "invasion").prep.coords
+    graph = SeaLaneGraph.from_file(MODEL.parent / spec.sea_lanes, coords)
+    ratio = (
+        graph.path(trade.origin, trade.destination, frozenset({"taiwan_strait"})).distance_km
+        / graph.path(trade.origin, trade.destination).distance_km
+    )
+    assert ratio > 1
+    assert amount("invasion_strait_closed") == pytest.approx(amount("invasion") * ratio)
