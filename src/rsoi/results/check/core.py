@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from rsoi.model.rules import troops_count_assigned
 from rsoi.model.schema import (
     SUPPORT_LEVEL_ORDER,
     SupportLevel,
@@ -71,6 +72,13 @@ class CheckerCore:
     def phi(self, target: str, t: int) -> float:
         f = self.factor.get(target)
         return 1.0 if f is None else float(f[t - 1])
+
+    def assigned_troops(self, f) -> bool:
+        """Does this force count toward the troop floor by assigned strength?"""
+        pol = self.spec.policies.troop_floor
+        return f.nation == "US" and troops_count_assigned(
+            f.assignment.value, f.branch.value, pol.usfk_air_counts_assigned
+        )
 
     def rok_allows(self, level: SupportLevel) -> bool:
         current = effective_rok_level(self.spec)

@@ -165,14 +165,9 @@ class ForceChecks(CheckerCore):
                 "policy_troop_floor",
                 pol.troop_floor,
                 pol.troop_floor.troops,
-                lambda f, t: f.troops if f.nation == "US" and not assigned(f) else 0.0,
+                lambda f, t: f.troops if f.nation == "US" and not self.assigned_troops(f) else 0.0,
             ),
         ]
-
-        def assigned(f) -> bool:
-            return rules.troops_count_assigned(
-                f.assignment.value, f.branch.value, pol.troop_floor.usfk_air_counts_assigned
-            )
 
         for name, p, floor, coef in floors:
             if not p.enabled:
@@ -190,9 +185,7 @@ class ForceChecks(CheckerCore):
                         if self.places[f.home].theater == "korea"
                     )
                     # assigned strength: USFK air troops count wherever they are
-                    have += sum(
-                        f.troops for f in self.spec.forces if f.nation == "US" and assigned(f)
-                    )
+                    have += sum(f.troops for f in self.spec.forces if self.assigned_troops(f))
                 if p.mode == ConstraintMode.elastic:
                     have += self.short.get(("policy", name, t), 0.0)
                 self.leq(

@@ -124,13 +124,6 @@ class UnitSpec(CheckerCore):
             return f.combat_power * rules.at_attacked_place(self.phi(f.home, t))
         return float(f.combat_power)
 
-    def assigned_troops(self, f) -> bool:
-        """Does this force count toward the troop floor by assigned strength?"""
-        pol = self.spec.policies.troop_floor
-        return f.nation == "US" and rules.troops_count_assigned(
-            f.assignment.value, f.branch.value, pol.usfk_air_counts_assigned
-        )
-
     # --- rows ----------------------------------------------------------------------------------
 
     def _rows_unit_position(self):
