@@ -192,6 +192,27 @@ def test_no_two_shipped_scenarios_give_identical_results(shipped) -> None:
             assert abs(oa - ob) > 1e-6 * max(1.0, abs(oa)), f"{a} and {b}: objective {oa}"
 
 
+def test_readme_numbers_are_the_shipped_models(shipped) -> None:
+    """The README's scenario table ("after" column, rounded) and every printout's baseline
+    objective of the default scenario are what the shipped model solves to today
+    (regenerate them with scripts/readme_printouts.py)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `(\w+)` \| [^|]* \| ([\d,]+) \|", readme, re.M)
+    assert len(rows) >= len(shipped) - 2
+    for name, after in rows:
+        assert name in shipped, f"README scenario table: {name} is not shipped"
+        assert int(after.replace(",", "")) == round(shipped[name][0]), name
+    default = load_model(SHIPPED, None).scenario
+    baselines = re.findall(
+        r"(?:baseline objective|undamaged objective|baseline \(\w+\): optimal, objective"
+        r"|constraints [\d,]+ · objective) ([\d,]+\.\d\d)",
+        readme,
+    )
+    assert len(baselines) >= 4
+    for text in baselines:
+        assert float(text.replace(",", "")) == pytest.approx(shipped[default][0], abs=0.01)
+
+
 def test_full_scenario_grid_is_shipped(shipped) -> None:
     rungs = ["gray_zone", "blockade", "missile_strikes", "invasion", "invasion_base_attacks"]
     wanted = {f"{r}{s}" for r in rungs for s in ("", "_korea_simultaneous", "_korea_sequential")}
@@ -298,6 +319,10 @@ def test_every_switch_changes_an_answer_in_its_direction(shipped) -> None:
     calm = _solve(SHIPPED, "invasion_korea_sequential",
                   policies__deterrence_floor__north_korea_opportunistic=False)  # fmt: skip
     assert base > calm + 1e-6
+    # ... and in the simultaneous war of finding 10 (the floor counts before the requirement)
+    calm = _solve(SHIPPED, "invasion_korea_simultaneous",
+                  policies__deterrence_floor__north_korea_opportunistic=False)  # fmt: skip
+    assert shipped["invasion_korea_simultaneous"][0] > calm + 1e-6
     # a closed strait lengthens voyages and closes the path to Taichung
     assert shipped["invasion_strait_closed"][0] > shipped["invasion"][0] + 1e-6
     # the 2006 link: at level none USFK stays; without the link it may leave, which helps Taiwan
@@ -310,6 +335,26 @@ def test_every_switch_changes_an_answer_in_its_direction(shipped) -> None:
     assert shipped["invasion_guam_attacks"][0] > shipped["invasion"][0]
     # export commitments (003) compete with Taiwan support for Korean production
     assert shipped["invasion_exports"][0] > shipped["invasion"][0]
+
+
+def test_closing_the_strait_alone_bites_in_a_blockade() -> None:
+    """Finding 10: a blockade with only `taiwan_strait` turned from contested to closed, and
+    nothing else edited (no escort requirement raised by hand), costs more than the blockade:
+    the Busan-Taichung voyage loses its path and Korea's own trade detours east of Taiwan, so
+    its escort need grows with the voyage (Requirement.trade_path)."""
+    base = load_model(SHIPPED, "blockade")
+    closed = load_model(SHIPPED, "blockade")
+    strait = next(lane for lane in closed.spec.lanes if lane.id == "taiwan_strait")
+    assert strait.contested and not strait.closed
+    strait.closed = True
+    parts = {}
+    for name, model in (("blockade", base), ("closed", closed)):
+        lp, _ = build(prepare(model))
+        sol = solve(lp)
+        parts[name] = (sol.objective, sol.objective_parts)
+    assert parts["closed"][0] > parts["blockade"][0] + 1.0
+    trade = "shortfall:korea_trade"
+    assert parts["closed"][1].get(trade, 0.0) > parts["blockade"][1].get(trade, 0.0) + 1e-3
 
 
 def test_loaned_shells_are_us_held_and_separate_from_rok_war_stock() -> None:

@@ -191,3 +191,28 @@ def test_extreme_coefficients_warn_by_name(tmp_path: Path) -> None:
     warnings = json.loads((tmp_path / "r1" / "summary.json").read_text())["warnings"]
     assert any(w.startswith("numerics:") for w in warnings)
     assert any("WARNING" in w for w in warnings)  # HiGHS's own numerics warnings
+
+
+def test_export_worker_ends_when_the_parent_gives_up() -> None:
+    """A solve that fails closes its export worker without submitting a folder. The forked
+    child must see end-of-file and end by itself, also when the parent has a SIGTERM handler
+    of its own (the CLI's), which the child must not inherit: before, it waited forever and
+    hung the run (seen under pytest-xdist: test_time_limit_without_solution_is_exit_4)."""
+    import signal
+    import threading
+
+    from rsoi.outputs.worker import ExportWorker
+
+    previous = signal.signal(signal.SIGTERM, lambda *_: None)
+    try:
+        worker = ExportWorker(None)
+        worker._conn.close()  # the parent gives up: the child alone must notice
+        worker._proc.join(60)
+        assert worker._proc.exitcode == 0
+        worker = ExportWorker(None)
+        closer = threading.Thread(target=worker.close)
+        closer.start()
+        closer.join(60)
+        assert not closer.is_alive() and not worker._proc.is_alive()
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -89,9 +89,15 @@ def _restore(message: tuple) -> ExportOutcome:
     return ExportOutcome(warning=warning, failure=exc, timings=timings)
 
 
-def _serve(conn, prep) -> None:
+def _serve(conn, parent_end, prep) -> None:
     """The child: import the drawing stack, wait for one folder, export it, report back."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides; it terminates us
+    # the parent decides when we stop: it terminates us, so SIGTERM must not run a handler
+    # inherited from it (the CLI's maps SIGTERM to an exit code and would keep us waiting)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # our copy of the parent's end: while it is open, the parent closing its own never
+    # reaches us as end-of-file
+    parent_end.close()
     try:
         from rsoi.outputs import gis
 
@@ -119,7 +125,7 @@ class ExportWorker:
     def __init__(self, prep) -> None:
         ctx = mp.get_context("fork")
         self._conn, child = ctx.Pipe()
-        self._proc = ctx.Process(target=_serve, args=(child, prep), daemon=True)
+        self._proc = ctx.Process(target=_serve, args=(child, self._conn, prep), daemon=True)
         self._proc.start()
         child.close()
         self._t0 = 0.0
@@ -146,4 +152,7 @@ class ExportWorker:
         self._conn.close()
         if self._proc.is_alive():
             self._proc.terminate()
-        self._proc.join()
+        self._proc.join(timeout=5)
+        if self._proc.is_alive():  # never hang the parent on a child that does not stop
+            self._proc.kill()
+            self._proc.join()
