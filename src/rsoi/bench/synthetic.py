@@ -4,14 +4,17 @@
 as YAML with ruamel so a benchmark measures real YAML loading. Flow variables dominate the size:
 flows = sum over routes of commodities x (periods - transit lag).
 
-Families present (and mirrored by the linopy formulation in ``scripts/bench.py``): flows,
-inventory, production, delivery, flow_balance, demand, route_capacity, place_throughput,
-airfield_mog, storage_capacity, provider_availability, task_requirement, port_access,
-airfield_access, onward_transport, force_home, force_position, combat_power, policy_deterrence_floor,
-policy_troop_floor, policy_usfk_ground_stays, policy_usfk_air_share. Left out (the generator
-never triggers them): maintenance_capacity, sea_lane_escort (no contested lanes),
-policy_rok_support_level / policy_rok_joint_operations (ROK level is joint_operations),
-policy_strategic_flexibility (allowed).
+Families present: flows, inventory, production, delivery, cargo_ledger (stock in Korea is Korean-owned
+and Taiwan lines may refuse it, so the commodities are ledgered), demand, route_capacity,
+place_throughput, airfield_mog, storage_capacity, provider_availability, task_requirement,
+port_access, airfield_access, onward_transport, force_home, force_position, combat_power,
+policy_deterrence_floor, policy_troop_floor, policy_usfk_ground_stays, policy_usfk_air_share.
+Left out (the generator never triggers them): flow_balance (rows only for a class-free commodity),
+maintenance_capacity, sea_lane_escort (no contested lanes), the unit families (no provider
+speed, ``part_of`` or attack), policy_rok_support_level / policy_rok_joint_operations (ROK level
+is joint_operations), policy_strategic_flexibility (allowed). The linopy baseline
+(`rsoi.bench.linopy_model`) builds every family; tests/test_synthetic.py checks it on this
+model and on models that trigger the rest.
 """
 
 from __future__ import annotations
