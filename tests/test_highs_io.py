@@ -16,7 +16,7 @@ from rsoi.lp.methods import METHODS
 from rsoi.lp.program import LinearProgram
 from rsoi.lp.solve import solve
 from rsoi.model.schema import Settings
-from tests.helpers import run_cli, small_model, write_model
+from tests.helpers import SHIPPED, run_cli, small_model, write_model
 
 
 def _hand_lp() -> LinearProgram:
@@ -82,3 +82,32 @@ def test_cli_solver_flag_reaches_highs_and_the_summary(tmp_path: Path) -> None:
     with pytest.raises(SystemExit) as refused:  # argparse: usage error, exit 2
         run_cli("solve", str(model), "--solver", "barrier")
     assert refused.value.code == 2
+
+
+def test_rsoi_scaling_is_set_and_keeps_the_shipped_optima() -> None:
+    """rsoi's ``simplex_scale_strategy`` (picked from scripts/bench_scale.py's curve, issue 19)
+    reaches HiGHS's default-scaling optimum on shipped scenarios (no timing here)."""
+    from rsoi.lp.build import build
+    from rsoi.lp.highs_io import (
+        SIMPLEX_SCALE_STRATEGY,
+        configured_highs,
+        is_optimal,
+        make_highs,
+        objective_value,
+    )
+    from rsoi.lp.prepare import prepare
+    from rsoi.model.loader import load_model
+
+    _status, scale = configured_highs().getOptionValue("simplex_scale_strategy")
+    assert scale == SIMPLEX_SCALE_STRATEGY
+    model = SHIPPED
+    for scenario in ("invasion", "invasion_base_attacks", "korea_first_then_taiwan"):
+        lp, _ctx = build(prepare(load_model(model, scenario)))
+        values = []
+        for scale in (SIMPLEX_SCALE_STRATEGY, 1):  # 1: HiGHS's default
+            h = make_highs(lp, None, "simplex")
+            h.setOptionValue("simplex_scale_strategy", scale)
+            h.run()
+            assert is_optimal(h), scenario
+            values.append(objective_value(h))
+        assert values[0] == pytest.approx(values[1], rel=1e-8), scenario

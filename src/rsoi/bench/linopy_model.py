@@ -813,9 +813,12 @@ def to_highs(m: Any, algorithm: str = "choose") -> Any:
     """linopy's own in-memory hand-over: `linopy.io.to_highspy` (no LP file)."""
     import linopy.io
 
+    from rsoi.lp.highs_io import SIMPLEX_SCALE_STRATEGY
+
     h = linopy.io.to_highspy(m)
     h.setOptionValue("output_flag", False)
     h.setOptionValue("random_seed", 0)
+    h.setOptionValue("simplex_scale_strategy", SIMPLEX_SCALE_STRATEGY)  # as rsoi's solves
     if algorithm != "choose":
         h.setOptionValue("solver", algorithm)
     return h

@@ -31,6 +31,14 @@ PRIMAL_ZERO = 1e-7
 """Column values with |x| below this are reported as exact 0 (HiGHS's default primal feasibility
 tolerance: smaller values are solver noise, e.g. stray flows left by a lexicographic stage)."""
 
+SIMPLEX_SCALE_STRATEGY = 4
+"""HiGHS ``simplex_scale_strategy`` rsoi sets (4: scale rows and columns by their largest
+value, no equilibration; HiGHS's default is 1, choose). Picked from the scale curve of
+``scripts/bench_scale.py`` (issue 19): on the shipped model the default scaling makes each
+dual simplex iteration about 4x dearer at 240 periods, so HiGHS(240)/HiGHS(30) was 60-80x with
+it and 15-25x with 4; at 30 periods 4 is no slower on any shipped scenario and reaches the same
+optima (on ``invasion_base_attacks`` a slightly lower one, within HiGHS's tolerances)."""
+
 RANGING_MAX_ROWS = 200_000
 """Ranging needs extra basis solves per row; above this size it is skipped."""
 
@@ -46,10 +54,12 @@ def highs_inf(a) -> np.ndarray:
 def configured_highs(
     time_limit: float | None = None, method: str = "choose", threads: int | None = None
 ) -> highspy.Highs:
-    """A silent, seeded Highs instance using `method` (one of METHODS)."""
+    """A silent, seeded Highs instance using `method` (one of METHODS), with rsoi's simplex
+    scaling (SIMPLEX_SCALE_STRATEGY)."""
     h = new_highs()  # no banner on stdout
     h.setOptionValue("output_flag", False)
     h.setOptionValue("random_seed", 0)
+    h.setOptionValue("simplex_scale_strategy", SIMPLEX_SCALE_STRATEGY)
     if threads:
         h.setOptionValue("threads", threads)
     if time_limit is not None:
