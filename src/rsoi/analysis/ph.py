@@ -29,10 +29,17 @@ The relative gap $(UB - LB) / \max(1, |UB|)$ is certified; PH stops when it is a
 members alone. The plan returned is the best $\bar x$ seen (the one with the least $UB$).
 Both bounds are solved with HiGHS on rsoi's own LPs (warm, one instance per member).
 
-**Processes.** Serial by default. Under MPI (``mpiexec -n N python -m mpi4py -m rsoi hedge
---method ph``, with ``pip install 'rsoi[mpi]'``) mpi-sppy spreads the members over the ranks;
-the converger's bounds use the members local to each rank and are summed with an allreduce;
-only rank 0 writes the folder.
+**Processes.** Serial by default (PH with the converger above). Under MPI (``pip install
+'rsoi[mpi]'``: the mpich and mpi4py wheels) with a multiple of three ranks, ``mpiexec -n 3
+python -m mpi4py -m rsoi hedge --method ph`` runs mpi-sppy's hub and spokes: the PH hub, a
+Lagrangian spoke (LB from the hub's weights) and an xhat-shuffle spoke (UB: each member's
+first stage tried in every member); the hub stops when their gap is at most ``rel_gap`` or at
+``time_limit``, the best xhat is evaluated again on rsoi's LPs beside the reference plans, and
+the lower bound is the spoke's. With another number of ranks mpi-sppy spreads the members over
+them and the converger gathers their weights. Only rank 0 writes the folder.
+
+A Lagrangian subproblem can be unbounded: the first-stage columns have no explicit upper
+bounds, and weights that are not yet dual feasible open a ray; that check gives no bound.
 """
 
 from __future__ import annotations
