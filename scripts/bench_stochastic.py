@@ -185,6 +185,7 @@ def main() -> None:
         "--ph-time-limit", type=float, default=None, help="stop each PH run after this many seconds"
     )
     args = parser.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # each figure shows as soon as it is measured
     from rsoi.model.loader import load_model
 
     sets = args.set or list(load_model(args.model, use_default=False).spec.scenario_sets)
