@@ -4,21 +4,29 @@ Prints, in one run:
 
 1. the hedged plan of each shipped set (or ``--set``) by the extensive form: its solve time
    beside the sum of the single-scenario solves, and progressive hedging's wall time beside
-   the whole ``hedge --method ef`` (mpi-sppy, serial; stops on a 1% certified gap) with its
-   bounds and the agreement with the extensive form (``--no-ph`` skips it);
+   the whole ``hedge --method ef`` (mpi-sppy; stops on a 1% certified gap or at
+   ``--ph-time-limit``): its objective, lower and upper bound, certified gap, wall time and
+   iterations, serially and (unless ``--no-mpi``, when mpiexec is found) as hub + Lagrangian
+   spoke + xhat spoke under ``mpiexec -n 3``; ``--no-ph`` skips it;
 2. `interdict --k 2` over the friendly nodes: the MILP proposal + certificate (exact) against enumerating
    all pairs cold (load, build and solve each pair from scratch, as `resilience` does a
    node), and against enumerating them warm; all three must find the same worst pair;
 3. `interdict --k 3` with the MILP, which must finish.
 
-Usage: ``PYTHONPATH=src python scripts/bench_stochastic.py [--model M] [--no-cold]``
+Usage: ``PYTHONPATH=src python scripts/bench_stochastic.py [--model M] [--set S] [--no-cold]
+[--no-interdict] [--no-mpi] [--ph-time-limit SECONDS]``
 """
 
 from __future__ import annotations
 
 import argparse
 import itertools
+import json
+import os
+import shutil
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -61,22 +69,56 @@ def bench_hedge(model: str, set_name: str) -> None:
     print(f"  ratio extensive form / sum of singles    {t_ef / single:8.2f}")
 
 
-def bench_ph(model: str, set_name: str) -> None:
+def bench_ph(model: str, set_name: str, time_limit: float | None, mpi: bool) -> None:
     ef, t_ef = clock(lambda: hedge(model, set_name, "ef"))
-    ph, t_ph = clock(lambda: hedge(model, set_name, "ph"))
+    options = {"time_limit": time_limit}
+    ph, t_ph = clock(lambda: hedge(model, set_name, "ph", ph_options=options))
     info = ph.ph_info
-    print(f"hedge {set_name}: progressive hedging (serial) beside the extensive form")
+    z = ef.hedged_objective
+    print(f"hedge {set_name}: progressive hedging beside the extensive form")
+    print(f"  hedge --method ef (whole command)        {t_ef:8.2f} s   objective {z:,.2f}")
+    _print_ph("hedge --method ph (serial, whole command)", t_ph, info, ph.hedged_objective, z)
+    if not mpi:
+        return
+    mpiexec = shutil.which("mpiexec", path=str(Path(sys.executable).parent)) or shutil.which(
+        "mpiexec"
+    )
+    if mpiexec is None:
+        print("  mpiexec -n 3: no mpiexec (pip install -e '.[mpi]')")
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "ph"
+        command = [mpiexec, "-n", "3", sys.executable, "-m", "mpi4py", "-m", "rsoi", "hedge",
+                   model, "--set", set_name, "--method", "ph", "--out", str(out)]  # fmt: skip
+        if time_limit is not None:
+            command += ["--time-limit", str(time_limit)]
+        env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+        proc, t_mpi = clock(
+            lambda: subprocess.run(command, capture_output=True, text=True, env=env)
+        )
+        if proc.returncode != 0:
+            print(f"  mpiexec -n 3 failed (rc {proc.returncode}): {proc.stderr.strip()[-300:]}")
+            return
+        summary = json.loads((out / "hedge_summary.json").read_text())
+    _print_ph(
+        "mpiexec -n 3 hub + 2 spokes (whole command)",
+        t_mpi,
+        summary["progressive_hedging"],
+        summary["hedged_objective"],
+        z,
+    )
+
+
+def _print_ph(what: str, wall: float, info: dict, objective: float, z_ef: float) -> None:
     print(
-        f"  hedge --method ef (whole command)        {t_ef:8.2f} s   objective {ef.hedged_objective:,.2f}"
+        f"  {what:<45}{wall:8.2f} s   objective {objective:,.2f} after "
+        f"{info['iterations']} iterations (PH itself {info['seconds']:.1f} s)"
     )
     print(
-        f"  hedge --method ph (whole command)        {t_ph:8.2f} s   objective {ph.hedged_objective:,.2f}"
-        f" after {info['iterations']} iterations"
-    )
-    print(
-        f"  PH bounds: lower {info['lower_bound']:,.2f}, upper {info['upper_bound']:,.2f}, "
-        f"certified gap {info['rel_gap']:.3%}; |PH - EF| / EF = "
-        f"{abs(ph.hedged_objective - ef.hedged_objective) / max(1.0, abs(ef.hedged_objective)):.3%}"
+        f"    lower {info['lower_bound']:,.2f}, upper {info['upper_bound']:,.2f}, certified gap "
+        f"{info['rel_gap']:.3%} (target {info['rel_gap_target']:.0%}: "
+        f"{'reached' if info['gap_reached'] else 'NOT reached'}); |PH - EF| / EF = "
+        f"{abs(objective - z_ef) / max(1.0, abs(z_ef)):.3%}"
     )
 
 
@@ -138,14 +180,19 @@ def main() -> None:
     parser.add_argument("--no-cold", action="store_true", help="skip the cold enumeration")
     parser.add_argument("--no-ph", action="store_true", help="skip progressive hedging")
     parser.add_argument("--no-interdict", action="store_true", help="skip interdict")
+    parser.add_argument("--no-mpi", action="store_true", help="skip the mpiexec -n 3 PH run")
+    parser.add_argument(
+        "--ph-time-limit", type=float, default=None, help="stop each PH run after this many seconds"
+    )
     args = parser.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # each figure shows as soon as it is measured
     from rsoi.model.loader import load_model
 
     sets = args.set or list(load_model(args.model, use_default=False).spec.scenario_sets)
     for set_name in sets:
         bench_hedge(args.model, set_name)
         if not args.no_ph:
-            bench_ph(args.model, set_name)
+            bench_ph(args.model, set_name, args.ph_time_limit, not args.no_mpi)
     if not args.no_interdict:
         bench_interdict(args.model, cold=not args.no_cold)
 

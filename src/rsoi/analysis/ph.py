@@ -29,10 +29,17 @@ The relative gap $(UB - LB) / \max(1, |UB|)$ is certified; PH stops when it is a
 members alone. The plan returned is the best $\bar x$ seen (the one with the least $UB$).
 Both bounds are solved with HiGHS on rsoi's own LPs (warm, one instance per member).
 
-**Processes.** Serial by default. Under MPI (``mpiexec -n N python -m mpi4py -m rsoi hedge
---method ph``, with ``pip install 'rsoi[mpi]'``) mpi-sppy spreads the members over the ranks;
-the converger's bounds use the members local to each rank and are summed with an allreduce;
-only rank 0 writes the folder.
+**Processes.** Serial by default (PH with the converger above). Under MPI (``pip install
+'rsoi[mpi]'``: the mpich and mpi4py wheels) with a multiple of three ranks, ``mpiexec -n 3
+python -m mpi4py -m rsoi hedge --method ph`` runs mpi-sppy's hub and spokes: the PH hub, a
+Lagrangian spoke (LB from the hub's weights) and an xhat-shuffle spoke (UB: each member's
+first stage tried in every member); the hub stops when their gap is at most ``rel_gap`` or at
+``time_limit``, the best xhat is evaluated again on rsoi's LPs beside the reference plans, and
+the lower bound is the spoke's. With another number of ranks mpi-sppy spreads the members over
+them and the converger gathers their weights. Only rank 0 writes the folder.
+
+A Lagrangian subproblem can be unbounded: the first-stage columns have no explicit upper
+bounds, and weights that are not yet dual feasible open a ray; that check gives no bound.
 """
 
 from __future__ import annotations
@@ -56,6 +63,9 @@ GAP_EVERY = 5
 
 REL_GAP = 0.01
 """Default relative gap at which PH stops (``--rel-gap``)."""
+
+CYLINDERS = 3
+"""Ranks per hub-and-spoke wheel: the PH hub, the Lagrangian spoke, the xhat spoke."""
 
 RHO_FLOOR = 0.1
 """rho_i is at least this fraction of the largest cost coefficient (the cost scale)."""
@@ -105,7 +115,6 @@ class Bounds:
 
     def lagrangian(self, weights: dict[str, np.ndarray]) -> float:
         """LB for the weights W_s (by member name, over `keys`), recentred to sum to 0."""
-        from rsoi.analysis.hedge import _run
 
         p = np.array([m.probability for m in self.members])
         stacked = np.array([weights[m.name] for m in self.members])
@@ -118,10 +127,10 @@ class Bounds:
                     cost[m.first_stage[key]] += w[i]
             n = m.lp.n_cols
             h.changeColsCost(n, np.arange(n, dtype=np.int32), cost)
-            result = _run(h, f"scenario {m.name}: Lagrangian bound")
-            if result is None:
+            value = _lagrangian_value(h, f"scenario {m.name}: Lagrangian bound")
+            if not np.isfinite(value):
                 return -np.inf
-            total += m.probability * result[0]
+            total += m.probability * value
         return total
 
     def evaluate(self, plan: dict[str, float]) -> float:
@@ -147,6 +156,27 @@ class Bounds:
         if not (np.isfinite(self.lower) and np.isfinite(self.upper)):
             return np.inf
         return max(0.0, (self.upper - self.lower) / max(1.0, abs(self.upper)))
+
+
+def _lagrangian_value(h: highspy.Highs, what: str) -> float:
+    """The optimum of one Lagrangian subproblem; -inf when W opens an unbounded ray (the
+    weights are not yet dual feasible: no bound this time), +inf when infeasible."""
+    import highspy
+
+    from rsoi.lp.interrupt import run_highs
+
+    run_highs(h)
+    status = h.getModelStatus()
+    if status == highspy.HighsModelStatus.kOptimal:
+        return float(h.getInfo().objective_function_value)
+    if status in (
+        highspy.HighsModelStatus.kUnbounded,
+        highspy.HighsModelStatus.kUnboundedOrInfeasible,
+    ):
+        return -np.inf
+    if status == highspy.HighsModelStatus.kInfeasible:
+        return np.inf
+    raise SolverError(f"{what}: HiGHS stopped with status '{h.modelStatusToString(status)}'")
 
 
 def progressive_hedging(
@@ -235,6 +265,11 @@ def progressive_hedging(
         "time_limit": None,
     }
     settings.update(options)
+    if _wheel_size() >= CYLINDERS:
+        return _wheel(
+            members, keys, scenario_creator, rho_setter, bounds, settings, rel_gap,
+            time_limit, rho, start,
+        )  # fmt: skip
     with contextlib.redirect_stdout(io.StringIO()):  # mpi-sppy prints progress
         ph = PH(
             settings,
@@ -252,7 +287,15 @@ def progressive_hedging(
         raise SolverError(
             "progressive hedging found no plan feasible in every member; use --method ef"
         )
-    info = {
+    return bounds.plan, _info(
+        bounds, iterations, rel_gap, rho, settings, start, int(getattr(ph, "cylinder_rank", 0)),
+        "ph+converger",
+    )  # fmt: skip
+
+
+def _info(bounds, iterations, rel_gap, rho, settings, start, rank, cylinders) -> dict:
+    """PH's figures for hedge_summary.json and the printout."""
+    return {
         "iterations": iterations,
         "lower_bound": float(bounds.lower),
         "upper_bound": float(bounds.upper),
@@ -264,8 +307,92 @@ def progressive_hedging(
         "solver": settings["solver_name"],
         "seconds": time.perf_counter() - start,
         "bounds_history": [[int(i), float(lo), float(up)] for i, lo, up in bounds.history],
-        "rank": int(getattr(ph, "cylinder_rank", 0)),
+        "rank": int(rank),
+        "cylinders": cylinders,
     }
+
+
+def _wheel_size() -> int:
+    """The MPI world's size when it holds whole hub-and-spoke wheels (a multiple of
+    CYLINDERS ranks), else 0 (serial, or PH's members spread over the ranks)."""
+    with contextlib.redirect_stdout(io.StringIO()):
+        from mpisppy import MPI, haveMPI
+    size = MPI.COMM_WORLD.Get_size() if haveMPI else 1
+    return size if size >= CYLINDERS and size % CYLINDERS == 0 else 0
+
+
+def _wheel(members, keys, scenario_creator, rho_setter, bounds, settings, rel_gap, time_limit,
+           rho, start):  # fmt: skip
+    """Hub (PH) and two spokes (Lagrangian lower bound, xhat-shuffle upper bound) on
+    mpi-sppy's WheelSpinner: the ranks are split into CYLINDERS cylinders, each holding every
+    member (or a share, with more ranks). The hub stops when the spokes' bounds are within
+    `rel_gap`; the plan is the best xhat, evaluated again on rsoi's LPs beside the reference
+    plans (`bounds`), so the upper bound reported is rsoi's own; the lower bound is the spoke's.
+    """
+    with contextlib.redirect_stdout(io.StringIO()):
+        import mpisppy.utils.cfg_vanilla as vanilla
+        from mpisppy import MPI
+        from mpisppy.spin_the_wheel import WheelSpinner
+        from mpisppy.utils import config
+
+    cfg = config.Config()
+    cfg.popular_args()
+    cfg.two_sided_args()
+    cfg.ph_args()
+    cfg.lagrangian_args()
+    cfg.xhatshuffle_args()
+    cfg.solver_name = settings["solver_name"]
+    cfg.default_rho = settings["defaultPHrho"]
+    cfg.max_iterations = settings["PHIterLimit"]
+    cfg.rel_gap = rel_gap
+    cfg.time_limit = time_limit
+    cfg.linearize_proximal_terms = settings["linearize_proximal_terms"]
+    cfg.proximal_linearization_tolerance = settings["proximal_linearization_tolerance"]
+    cfg.lagrangian = cfg.xhatshuffle = True
+    beans = (cfg, scenario_creator, None, [m.name for m in members])
+    hub = vanilla.ph_hub(*beans, rho_setter=rho_setter)
+    spokes = [
+        vanilla.lagrangian_spoke(*beans, rho_setter=rho_setter),
+        vanilla.xhatshuffle_spoke(*beans),
+    ]
+    world = MPI.COMM_WORLD
+    with contextlib.redirect_stdout(io.StringIO()):  # mpi-sppy prints progress
+        wheel = WheelSpinner(hub, spokes)
+        wheel.spin()
+        winner = wheel._determine_innerbound_winner()  # the cylinder with the best xhat
+    xhat = wheel.local_nonant_cache().get("ROOT") if winner else None
+    found = [
+        x
+        for x in world.allgather(xhat if winner and wheel.spcomm.cylinder_rank == 0 else None)
+        if x is not None
+    ]
+    hub_figures = None
+    if wheel.global_rank == 0:
+        hub_figures = (
+            float(wheel.BestOuterBound),
+            float(wheel.BestInnerBound),
+            int(wheel.spcomm.opt._PHIter),
+        )
+    outer, inner, iterations = world.bcast(hub_figures, root=0)
+    if found:
+        bounds.offer({k: float(v) for k, v in zip(keys, found[0], strict=True)})
+    bounds.lower = max(bounds.lower, outer)
+    bounds.history.append((iterations, bounds.lower, bounds.upper))
+    if bounds.plan is None or not np.isfinite(bounds.upper):
+        raise SolverError(
+            "progressive hedging found no plan feasible in every member; use --method ef"
+        )
+    info = _info(
+        bounds,
+        iterations,
+        rel_gap,
+        rho,
+        settings,
+        start,
+        world.Get_rank(),
+        "hub+lagrangian+xhatshuffle",
+    )
+    info["spoke_outer_bound"], info["spoke_inner_bound"] = outer, inner
     return bounds.plan, info
 
 
