@@ -458,7 +458,7 @@ def test_table_cells_print_as_written(text: str) -> None:
     """Every CLI table is a PlainTable: markup in a cell is text."""
     import io
 
-    from rsoi.cli import PlainTable, SafeConsole
+    from rsoi.cli.console import PlainTable, SafeConsole
 
     buffer = io.StringIO()
     console = SafeConsole(file=buffer, width=200, color_system=None)

@@ -575,6 +575,11 @@ def _files_under(folder: Path) -> list[str]:
     return sorted(found)
 
 
+def folder_manifest(folder: Path, marker_name: str) -> list[str]:
+    """The files of rsoi's private temporary `folder`, its marker `marker_name` included."""
+    return sorted((set(_files_under(folder)) - {OWNER_FILE}) | {marker_name})
+
+
 def record_manifest(folder: Path, added: Iterable[Path] | None = None) -> None:
     """Write the list of files rsoi wrote into the folder's marker.
 
@@ -587,7 +592,9 @@ def record_manifest(folder: Path, added: Iterable[Path] | None = None) -> None:
         return
     data = _marker(marker)
     if added is None:
-        files = set(_files_under(folder)) - {OWNER_FILE}
+        files = set(folder_manifest(folder, marker.name))
+        if data.get(MANIFEST_KEY) == sorted(files):  # the marker was written with it: once
+            return
     else:
         files = set(data.get(MANIFEST_KEY) or [])
         for path in added:
