@@ -21,7 +21,7 @@ def small(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def fake_gis(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Path, bool]]:
-    """Replace rsoi.outputs.gis with a recorder (map export is tested by its own module).
+    """Replace rsoi.outputs.export with a recorder (map export is tested by its own module).
 
     `rsoi solve` exports in a forked worker: its calls are recorded there, so the fake also
     leaves its arguments in the folder (``export.txt``: the folder name and `geojson`)."""
@@ -36,7 +36,7 @@ def fake_gis(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Path, bool]]:
         return [Path(folder) / "map.png"]
 
     monkeypatch.setitem(
-        sys.modules, "rsoi.outputs.gis", types.SimpleNamespace(export_run=export_run)
+        sys.modules, "rsoi.outputs.export", types.SimpleNamespace(export_run=export_run)
     )
     return calls
 

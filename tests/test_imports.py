@@ -18,6 +18,7 @@ HEAVY = (
     "geopandas",
     "pyogrio",
     "rsoi.outputs.gis",
+    "rsoi.outputs.export",
     "rsoi.outputs.mapping",
     "rsoi.outputs.report",
 )

@@ -811,10 +811,11 @@ def write_loss_gpkg(frame, path: Path) -> None:
     GeoPackage 1.2 like a run's, with fixed timestamps (byte-identical reruns)."""
     import pyogrio
 
-    from rsoi.outputs.gis import FIXED_TIME, _gdal_options, layer_styles, qml
+    from rsoi.outputs.export import gdal_options
+    from rsoi.outputs.gis import FIXED_TIME, layer_styles, qml
     from rsoi.outputs.sld import sld
 
-    with _gdal_options({"OGR_CURRENT_DATE": FIXED_TIME}):
+    with gdal_options({"OGR_CURRENT_DATE": FIXED_TIME}):
         pyogrio.write_dataframe(
             frame, path, layer=LOSS_LAYER, driver="GPKG", dataset_options={"VERSION": "1.2"}
         )

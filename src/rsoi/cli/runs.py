@@ -33,7 +33,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_map(args: argparse.Namespace) -> int:
-    from rsoi.outputs.gis import export_run
+    from rsoi.outputs.export import export_run
     from rsoi.results.check import load_summary
     from rsoi.results.tables import (
         record_manifest,
