@@ -122,4 +122,4 @@ def environment_error(exc: OSError) -> InputError:
     path = next((p for p in (exc.filename2, exc.filename) if p is not None), "(file system)")
     reason = exc.strerror or str(exc) or type(exc).__name__
     fix = _ENVIRONMENT_FIXES.get(code, "check the path and the file system, then re-run")
-    return InputError([Problem(str(path), None, None, "file system", reason, fix)])
+    return Problem.about(str(path), "file system", reason, fix)

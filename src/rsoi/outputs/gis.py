@@ -18,6 +18,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from rsoi.errors import Problem
 from rsoi.model import geo
 from rsoi.outputs.rundata import (
     IN_TRANSIT,
@@ -28,7 +29,6 @@ from rsoi.outputs.rundata import (
     mog_capacity,
     period_loads,
 )
-from rsoi.outputs.rundata import _problem as _problem
 
 __all__ = ["LAYERS", "RunData", "build_layers", "load_run", "route_lines"]
 
@@ -405,7 +405,7 @@ def basemap_layers(run: RunData) -> dict[str, gpd.GeoDataFrame]:
     """The shipped Natural Earth base map (countries and land)."""
     path = run.geodata_dir / "basemap.gpkg"
     if not path.is_file():
-        raise _problem(
+        raise Problem.about(
             path,
             "basemap",
             f"base map not found: {path} (beside the model's geodata, or in geodata/ beside "
