@@ -10,7 +10,11 @@ import argparse
 import math
 from pathlib import Path
 
-from rsoi.cli import analyses, model, runs, solve, stochastic
+from rsoi.cli.analyses import cmd_frontier, cmd_policies, cmd_resilience, cmd_sweep
+from rsoi.cli.model import cmd_scenarios, cmd_schema, cmd_validate
+from rsoi.cli.runs import cmd_check, cmd_compare, cmd_map
+from rsoi.cli.solve import cmd_solve
+from rsoi.cli.stochastic import cmd_hedge, cmd_interdict
 
 DESCRIPTION = "Command line: ``python -m rsoi solve|validate|check|map|scenarios|schema``."
 DEFAULT_MODEL = Path("models/korea_taiwan.yaml")
@@ -173,7 +177,7 @@ def _add_solve(sub, shared: Shared) -> None:
     s.add_argument(
         "--no-check", action="store_true", help="skip the independent check of the solution"
     )
-    s.set_defaults(func=solve.cmd_solve)
+    s.set_defaults(func=cmd_solve)
 
 
 def _add_validate(sub, shared: Shared) -> None:
@@ -183,7 +187,7 @@ def _add_validate(sub, shared: Shared) -> None:
         parents=[shared["outside"], shared["model"]],
     )
     v.add_argument("--max-memory", type=_memory, help=MEMORY_HELP)
-    v.set_defaults(func=model.cmd_validate)
+    v.set_defaults(func=cmd_validate)
 
 
 def _add_check(sub, shared: Shared) -> None:
@@ -194,7 +198,7 @@ def _add_check(sub, shared: Shared) -> None:
     )
     k.add_argument("run_dir")
     k.add_argument("--model", help="model file (default: model_file in summary.json)")
-    k.set_defaults(func=runs.cmd_check)
+    k.set_defaults(func=cmd_check)
 
 
 def _add_map(sub, shared: Shared) -> None:
@@ -205,7 +209,7 @@ def _add_map(sub, shared: Shared) -> None:
     )
     m.add_argument("run_dir")
     m.add_argument("--geojson", action="store_true", help="also write GeoJSON layers")
-    m.set_defaults(func=runs.cmd_map)
+    m.set_defaults(func=cmd_map)
 
 
 def _add_scenarios(sub, shared: Shared) -> None:
@@ -215,12 +219,12 @@ def _add_scenarios(sub, shared: Shared) -> None:
         parents=[shared["outside"], shared["model"]],
     )
     c.add_argument("--json", action="store_true", help="machine-readable output")
-    c.set_defaults(func=model.cmd_scenarios)
+    c.set_defaults(func=cmd_scenarios)
 
 
 def _add_schema(sub, shared: Shared) -> None:
     c = sub.add_parser("schema", help="print the JSON Schema of the model YAML")
-    c.set_defaults(func=model.cmd_schema)
+    c.set_defaults(func=cmd_schema)
 
 
 def _analysis_parents(shared: Shared, scenario: bool = True) -> list[argparse.ArgumentParser]:
@@ -237,7 +241,7 @@ def _add_sweep(sub, shared: Shared) -> None:
     w.add_argument("--scenarios", default="all", help="comma-separated names, or 'all'")
     w.add_argument("--baseline", help="scenario every other one is compared against")
     _add_solver(w)
-    w.set_defaults(func=analyses.cmd_sweep)
+    w.set_defaults(func=cmd_sweep)
 
 
 def _add_resilience(sub, shared: Shared) -> None:
@@ -252,7 +256,7 @@ def _add_resilience(sub, shared: Shared) -> None:
     r.add_argument(
         "--from-period", type=_positive_int, default=1, help="first period without the node"
     )
-    r.set_defaults(func=analyses.cmd_resilience)
+    r.set_defaults(func=cmd_resilience)
 
 
 def _add_frontier(sub, shared: Shared) -> None:
@@ -267,7 +271,7 @@ def _add_frontier(sub, shared: Shared) -> None:
         default=11,
         help="points, both extremes included (default 11)",
     )
-    fr.set_defaults(func=analyses.cmd_frontier)
+    fr.set_defaults(func=cmd_frontier)
 
 
 def _add_policies(sub, shared: Shared) -> None:
@@ -276,7 +280,7 @@ def _add_policies(sub, shared: Shared) -> None:
         help="price each policy setting: one re-solve per setting against the scenario as is",
         parents=_analysis_parents(shared),
     )
-    po.set_defaults(func=analyses.cmd_policies)
+    po.set_defaults(func=cmd_policies)
 
 
 def _add_compare(sub, shared: Shared) -> None:
@@ -288,7 +292,7 @@ def _add_compare(sub, shared: Shared) -> None:
     cp.add_argument(
         "--out", help="compare folder (default: runs/compare-<A>-<B>-<UTC time>-<pid>/)"
     )
-    cp.set_defaults(func=runs.cmd_compare)
+    cp.set_defaults(func=cmd_compare)
 
 
 def _add_hedge(sub, shared: Shared) -> None:
@@ -316,7 +320,7 @@ def _add_hedge(sub, shared: Shared) -> None:
         help="ph: stop after this many seconds (the certified gap reached is reported)",
     )
     h.add_argument("--out", help="output folder (default: runs/<model>-hedge-<set>-<UTC time>/)")
-    h.set_defaults(func=stochastic.cmd_hedge)
+    h.set_defaults(func=cmd_hedge)
 
 
 def _add_interdict(sub, shared: Shared) -> None:
@@ -342,4 +346,4 @@ def _add_interdict(sub, shared: Shared) -> None:
         "--harden", type=_count, default=0, help="defender: best M nodes to harden (one number)"
     )
     i.add_argument("--out", help="output folder (default: runs/<model>-interdict-<UTC time>/)")
-    i.set_defaults(func=stochastic.cmd_interdict)
+    i.set_defaults(func=cmd_interdict)
