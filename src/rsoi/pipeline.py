@@ -318,8 +318,10 @@ def solve_to_folder(
 
 def failure_text(exc: BaseException) -> str:
     """Why the maps failed, in one line: the environment, an input problem or a bug."""
+    from rsoi.outputs.worker import problems_text
+
     if isinstance(exc, OSError):
         return str(environment_error(exc).problems[0]).replace("\n", "")
     if isinstance(exc, InputError):
-        return "; ".join(f"{p.field}: {p.message}" for p in exc.problems)
+        return problems_text(exc)
     return f"internal error {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
