@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-import rsoi.lp.prepare
+import rsoi.pipeline
 from rsoi.errors import CheckError
 from tests.helpers import SHIPPED, leftovers, run_cli, small_model, write_model
 
@@ -21,7 +21,7 @@ def small(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def fake_gis(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Path, bool]]:
-    """Replace rsoi.outputs.gis with a recorder (map export is tested by its own module).
+    """Replace rsoi.outputs.export with a recorder (map export is tested by its own module).
 
     `rsoi solve` exports in a forked worker: its calls are recorded there, so the fake also
     leaves its arguments in the folder (``export.txt``: the folder name and `geojson`)."""
@@ -36,7 +36,7 @@ def fake_gis(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Path, bool]]:
         return [Path(folder) / "map.png"]
 
     monkeypatch.setitem(
-        sys.modules, "rsoi.outputs.gis", types.SimpleNamespace(export_run=export_run)
+        sys.modules, "rsoi.outputs.export", types.SimpleNamespace(export_run=export_run)
     )
     return calls
 
@@ -106,7 +106,7 @@ def test_unexpected_exception_is_short_unless_debug(
     def broken(model):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(rsoi.lp.prepare, "prepare", broken)
+    monkeypatch.setattr(rsoi.pipeline, "prepare", broken)
     code, _, stderr = run_cli("validate", small)
     assert code == 1 and "internal error: RuntimeError: boom" in stderr
     assert "report it" in stderr and "RSOI_DEBUG=1" in stderr and "Traceback" not in stderr
@@ -181,3 +181,47 @@ def test_validate_names_the_scenario_a_warning_comes_from(tmp_path: Path) -> Non
     code, _, stderr = run_cli("validate", write_tiny(data, tmp_path))
     assert code == 0
     assert "warning: scenario s1: lane 'l9' is contested but no route passes it" in stderr
+
+
+def test_every_command_dispatches_through_its_func_default() -> None:
+    """The parser only parses: each subcommand names its function with set_defaults(func=...)."""
+    import argparse
+
+    from rsoi.cli.parser import build_parser
+
+    parser = build_parser()
+    (commands,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    assert list(commands.choices) == [
+        "solve", "validate", "check", "map", "scenarios", "schema", "sweep", "resilience",
+        "frontier", "policies", "compare", "hedge", "interdict",
+    ]  # fmt: skip
+    for name, sub in commands.choices.items():
+        func = sub.get_default("func")
+        assert callable(func) and func.__name__ == f"cmd_{name.replace('-', '_')}", name
+    args = parser.parse_args(["interdict", "--k", "1"])
+    assert args.func is commands.choices["interdict"].get_default("func")
+
+
+def test_one_solve_writes_each_file_once(
+    small: Path, tmp_path: Path, fake_gis: list, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """summary.json (with the folder's file list) and every table are written exactly once."""
+    import collections
+
+    import rsoi.results.tables as tables
+
+    writes: collections.Counter[str] = collections.Counter()
+    for name in ("write_json", "write_csv"):
+        real = getattr(tables, name)
+
+        def counting(path, data, real=real) -> None:
+            writes[Path(path).name] += 1
+            real(path, data)
+
+        monkeypatch.setattr(tables, name, counting)
+    code, _, stderr = run_cli("solve", small, "--out", tmp_path / "r1", "--quiet")
+    assert code == 0, stderr
+    assert writes["summary.json"] == 1 and "flows.csv" in writes
+    assert set(writes.values()) == {1}, writes
+    summary = json.loads((tmp_path / "r1" / "summary.json").read_text())
+    assert {"summary.json", "flows.csv", "map.png"} <= set(summary["files"])

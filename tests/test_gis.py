@@ -18,7 +18,8 @@ from rsoi.errors import InputError
 from rsoi.lp.prepare import prepare
 from rsoi.model import geo
 from rsoi.model.loader import load_model
-from rsoi.outputs.gis import LAYERS, PROJECT_NAME, export_run, route_lines
+from rsoi.outputs.export import export_run
+from rsoi.outputs.gis import LAYERS, PROJECT_NAME, route_lines
 from rsoi.outputs.qgis_project import read_embedded
 from rsoi.outputs.rundata import RunData
 from rsoi.pipeline import run_model, write_run

@@ -64,9 +64,9 @@ def test_a_solved_run_is_never_lost_to_its_outputs(
 ) -> None:
     """Maps/report fail after the tables: the run folder stays with checked tables, no half
     maps; exit 1 for a bug, 2 (with the path and a fix) for the environment."""
-    import rsoi.outputs.gis as gis
+    import rsoi.outputs.export as export
 
-    real = gis.write_bytes
+    real = export.write_bytes
 
     def failing(path: Path, data: bytes) -> Path:
         if path.name == "map.svg":  # map.png is written already: it must be removed again
@@ -75,7 +75,7 @@ def test_a_solved_run_is_never_lost_to_its_outputs(
             raise failure
         return real(path, data)
 
-    monkeypatch.setattr(gis, "write_bytes", failing)
+    monkeypatch.setattr(export, "write_bytes", failing)
     run = tmp_path / "run"
     code, _, stderr = run_cli("solve", small, "--out", run, "--quiet")
     assert "outputs failed" in stderr and str(run) in stderr
@@ -458,7 +458,7 @@ def test_table_cells_print_as_written(text: str) -> None:
     """Every CLI table is a PlainTable: markup in a cell is text."""
     import io
 
-    from rsoi.cli import PlainTable, SafeConsole
+    from rsoi.cli.console import PlainTable, SafeConsole
 
     buffer = io.StringIO()
     console = SafeConsole(file=buffer, width=200, color_system=None)

@@ -18,7 +18,8 @@ import pyogrio
 import pytest
 
 from rsoi.model import geo
-from rsoi.outputs.gis import LAYERS, PROJECT_NAME, TIME_LAYERS, apportionment_layer, export_run
+from rsoi.outputs.export import export_run
+from rsoi.outputs.gis import LAYERS, PROJECT_NAME, TIME_LAYERS, apportionment_layer
 from rsoi.outputs.qgis_project import read_embedded
 from rsoi.outputs.rundata import IN_TRANSIT, load_run
 from rsoi.pipeline import run_model, write_run

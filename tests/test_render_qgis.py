@@ -19,7 +19,8 @@ import pandas as pd
 import pyogrio
 import pytest
 
-from rsoi.outputs.gis import TIME_LAYERS, export_run
+from rsoi.outputs.export import export_run
+from rsoi.outputs.gis import TIME_LAYERS
 
 ROOT = Path(__file__).resolve().parents[1]
 SYSTEM_PYTHON = shutil.which("python3", path="/usr/bin") or "/usr/bin/python3"

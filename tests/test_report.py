@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rsoi.outputs.gis import export_run
+from rsoi.outputs.export import export_run
 from rsoi.outputs.report import PERIODS_PER_TABLE, binding_groups, table
 from rsoi.pipeline import run_model, write_run
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pyogrio
 import pytest
 
-import rsoi.pipeline
+import rsoi.lp.solve
 from rsoi.errors import SolverError
 from rsoi.pipeline import run_model, write_run
 from tests.helpers import (
@@ -104,7 +104,7 @@ def test_existing_run_folder_needs_force(small: Path, tmp_path: Path) -> None:
     ids=["SIGINT", "SIGTERM"],
 )
 def test_interrupted_run_leaves_no_folder(small: Path, tmp_path: Path, signum, codes) -> None:
-    """Interrupt while the temporary run folder is half-built (test-only pause in cli.py).
+    """Interrupt while the temporary run folder is half-built (test-only pause in pipeline.py).
 
     SIGINT exits 130 and SIGTERM 143 (atomic_run_dir keeps the CLI's SIGTERM handler).
     """
@@ -165,12 +165,12 @@ def test_time_limit_with_feasible_solution_is_reported(
     small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """HiGHS's stop at the time limit with an incumbent (simulated: timing is machine-bound)."""
-    real = rsoi.pipeline.solve_with_settings
+    real = rsoi.lp.solve.solve_with_settings
 
     def stopped_early(*args, **kwargs):
         return dataclasses.replace(real(*args, **kwargs), status="time_limit_feasible")
 
-    monkeypatch.setattr(rsoi.pipeline, "solve_with_settings", stopped_early)
+    monkeypatch.setattr(rsoi.lp.solve, "solve_with_settings", stopped_early)
     code, _, stderr = run_cli("solve", small, "--out", tmp_path / "r1", "--quiet")
     assert code == 0 and "time_limit_feasible" in stderr and "may not be optimal" in stderr
     summary = json.loads((tmp_path / "r1" / "summary.json").read_text())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,12 @@ class Problem:
         if self.hint:
             text += f"\n    fix: {self.hint}"
         return text
+
+    @classmethod
+    def about(cls, file: str | Path, field: str, message: str, fix: str = "") -> InputError:
+        """Bad input in `file` as a whole (a path, or the option it came from; no line):
+        ``raise Problem.about("--k", "--k", "k must be at least 0", "use --k 1")``."""
+        return InputError([cls(str(file), None, None, field, message, fix)])
 
 
 class InputError(Exception):
@@ -115,4 +122,4 @@ def environment_error(exc: OSError) -> InputError:
     path = next((p for p in (exc.filename2, exc.filename) if p is not None), "(file system)")
     reason = exc.strerror or str(exc) or type(exc).__name__
     fix = _ENVIRONMENT_FIXES.get(code, "check the path and the file system, then re-run")
-    return InputError([Problem(str(path), None, None, "file system", reason, fix)])
+    return Problem.about(str(path), "file system", reason, fix)

@@ -7,7 +7,7 @@ import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from rsoi.errors import InputError, Problem
+from rsoi.errors import Problem
 
 SCHEDULER_TIMEOUT_S = 10.0
 """How long `--scheduler ADDR` may take to answer before the command gives up (exit 2)."""
@@ -15,22 +15,6 @@ SCHEDULER_TIMEOUT_S = 10.0
 
 def default_workers() -> int:
     return max(1, min(os.cpu_count() or 1, 4))
-
-
-def _unreachable(address: str, timeout: float, reason: str) -> InputError:
-    return InputError(
-        [
-            Problem(
-                "--scheduler",
-                None,
-                None,
-                "--scheduler",
-                f"cannot reach the Dask scheduler at '{address}' within {timeout:g} s ({reason})",
-                "check the address (e.g. tcp://host:8786) and that the scheduler runs, "
-                "or omit --scheduler to use a local cluster",
-            )
-        ]
-    )
 
 
 @contextlib.contextmanager
@@ -58,7 +42,13 @@ def dask_client(
             client = Client(scheduler, timeout=timeout, set_as_default=False)
         except (OSError, TimeoutError, ValueError, TypeError) as exc:
             reason = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
-            raise _unreachable(scheduler, timeout, reason) from None
+            raise Problem.about(
+                "--scheduler",
+                "--scheduler",
+                f"cannot reach the Dask scheduler at '{scheduler}' within {timeout:g} s ({reason})",
+                "check the address (e.g. tcp://host:8786) and that the scheduler runs, "
+                "or omit --scheduler to use a local cluster",
+            ) from None
         finally:
             quiet.setLevel(level)
         with client:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from rsoi.analysis.cluster import task_runner
 from rsoi.analysis.warm import VariantResult, solve_variant
-from rsoi.errors import InputError, Problem
+from rsoi.errors import Problem
 from rsoi.model.variant import Variant
 from rsoi.results.tables import write_json
 
@@ -167,17 +167,11 @@ def check_from_period(spec, from_period: int) -> None:
     """Refuse a loss period outside the horizon (an attack there would change nothing)."""
     periods = spec.horizon.periods
     if not 1 <= from_period <= periods:
-        raise InputError(
-            [
-                Problem(
-                    "--from-period",
-                    None,
-                    None,
-                    "--from-period",
-                    f"period {from_period} is outside the horizon (1..{periods})",
-                    f"give a period from 1 to {periods}",
-                )
-            ]
+        raise Problem.about(
+            "--from-period",
+            "--from-period",
+            f"period {from_period} is outside the horizon (1..{periods})",
+            f"give a period from 1 to {periods}",
         )
 
 

@@ -49,17 +49,11 @@ def _table(folder: Path, name: str, columns: list[str]) -> pd.DataFrame:
     try:
         frame = pd.read_csv(path, keep_default_na=False, na_values=[""])
     except FileNotFoundError:
-        raise InputError(
-            [
-                Problem(
-                    str(path), None, None, name, "missing from the run folder", "re-run the solve"
-                )
-            ]
+        raise Problem.about(
+            str(path), name, "missing from the run folder", "re-run the solve"
         ) from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise InputError(
-            [Problem(str(path), None, None, name, f"unreadable: {exc}", "re-run the solve")]
-        ) from None
+        raise Problem.about(str(path), name, f"unreadable: {exc}", "re-run the solve") from None
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise InputError(
@@ -122,19 +116,12 @@ def compare_runs(run_a: Path, run_b: Path) -> Comparison:
     """Read both run folders and compute the comparison tables (InputError if not comparable)."""
     sa, sb = _summary(Path(run_a)), _summary(Path(run_b))
     if sa.get("model") != sb.get("model") or not sa.get("model"):
-        raise InputError(
-            [
-                Problem(
-                    str(run_b),
-                    None,
-                    None,
-                    "summary.json: model",
-                    f"runs of different models: '{run_a}' is of model '{sa.get('model')}', "
-                    f"'{run_b}' of model '{sb.get('model')}'; their ids do not mean the same",
-                    "compare two runs of the same model (e.g. two scenarios, or before and after "
-                    "an edit)",
-                )
-            ]
+        raise Problem.about(
+            str(run_b),
+            "summary.json: model",
+            f"runs of different models: '{run_a}' is of model '{sa.get('model')}', "
+            f"'{run_b}' of model '{sb.get('model')}'; their ids do not mean the same",
+            "compare two runs of the same model (e.g. two scenarios, or before and after an edit)",
         )
     tables: dict[str, pd.DataFrame] = {}
     parts = sorted(set(sa.get("objective_parts", {})) | set(sb.get("objective_parts", {})))

@@ -36,7 +36,7 @@ import pandas as pd
 
 from rsoi.analysis.common import Settings, folder_name, write_summary
 from rsoi.analysis.warm import VariantResult, WarmModel, figures
-from rsoi.errors import InputError, Problem
+from rsoi.errors import Problem
 from rsoi.lp.highs_io import HIGHS_INF
 from rsoi.lp.interrupt import new_highs, run_highs
 from rsoi.model.variant import BASELINE
@@ -165,17 +165,11 @@ def _point(live: _Live, eps: float | None, w_bound: float | None = None) -> np.n
 def _new_live(model_path: str, scenario: str | None) -> _Live:
     wm = WarmModel(model_path, scenario)
     if not wm.warmable:
-        raise InputError(
-            [
-                Problem(
-                    str(model_path),
-                    None,
-                    None,
-                    "settings",
-                    "the frontier needs an LP with the weighted objective that solves",
-                    "set settings.objective: weighted and integer_units: false",
-                )
-            ]
+        raise Problem.about(
+            str(model_path),
+            "settings",
+            "the frontier needs an LP with the weighted objective that solves",
+            "set settings.objective: weighted and integer_units: false",
         )
     return _Live(wm)
 
@@ -184,25 +178,17 @@ def trace(model_path: str, scenario: str | None, points: int, cold: bool) -> lis
     """Every frontier point (and the current weights' plan) as a row; runs on one worker."""
     live = _new_live(model_path, scenario)
     if not live.k.any() or not live.w.any():
-        raise InputError(
-            [
-                Problem(
-                    str(model_path),
-                    None,
-                    None,
-                    "combat_requirements",
-                    "the scenario has no combat-power requirement in both Korea and another "
-                    "theater: there is no trade-off to trace",
-                    "choose a scenario in which both theaters need combat power",
-                )
-            ]
+        raise Problem.about(
+            str(model_path),
+            "combat_requirements",
+            "the scenario has no combat-power requirement in both Korea and another "
+            "theater: there is no trade-off to trace",
+            "choose a scenario in which both theaters need combat power",
         )
     k_min_x = live.stage(live.k, np.inf, np.inf)
     w_min_x = live.stage(live.w, np.inf, np.inf, "w")
     if k_min_x is None or w_min_x is None:
-        raise InputError(
-            [Problem(str(model_path), None, None, "scenario", "the scenario does not solve", "")]
-        )
+        raise Problem.about(str(model_path), "scenario", "the scenario does not solve", "")
     k_min = float(live.k @ k_min_x)
     w_min = float(live.w @ w_min_x)
     k_max_x = live.stage(live.k, np.inf, _slack(w_min))

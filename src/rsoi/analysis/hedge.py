@@ -84,7 +84,7 @@ import highspy
 import numpy as np
 import pandas as pd
 
-from rsoi.errors import InfeasibleError, InputError, Problem, SolverError, did_you_mean
+from rsoi.errors import InfeasibleError, Problem, SolverError, did_you_mean
 from rsoi.lp.build import Context
 from rsoi.lp.highs_io import HIGHS_INF, change_col_bounds, make_highs, read_point
 from rsoi.lp.interrupt import run_highs
@@ -186,10 +186,6 @@ class HedgeResult:
 # --- loading -----------------------------------------------------------------------------
 
 
-def _problem(model_path: Path, field_: str, message: str, hint: str) -> InputError:
-    return InputError([Problem(str(model_path), None, None, field_, message, hint)])
-
-
 def load_members(model_path: str | Path, set_name: str | None) -> tuple[str, object, list[Member]]:
     """The set's name, its spec entry and its members built (InputError if unknown)."""
     from rsoi.lp.build import build
@@ -199,7 +195,7 @@ def load_members(model_path: str | Path, set_name: str | None) -> tuple[str, obj
     doc = read_yaml(model_path)
     spec = load_model(model_path, use_default=False, document=doc).spec
     if not spec.scenario_sets:
-        raise _problem(
+        raise Problem.about(
             model_path,
             "scenario_sets",
             "the model declares no scenario sets",
@@ -207,7 +203,7 @@ def load_members(model_path: str | Path, set_name: str | None) -> tuple[str, obj
         )
     name = set_name or next(iter(spec.scenario_sets))
     if name not in spec.scenario_sets:
-        raise _problem(
+        raise Problem.about(
             model_path,
             "--set",
             f"unknown scenario set '{name}'",

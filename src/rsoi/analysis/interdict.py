@@ -80,18 +80,21 @@ import itertools
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import highspy
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from rsoi.errors import InputError, Problem, SolverError, did_you_mean
+from rsoi.errors import Problem, SolverError, did_you_mean
 from rsoi.lp.highs_io import (
     HIGHS_INF,
     change_row_bounds,
     configured_highs,
+    is_infeasible,
+    is_optimal,
     make_highs,
+    objective_value,
     pass_arrays,
     read_point,
     status_text,
@@ -100,6 +103,9 @@ from rsoi.lp.interrupt import run_highs
 from rsoi.lp.program import LinearProgram
 from rsoi.model.families import attack_scaled
 from rsoi.model.loader import geodata_dir
+
+if TYPE_CHECKING:  # HiGHS is reached through rsoi.lp.highs_io
+    import highspy
 
 KIND_GROUPS: dict[str, set[str]] = {
     "ports": {"seaport", "naval_base"},
@@ -159,8 +165,8 @@ class Network:
         change_row_bounds(h, rows, lo[rows], new)
         run_highs(h)
         self.solves += 1
-        status = h.getModelStatus()
-        if status == highspy.HighsModelStatus.kOptimal:
+        optimal = is_optimal(h)
+        if optimal:
             point = read_point(h)
             self.used[lost] = self.uses(point.row_value)
             duals = np.abs(point.row_dual[rows])
@@ -169,16 +175,11 @@ class Network:
                 ratio = np.where(bound > 0, duals / bound, np.where(duals > 1e-9, np.inf, 0.0))
             if len(ratio):
                 self.needed_scale = max(self.needed_scale, float(ratio.max()))
-        value = (
-            h.getInfo().objective_function_value
-            if status == highspy.HighsModelStatus.kOptimal
-            else np.inf
-            if status == highspy.HighsModelStatus.kInfeasible
-            else None
-        )
+        value = objective_value(h) if optimal else np.inf if is_infeasible(h) else None
+        stopped = status_text(h)  # before the bounds change resets it
         change_row_bounds(h, rows, lo[rows], up[rows])
         if value is None:
-            raise SolverError(f"losing {', '.join(lost)}: HiGHS stopped with status {status}")
+            raise SolverError(f"losing {', '.join(lost)}: HiGHS stopped with status {stopped}")
         self.seen[lost] = float(value)
         return float(value)
 
@@ -213,18 +214,12 @@ def _candidate_ids(prep, spec: str, where: str) -> list[str]:
             if token not in out:
                 out.append(token)
         else:
-            raise InputError(
-                [
-                    Problem(
-                        "--candidates",
-                        None,
-                        None,
-                        "--candidates",
-                        f"'{token}' is neither a place id nor one of {', '.join(KIND_GROUPS)}",
-                        did_you_mean(token, [*KIND_GROUPS, *prep.place_by_id])
-                        or f"use {', '.join(KIND_GROUPS)} or place ids",
-                    )
-                ]
+            raise Problem.about(
+                "--candidates",
+                "--candidates",
+                f"'{token}' is neither a place id nor one of {', '.join(KIND_GROUPS)}",
+                did_you_mean(token, [*KIND_GROUPS, *prep.place_by_id])
+                or f"use {', '.join(KIND_GROUPS)} or place ids",
             )
     return sorted(out)
 
@@ -272,7 +267,7 @@ def load_network(
         verify_loss_rule(lp, model_path, scenario, node, from_period, doc)
     h = make_highs(lp, None, loaded.spec.settings.solver)
     run_highs(h)
-    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+    if not is_optimal(h):
         raise SolverError("the undamaged scenario has no optimal solution")
     return Network(
         model_path=model_path,
@@ -281,7 +276,7 @@ def load_network(
         lp=lp,
         ctx=ctx,
         highs=h,
-        base_objective=float(h.getInfo().objective_function_value),
+        base_objective=objective_value(h),
         candidates=nodes,
         rows=rows,
         new_upper=new_upper,
@@ -486,7 +481,7 @@ def certify(net: Network, k: int, protected: frozenset[str] = frozenset()) -> Ce
                     matrix, integrality, what="the interdiction master")  # fmt: skip
         run_highs(h)
         rounds += 1
-        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        if not is_optimal(h):
             raise SolverError(f"interdiction master: HiGHS stopped with {status_text(h)}")
         point = read_point(h).col_value
         upper = float(point[n])
@@ -505,17 +500,11 @@ def milp_proposal(net: Network, k: int, protected: frozenset[str]) -> tuple[str,
     """One solve of the dualised MILP with bounds bound[p] * bound_scale; the chosen set."""
     lp = net.lp
     if lp.integrality().any():  # LP duality does not hold for an integer inner problem
-        raise InputError(
-            [
-                Problem(
-                    str(net.model_path),
-                    None,
-                    None,
-                    "settings.integer_units",
-                    "the dualised MILP needs a continuous inner problem (integer_units is on)",
-                    "use --method enumerate",
-                )
-            ]
+        raise Problem.about(
+            str(net.model_path),
+            "settings.integer_units",
+            "the dualised MILP needs a continuous inner problem (integer_units is on)",
+            "use --method enumerate",
         )
     A = lp.matrix_csc()
     n = lp.n_cols
@@ -591,10 +580,8 @@ def milp_proposal(net: Network, k: int, protected: frozenset[str]) -> tuple[str,
         h, obj, col_lo, col_up, row_lo, row_up, M, integrality, what="the interdiction MILP"
     )
     run_highs(h)
-    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-        raise SolverError(
-            f"interdiction MILP: HiGHS stopped with {h.modelStatusToString(h.getModelStatus())}"
-        )
+    if not is_optimal(h):
+        raise SolverError(f"interdiction MILP: HiGHS stopped with {status_text(h)}")
     w = read_point(h).col_value[start[5] :]
     chosen = tuple(sorted(p for p, wp in zip(nodes, w, strict=True) if wp > 0.5))
     return chosen
@@ -693,22 +680,16 @@ def interdict(
 ) -> InterdictResult:
     """Worst j losses for j = 1..k, beside the greedy sets; optionally the best hardening."""
     if k < 0:
-        raise InputError([Problem("--k", None, None, "--k", "k must be at least 0", "use --k 1")])
+        raise Problem.about("--k", "--k", "k must be at least 0", "use --k 1")
     timings: dict[str, float] = {}
     t = time.perf_counter()
     net = load_network(model_path, scenario, candidates, from_period)
     if k > len(net.candidates):
-        raise InputError(
-            [
-                Problem(
-                    "--k",
-                    None,
-                    None,
-                    "--k",
-                    f"k = {k} but only {len(net.candidates)} candidate nodes",
-                    f"use --k {len(net.candidates)} or fewer, or widen --candidates",
-                )
-            ]
+        raise Problem.about(
+            "--k",
+            "--k",
+            f"k = {k} but only {len(net.candidates)} candidate nodes",
+            f"use --k {len(net.candidates)} or fewer, or widen --candidates",
         )
     timings["build"] = time.perf_counter() - t
     t = time.perf_counter()
@@ -811,10 +792,11 @@ def write_loss_gpkg(frame, path: Path) -> None:
     GeoPackage 1.2 like a run's, with fixed timestamps (byte-identical reruns)."""
     import pyogrio
 
-    from rsoi.outputs.gis import FIXED_TIME, _gdal_options, layer_styles, qml
+    from rsoi.outputs.export import gdal_options
+    from rsoi.outputs.gis import FIXED_TIME, layer_styles, qml
     from rsoi.outputs.sld import sld
 
-    with _gdal_options({"OGR_CURRENT_DATE": FIXED_TIME}):
+    with gdal_options({"OGR_CURRENT_DATE": FIXED_TIME}):
         pyogrio.write_dataframe(
             frame, path, layer=LOSS_LAYER, driver="GPKG", dataset_options={"VERSION": "1.2"}
         )

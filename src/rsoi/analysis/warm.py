@@ -28,9 +28,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-import highspy
 import numpy as np
 import scipy.sparse as sp
 
@@ -39,11 +38,16 @@ from rsoi.lp.highs_io import (
     add_cols,
     add_rows,
     change_col_bounds,
+    change_col_costs,
     change_row_bounds,
     clean_primal,
+    extended_basis,
+    is_infeasible,
+    is_optimal,
     make_highs,
     read_point,
     row_ranging,
+    status_text,
     version,
 )
 from rsoi.lp.interrupt import run_highs
@@ -51,6 +55,9 @@ from rsoi.lp.program import LinearProgram
 from rsoi.lp.solve import Solution, objective_parts
 from rsoi.model.families import attack_scaled
 from rsoi.model.variant import SAME_SCENARIO, Variant, apply_variant, with_solver
+
+if TYPE_CHECKING:  # HiGHS is reached through rsoi.lp.highs_io
+    import highspy
 
 OK_STATUSES = ("optimal", "time_limit_feasible")
 
@@ -187,11 +194,11 @@ class WarmModel:
         self.A = self.lp.matrix_csc().tocsr()
         run_highs(self.h)
         self.h.setOptionValue("solver", "simplex")
-        if self.h.getModelStatus() == highspy.HighsModelStatus.kOptimal and not (
-            self.h.getBasis().valid
+        if (
+            is_optimal(self.h) and not self.h.getBasis().valid
         ):  # a method without crossover (pdlp) leaves no basis: simplex finds one
             run_highs(self.h)
-        if self.h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        if not is_optimal(self.h):
             self.warmable = False  # the base itself does not solve: every variant goes cold
             return
         self.basis = self.h.getBasis()
@@ -214,7 +221,7 @@ class WarmModel:
         if len(changed_cols):
             ids = changed_cols.astype(np.int32)
             change_col_bounds(h, ids, tl[ids], tu[ids])
-            h.changeColsCost(len(ids), ids, tc[ids])
+            change_col_costs(h, ids, tc[ids])
         # live rows: matched ones take the variant's bounds, the others are free
         rl, ru = np.full(nb_r, -np.inf), np.full(nb_r, np.inf)
         mr = rmap >= 0
@@ -273,7 +280,7 @@ class WarmModel:
         if len(d.changed_cols):
             ids = d.changed_cols.astype(np.int32)
             change_col_bounds(h, ids, self.lower[ids], self.upper[ids])
-            h.changeColsCost(len(ids), ids, self.cost[ids])
+            change_col_costs(h, ids, self.cost[ids])
         if len(d.changed_rows):
             ids = d.changed_rows.astype(np.int32)
             change_row_bounds(h, ids, self.rlo[ids], self.rup[ids])
@@ -289,15 +296,7 @@ class WarmModel:
         if not extra_cols and not extra_rows:
             self.h.setBasis(self.basis)
             return
-        basis = highspy.HighsBasis()
-        basis.col_status = (
-            list(self.basis.col_status) + [highspy.HighsBasisStatus.kLower] * extra_cols
-        )
-        basis.row_status = (
-            list(self.basis.row_status) + [highspy.HighsBasisStatus.kBasic] * extra_rows
-        )
-        basis.valid = True
-        self.h.setBasis(basis)
+        self.h.setBasis(extended_basis(self.basis, extra_cols, extra_rows))
 
     # -- attacks without a rebuild --
 
@@ -431,11 +430,10 @@ class WarmModel:
         self, lp: LinearProgram, d: _Delta, ranging: bool, handover: float, seconds: float
     ) -> Solution:
         h = self.h
-        status = h.getModelStatus()
-        name = h.modelStatusToString(status)
-        if status == highspy.HighsModelStatus.kInfeasible:
+        name = status_text(h)
+        if is_infeasible(h):
             raise InfeasibleError("the hard constraints conflict", [])
-        if status != highspy.HighsModelStatus.kOptimal:
+        if not is_optimal(h):
             raise SolverError(f"HiGHS stopped with status '{name}' and no usable solution")
         point = read_point(h)
         x = clean_primal(point.col_value[d.col_live])

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rsoi.errors import InputError, Problem
+from rsoi.errors import Problem
 
 BYTES_PER_COLUMN = 4096
 """Peak memory per LP column, generous (see the module docstring)."""
@@ -59,16 +59,10 @@ def check_fits(spec, file: str, max_memory: int | None = None) -> None:
     columns = estimate_columns(spec)
     need = columns * BYTES_PER_COLUMN
     if need > limit:
-        raise InputError(
-            [
-                Problem(
-                    file,
-                    None,
-                    None,
-                    "horizon.periods",
-                    f"the LP would have about {columns:,} columns and need about "
-                    f"{need / 1024**2:,.0f} MiB, over the {limit / 1024**2:,.0f} MiB available",
-                    "shorten the horizon or aggregate entities, or raise --max-memory",
-                )
-            ]
+        raise Problem.about(
+            file,
+            "horizon.periods",
+            f"the LP would have about {columns:,} columns and need about "
+            f"{need / 1024**2:,.0f} MiB, over the {limit / 1024**2:,.0f} MiB available",
+            "shorten the horizon or aggregate entities, or raise --max-memory",
         )

@@ -146,6 +146,22 @@ def change_row_bounds(h: highspy.Highs, ids, lower, upper) -> None:
     h.changeRowsBounds(len(ids), ids, highs_inf(lower), highs_inf(upper))
 
 
+def change_col_costs(h: highspy.Highs, ids, cost) -> None:
+    """Set the objective coefficients of columns `ids`."""
+    ids = np.asarray(ids, dtype=np.int32)
+    h.changeColsCost(len(ids), ids, np.asarray(cost, dtype=np.float64))
+
+
+def extended_basis(basis: highspy.HighsBasis, extra_cols: int, extra_rows: int):
+    """`basis` for a model grown by `extra_cols` columns (at their lower bound) and
+    `extra_rows` rows (basic): a valid warm start for the grown model."""
+    grown = highspy.HighsBasis()
+    grown.col_status = list(basis.col_status) + [highspy.HighsBasisStatus.kLower] * extra_cols
+    grown.row_status = list(basis.row_status) + [highspy.HighsBasisStatus.kBasic] * extra_rows
+    grown.valid = True
+    return grown
+
+
 def add_cols(h: highspy.Highs, cost, lower, upper, columns: sp.csc_matrix, row_ids) -> None:
     """Append the columns of `columns` whose row k is HiGHS row ``row_ids[k]``."""
     n = columns.shape[1]

@@ -136,17 +136,8 @@ def _load_geodata(model: LoadedModel) -> dict[str, tuple[float, float, dict]]:
             ]
         ) from None
     except (json.JSONDecodeError, KeyError, TypeError) as exc:
-        raise InputError(
-            [
-                Problem(
-                    str(path),
-                    None,
-                    None,
-                    "features",
-                    f"not a GeoJSON FeatureCollection: {exc}",
-                    "regenerate it",
-                )
-            ]
+        raise Problem.about(
+            str(path), "features", f"not a GeoJSON FeatureCollection: {exc}", "regenerate it"
         ) from None
     out = {}
     for i, feature in enumerate(features):
@@ -155,17 +146,11 @@ def _load_geodata(model: LoadedModel) -> dict[str, tuple[float, float, dict]]:
             lon, lat = feature["geometry"]["coordinates"][:2]
             out[props["id"]] = (float(lon), float(lat), props)
         except (KeyError, TypeError, ValueError):
-            raise InputError(
-                [
-                    Problem(
-                        str(path),
-                        None,
-                        None,
-                        f"features[{i}]",
-                        "feature needs properties.id and Point coordinates",
-                        "fix the feature",
-                    )
-                ]
+            raise Problem.about(
+                str(path),
+                f"features[{i}]",
+                "feature needs properties.id and Point coordinates",
+                "fix the feature",
             ) from None
     return out
 

@@ -210,10 +210,6 @@ class Document:
             self.where = LocationMap(self.where)
 
 
-def _refuse(name: str, message: str, hint: str = "", line: int | None = None) -> InputError:
-    return InputError([Problem(name, line, 1 if line else None, "", message, hint)])
-
-
 def read_yaml(path: Path) -> Document:
     """Read one YAML file into plain data and a line map; refuse anything unsafe."""
     name = str(path)
@@ -221,7 +217,7 @@ def read_yaml(path: Path) -> Document:
         raw = read_bounded(path, MAX_FILE_BYTES)
     except FileRefused as exc:
         hint = "move large tables to CSV files" if "limit" in exc.message else exc.hint
-        raise _refuse(name, exc.message, hint) from None
+        raise Problem.about(name, "", exc.message, hint) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -242,7 +238,9 @@ def read_yaml(path: Path) -> Document:
     if not text.strip() or all(
         not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()
     ):
-        raise _refuse(name, "file is empty", "start from models/korea_taiwan.yaml", 1)
+        raise InputError(
+            [Problem(name, 1, 1, "", "file is empty", "start from models/korea_taiwan.yaml")]
+        )
     builder = _Builder(name)
     try:
         data = builder.build(YAML(typ="safe", pure=True).parse(text))
@@ -258,11 +256,9 @@ def read_yaml(path: Path) -> Document:
         ) from None
     except YAMLError as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise InputError(
-            [Problem(name, None, None, "", f"YAML error: {first}", "check the file's text")]
-        ) from None
+        raise Problem.about(name, "", f"YAML error: {first}", "check the file's text") from None
     except RecursionError:  # defensive: the builder itself never recurses deeply
-        raise _refuse(name, "YAML nesting is too deep", "flatten the document") from None
+        raise Problem.about(name, "", "YAML nesting is too deep", "flatten the document") from None
     if builder.problems:
         raise InputError(builder.problems)
     if not isinstance(data, dict):

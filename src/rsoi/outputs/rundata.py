@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from rsoi.errors import InputError, Problem
+from rsoi.errors import Problem
 from rsoi.lp.prepare import Prepared
 
 RUN_TABLES = ("allocations", "apportionment", "flows", "shortfalls", "duals")
@@ -90,10 +90,6 @@ class RunData:
         return self.c_day + pd.Timedelta(days=self.prep.T * self.days)
 
 
-def _problem(folder: Path, field: str, message: str, hint: str) -> InputError:
-    return InputError([Problem(str(folder), None, None, field, message, hint)])
-
-
 def load_run(folder: Path, prep: Prepared | None = None, summary: dict | None = None) -> RunData:
     """Read a run folder and re-load its model and scenario; InputError if something is missing.
 
@@ -104,7 +100,7 @@ def load_run(folder: Path, prep: Prepared | None = None, summary: dict | None = 
     summary_path = folder / "summary.json"
     if summary is None:
         if not summary_path.is_file():
-            raise _problem(
+            raise Problem.about(
                 summary_path,
                 "summary.json",
                 "not a run folder",
@@ -117,7 +113,7 @@ def load_run(folder: Path, prep: Prepared | None = None, summary: dict | None = 
     for name in RUN_TABLES:
         path = folder / f"{name}.csv"
         if not path.is_file():
-            raise _problem(path, name, "result table missing", "re-run `rsoi solve`")
+            raise Problem.about(path, name, "result table missing", "re-run `rsoi solve`")
         tables[name] = pd.read_csv(
             path, dtype={c: str for c in STRING_COLUMNS}, keep_default_na=False, na_values=[""]
         )
@@ -126,7 +122,7 @@ def load_run(folder: Path, prep: Prepared | None = None, summary: dict | None = 
     if not model_path.is_absolute():
         model_path = Path.cwd() / model_path
     if not raw or not model_path.is_file():
-        raise _problem(
+        raise Problem.about(
             summary_path,
             "model_file",
             f"model file not found: {raw!r} (relative paths resolve against {Path.cwd()})",

@@ -39,14 +39,14 @@ class ExportOutcome:
 
 
 def export_into(folder: Path, geojson: bool, prep, summary: dict | None) -> ExportOutcome:
-    """Run `rsoi.outputs.gis.export_run` on `folder`; failures become an ExportOutcome.
+    """Run `rsoi.outputs.export.export_run` on `folder`; failures become an ExportOutcome.
 
     Files the export wrote before an unexpected failure are removed again (no half maps).
     """
     timings: dict[str, float] = {}
     before = set(folder.iterdir())
     try:
-        from rsoi.outputs.gis import export_run
+        from rsoi.outputs.export import export_run
 
         export_run(folder, geojson=geojson, prep=prep, timings=timings, summary=summary)
     except InputError as exc:
@@ -99,9 +99,9 @@ def _serve(conn, parent_end, prep) -> None:
     # reaches us as end-of-file
     parent_end.close()
     try:
-        from rsoi.outputs import gis
+        from rsoi.outputs import export
 
-        preload = getattr(gis, "preload", None)
+        preload = getattr(export, "preload", None)
         if preload is not None:
             preload()
     except Exception:  # reported when the export itself imports it

@@ -478,17 +478,11 @@ def refuse_links(path: Path, what: str = "--out") -> None:
         if part in (".", ".."):
             continue
         if here.is_symlink():
-            raise InputError(
-                [
-                    Problem(
-                        str(path),
-                        None,
-                        None,
-                        what,
-                        f"{here} is a symbolic link; rsoi never writes through a link",
-                        "give the real path (or remove the link), then re-run",
-                    )
-                ]
+            raise Problem.about(
+                str(path),
+                what,
+                f"{here} is a symbolic link; rsoi never writes through a link",
+                "give the real path (or remove the link), then re-run",
             )
 
 
@@ -501,35 +495,23 @@ def preflight_out(target: Path) -> None:
     target = Path(target)
     refuse_links(target)
     if len(os.fsencode(target.name)) > 255:
-        raise InputError(
-            [
-                Problem(
-                    str(target)[:80] + "...",
-                    None,
-                    None,
-                    "--out",
-                    f"the folder name is {len(os.fsencode(target.name))} bytes long; "
-                    "too long: file systems allow 255",
-                    "choose a shorter --out",
-                )
-            ]
+        raise Problem.about(
+            str(target)[:80] + "...",
+            "--out",
+            f"the folder name is {len(os.fsencode(target.name))} bytes long; "
+            "too long: file systems allow 255",
+            "choose a shorter --out",
         )
     parent = target.parent
     while not parent.exists() and parent != parent.parent:
         parent = parent.parent
     if parent.is_dir() and not os.access(parent, os.W_OK | os.X_OK):
         reason = "read-only file system" if _read_only(parent) else "no permission to write"
-        raise InputError(
-            [
-                Problem(
-                    str(target),
-                    None,
-                    None,
-                    "--out",
-                    f"cannot create the folder it goes in: {reason} ({parent})",
-                    "choose an --out in a writable folder",
-                )
-            ]
+        raise Problem.about(
+            str(target),
+            "--out",
+            f"cannot create the folder it goes in: {reason} ({parent})",
+            "choose an --out in a writable folder",
         )
 
 
@@ -575,6 +557,11 @@ def _files_under(folder: Path) -> list[str]:
     return sorted(found)
 
 
+def folder_manifest(folder: Path, marker_name: str) -> list[str]:
+    """The files of rsoi's private temporary `folder`, its marker `marker_name` included."""
+    return sorted((set(_files_under(folder)) - {OWNER_FILE}) | {marker_name})
+
+
 def record_manifest(folder: Path, added: Iterable[Path] | None = None) -> None:
     """Write the list of files rsoi wrote into the folder's marker.
 
@@ -587,7 +574,9 @@ def record_manifest(folder: Path, added: Iterable[Path] | None = None) -> None:
         return
     data = _marker(marker)
     if added is None:
-        files = set(_files_under(folder)) - {OWNER_FILE}
+        files = set(folder_manifest(folder, marker.name))
+        if data.get(MANIFEST_KEY) == sorted(files):  # the marker was written with it: once
+            return
     else:
         files = set(data.get(MANIFEST_KEY) or [])
         for path in added:
@@ -638,17 +627,11 @@ def write_analysis_marker(folder: Path, analysis: str, **fields: object) -> None
 
 
 def not_a_run_folder(target: Path, reason: str) -> InputError:
-    return InputError(
-        [
-            Problem(
-                str(target),
-                None,
-                None,
-                "--out",
-                f"not a run folder: {reason}; --force replaces only a folder rsoi wrote",
-                "choose another --out (nothing was changed)",
-            )
-        ]
+    return Problem.about(
+        str(target),
+        "--out",
+        f"not a run folder: {reason}; --force replaces only a folder rsoi wrote",
+        "choose another --out (nothing was changed)",
     )
 
 
@@ -829,17 +812,11 @@ def atomic_run_dir(
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:  # a file in the way, no permission, read-only file system
-        raise InputError(
-            [
-                Problem(
-                    str(target),
-                    None,
-                    None,
-                    "--out",
-                    f"cannot create the folder it goes in: {exc.strerror or exc}",
-                    "choose an --out in a writable folder",
-                )
-            ]
+        raise Problem.about(
+            str(target),
+            "--out",
+            f"cannot create the folder it goes in: {exc.strerror or exc}",
+            "choose an --out in a writable folder",
         ) from None
     for stale in remove_stale_temp_dirs(target.parent):
         if notify is not None:

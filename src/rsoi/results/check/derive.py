@@ -69,9 +69,7 @@ def _read_geojson(path: Path, what: str) -> list[dict]:
     try:
         return list(json.loads(path.read_text(encoding="utf-8"))["features"])
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise InputError(
-            [Problem(str(path), None, None, what, f"unreadable: {exc}", "fix the file")]
-        ) from None
+        raise Problem.about(str(path), what, f"unreadable: {exc}", "fix the file") from None
 
 
 def _place_geodata(model: LoadedModel) -> dict[str, tuple[float, float, dict]]:

@@ -126,54 +126,27 @@ def load_summary(folder: Path) -> dict:
     folder = Path(folder)
     path = folder / "summary.json"
     if not folder.is_dir():
-        raise InputError(
-            [
-                Problem(
-                    str(folder),
-                    None,
-                    None,
-                    "RUN_DIR",
-                    "not a folder",
-                    "give a run folder written by `rsoi solve`",
-                )
-            ]
+        raise Problem.about(
+            str(folder), "RUN_DIR", "not a folder", "give a run folder written by `rsoi solve`"
         )
     try:
         summary = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise InputError(
-            [
-                Problem(
-                    str(path),
-                    None,
-                    None,
-                    "RUN_DIR",
-                    "not a run folder (no summary.json)",
-                    "give a run folder written by `rsoi solve`",
-                )
-            ]
+        raise Problem.about(
+            str(path),
+            "RUN_DIR",
+            "not a run folder (no summary.json)",
+            "give a run folder written by `rsoi solve`",
         ) from None
     except (ValueError, UnicodeDecodeError, OSError, RecursionError) as exc:
-        raise InputError(
-            [
-                Problem(
-                    str(path),
-                    None,
-                    None,
-                    "summary.json",
-                    f"unreadable: {str(exc)[:120] or 'nested too deeply'}",
-                    "re-run the solve",
-                )
-            ]
+        raise Problem.about(
+            str(path),
+            "summary.json",
+            f"unreadable: {str(exc)[:120] or 'nested too deeply'}",
+            "re-run the solve",
         ) from None
     if not isinstance(summary, dict):
-        raise InputError(
-            [
-                Problem(
-                    str(path), None, None, "summary.json", "not a JSON object", "re-run the solve"
-                )
-            ]
-        )
+        raise Problem.about(str(path), "summary.json", "not a JSON object", "re-run the solve")
     problems = [
         Problem(str(path), None, None, f"summary.json: {key}", message, "re-run the solve")
         for key, message in summary_shape_problems(summary)

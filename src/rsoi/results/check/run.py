@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from rsoi.errors import CheckError, InputError, Problem
+from rsoi.errors import CheckError, Problem
 from rsoi.model.loader import LoadedModel, load_model
 from rsoi.results.check.analysis import check_analysis, is_analysis_folder
 from rsoi.results.check.base import CheckReport
@@ -41,17 +41,11 @@ def check_run(
         return _check_loaded(folder, summary, model, report)
     path = Path(model_path or summary.get("model_file") or "")
     if not path.is_file():
-        raise InputError(
-            [
-                Problem(
-                    str(folder / "summary.json"),
-                    None,
-                    None,
-                    "model_file",
-                    f"model file not found: '{path}' (relative paths start at {Path.cwd()})",
-                    "run from the folder the solve ran in, or pass --model PATH",
-                )
-            ]
+        raise Problem.about(
+            str(folder / "summary.json"),
+            "model_file",
+            f"model file not found: '{path}' (relative paths start at {Path.cwd()})",
+            "run from the folder the solve ran in, or pass --model PATH",
         )
     model = load_model(
         path, summary.get("scenario"), use_default=False, allow_outside_paths=allow_outside_paths
