@@ -471,14 +471,17 @@ def test_progressive_hedging_hub_and_two_spokes_across_processes(tmp_path: Path)
     ef = hedge(path, "coin")
     assert ef.hedged_objective == pytest.approx(5000.0, abs=1e-6)
     out = tmp_path / "ph"
+    cwd = tmp_path / "planner"  # where the planner stands: mpi-sppy must not write there
+    cwd.mkdir()
     src = str(Path(__file__).resolve().parents[1] / "src")
     env = {**os.environ, "PYTHONPATH": src}
     proc = subprocess.run(
         [mpiexec, "-n", "3", sys.executable, "-m", "mpi4py", "-m", "rsoi", "hedge", str(path),
          "--set", "coin", "--method", "ph", "--out", str(out)],
-        capture_output=True, text=True, timeout=300, env=env,
+        capture_output=True, text=True, timeout=300, env=env, cwd=cwd,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-2000:]
+    assert sorted(p.name for p in cwd.iterdir()) == []  # no hub.log, xhatclp.log, ...
     summary = json.loads((out / "hedge_summary.json").read_text())
     info = summary["progressive_hedging"]
     assert info["cylinders"] == "hub+lagrangian+xhatshuffle"

@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import logging
 import time
 from typing import TYPE_CHECKING
 
@@ -196,7 +197,7 @@ def progressive_hedging(
     try:
         import pyomo.environ as pyo
 
-        with contextlib.redirect_stdout(io.StringIO()):  # mpi-sppy announces itself on import
+        with _quiet_mpisppy():
             from mpisppy.convergers.converger import Converger
             from mpisppy.opt.ph import PH
             from mpisppy.utils import sputils
@@ -312,10 +313,26 @@ def _info(bounds, iterations, rel_gap, rho, settings, start, rank, cylinders) ->
     }
 
 
+@contextlib.contextmanager
+def _quiet_mpisppy():
+    """Import mpi-sppy without its side effects: it announces itself on stdout, and its
+    cylinder modules open log files (hub.log, xhatclp.log, xhateval.log) in the working
+    directory, which is the planner's folder, not ours to write in."""
+    with contextlib.redirect_stdout(io.StringIO()):
+        import mpisppy.log
+
+        def setup_logger(name, out, level=logging.DEBUG, mode="w", fmt=None):
+            logging.getLogger(name).setLevel(level)
+            logging.getLogger(name).addHandler(logging.NullHandler())
+
+        mpisppy.log.setup_logger = setup_logger
+        yield
+
+
 def _wheel_size() -> int:
     """The MPI world's size when it holds whole hub-and-spoke wheels (a multiple of
     CYLINDERS ranks), else 0 (serial, or PH's members spread over the ranks)."""
-    with contextlib.redirect_stdout(io.StringIO()):
+    with _quiet_mpisppy():
         from mpisppy import MPI, haveMPI
     size = MPI.COMM_WORLD.Get_size() if haveMPI else 1
     return size if size >= CYLINDERS and size % CYLINDERS == 0 else 0
@@ -329,7 +346,7 @@ def _wheel(members, keys, scenario_creator, rho_setter, bounds, settings, rel_ga
     `rel_gap`; the plan is the best xhat, evaluated again on rsoi's LPs beside the reference
     plans (`bounds`), so the upper bound reported is rsoi's own; the lower bound is the spoke's.
     """
-    with contextlib.redirect_stdout(io.StringIO()):
+    with _quiet_mpisppy():
         import mpisppy.utils.cfg_vanilla as vanilla
         from mpisppy import MPI
         from mpisppy.spin_the_wheel import WheelSpinner
