@@ -19,7 +19,7 @@ solve: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests scripts
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[bench]"

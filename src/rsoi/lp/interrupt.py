@@ -189,9 +189,9 @@ def run_highs(h: highspy.Highs) -> None:
         h.run()  # signals reach only the main thread: nothing to wait for here
         return
     h.HandleUserInterrupt = True  # cancelSolve() answers HiGHS's interrupt callbacks
-    h.startSolve()
-    _announce()
-    try:
+    try:  # from the start: a signal right after startSolve must still mark the cancel
+        h.startSolve()
+        _announce()
         while not h.wait(WAIT_STEP_S)[0]:
             pass
     except KeyboardInterrupt:
