@@ -56,7 +56,7 @@ def main() -> int:
         out, last = [], 0
         for m in BLOCK.finditer(text):
             command, name, body = m.group(1), m.group(2), m.group(3)
-            if name not in COMMANDS or name not in only and name != "sweep":
+            if name not in COMMANDS or (name not in only and name != "sweep"):
                 continue
             t = time.perf_counter()
             printed = run_printout(command[2:], scratch)
