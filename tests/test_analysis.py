@@ -273,6 +273,21 @@ def test_warm_equals_cold_on_every_policy_variant(tmp_path: Path) -> None:
     assert warm_model(model, None).fast_attacks is False
 
 
+def test_sweep_member_with_fewer_columns_has_vertex_prices(tmp_path: Path) -> None:
+    """A sweep member re-solved on the base's live model holds the base's extra columns at 0.
+    If one of them stays basic, the optimum is the member's but its prices are not a vertex
+    of the member's own dual (the checker's shadow_price test failed on the shipped
+    `invasion_rok_none` warm from `invasion`: a ledger row priced -100 by an absent column).
+    The member's folder passes the independent check, and its objective is the cold one."""
+    from tests.helpers import SHIPPED
+
+    v = Variant("invasion_rok_none", scenario="invasion_rok_none")
+    r = solve_variant(str(SHIPPED), "invasion", v, write_to=str(tmp_path / "run"), check=True)
+    assert r.status == "optimal" and r.checked == "passed", r.checked
+    cold = solve_variant(str(SHIPPED), "invasion", v, cold=True)
+    assert r.objective == pytest.approx(cold.objective, rel=1e-9)
+
+
 def test_variant_run_folder_passes_rsoi_check(tmp_path: Path) -> None:
     """A variant's run folder records its edits; `rsoi check` re-applies them and passes."""
     model = str(write_model(air_share_model(0.5), tmp_path))

@@ -13,6 +13,10 @@ the differences:
 - rows that exist only in the base are freed, variables that exist only in the base are
   fixed at 0 (an absent variable is a variable held at 0).
 
+If a column the variant lacks ends basic, the live optimum is the variant's but its prices
+are not a vertex of the variant's own dual; that variant is then solved on its own LP
+(cold, in a HiGHS model of its own), so every member's prices pass the checker's vertex test.
+
 Each variant is solved by the dual/primal simplex from the base optimum's basis (so the result
 does not depend on which worker solved which variant before), then everything is restored.
 The builder stays the single source of truth, so a warm result equals a cold one by
@@ -37,6 +41,7 @@ from rsoi.errors import InfeasibleError, InputError, SolverError
 from rsoi.lp.highs_io import (
     add_cols,
     add_rows,
+    any_basic_col,
     change_col_bounds,
     change_col_costs,
     change_row_bounds,
@@ -160,6 +165,7 @@ class _Delta:
     coeffs: list[tuple[int, int, float]]  # (row, col, base value)
     added_cols: int
     added_rows: int
+    base_only_cols: np.ndarray  # live columns the variant lacks (held at 0)
 
 
 # --- the live model -----------------------------------------------------------------------
@@ -265,8 +271,9 @@ class WarmModel:
                 coeffs.append((int(r), int(c), float(self.A[r, c])))
                 h.changeCoeff(int(r), int(c), float(mapped[r, c]))
         return _Delta(
-            col_live, row_live, changed_cols, changed_rows, coeffs, len(new_cols), len(new_rows)
-        )
+            col_live, row_live, changed_cols, changed_rows, coeffs, len(new_cols), len(new_rows),
+            np.flatnonzero(~col_on),
+        )  # fmt: skip
 
     def _restore(self, d: _Delta) -> None:
         h = self.h
@@ -422,9 +429,25 @@ class WarmModel:
             t1 = time.perf_counter()
             run_highs(self.h)
             solve_seconds = time.perf_counter() - t1
+            if self._absent_column_basic(delta):
+                return self._solve_alone(lp)
             return self._read(lp, delta, ranging, handover, solve_seconds)
         finally:
             self._restore(delta)
+
+    def _absent_column_basic(self, d: _Delta) -> bool:
+        """Is a column the variant lacks (held at 0 on the live model) basic at the optimum?
+
+        Then the live optimum is the variant's optimum, but its prices are not: a basic
+        absent column pins a row's price that no column of the variant's own LP supports, so
+        the prices are not a vertex of the variant's dual (the checker's shadow_price test)."""
+        return is_optimal(self.h) and any_basic_col(self.h, d.base_only_cols)
+
+    def _solve_alone(self, lp: LinearProgram) -> Solution:
+        """The variant's own LP in a HiGHS model of its own (cold): a basic solution of it."""
+        from rsoi.lp.solve import solve_with_settings
+
+        return solve_with_settings(lp, self.model.spec.settings)
 
     def _read(
         self, lp: LinearProgram, d: _Delta, ranging: bool, handover: float, seconds: float

@@ -1,4 +1,4 @@
-"""Command line: ``python -m rsoi solve|validate|check|map|scenarios|schema``.
+"""Command line: ``python -m rsoi <command>``, one command a planner, analyst or reviewer runs.
 
 Exit codes: 0 solved (shortfalls are results), 1 internal error (including a plan that fails
 the independent check), 2 invalid input, 3 infeasible hard constraints, 4 solver stopped

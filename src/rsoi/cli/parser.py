@@ -16,7 +16,10 @@ from rsoi.cli.runs import cmd_check, cmd_compare, cmd_map
 from rsoi.cli.solve import cmd_solve
 from rsoi.cli.stochastic import cmd_hedge, cmd_interdict
 
-DESCRIPTION = "Command line: ``python -m rsoi solve|validate|check|map|scenarios|schema``."
+DESCRIPTION = (
+    "rsoi: RSOI and dual-apportionment planning as a linear program (notional, open-source "
+    "data; logistics and apportionment analysis only). Start with `python -m rsoi solve`."
+)
 DEFAULT_MODEL = Path("models/korea_taiwan.yaml")
 MEMORY_HELP = "refuse models whose LP needs more (e.g. 4G; default: the available memory)"
 

@@ -215,6 +215,16 @@ def read_point(h: highspy.Highs) -> Point:
     return Point(col_value, row_value, row_dual, col_dual, bool(sol.dual_valid))
 
 
+def any_basic_col(h: highspy.Highs, cols: np.ndarray) -> bool:
+    """Is any of the columns `cols` basic in `h`'s current basis (False without a basis)?"""
+    basis = h.getBasis()
+    if not basis.valid or not len(cols):
+        return False
+    basic = highspy.HighsBasisStatus.kBasic
+    status = basis.col_status
+    return any(status[int(j)] == basic for j in cols)
+
+
 def is_optimal(h: highspy.Highs) -> bool:
     return h.getModelStatus() == highspy.HighsModelStatus.kOptimal
 
