@@ -118,6 +118,30 @@ def test_edited_numbers_fail_the_check(shipped: Path, tmp_path: Path, attack: st
     assert not report.ok, attack
 
 
+def _largest_cargo_flow(run: Path) -> Callable[[dict], bool]:
+    rows = list(csv.DictReader((run / "cargo_flows.csv").open(encoding="utf-8", newline="")))
+    big = max(rows, key=lambda r: float(r["quantity"]))
+    assert float(big["quantity"]) >= 1e4
+    return lambda r: all(r[k] == big[k] for k in ("route", "cargo_class", "period"))
+
+
+def test_solver_noise_on_a_large_flow_passes_and_an_edit_does_not(
+    shipped: Path, tmp_path: Path
+) -> None:
+    """HiGHS's tolerances are relative: a warm frontier point moved 300,000 rounds through
+    Busan and on as 200,000 + 99,999.9996, leaving 0.0004 (1e-9 of the terms) that the
+    checker's absolute 1e-4 called a broken ledger. The tolerance now scales with the terms
+    summed; a real edit of the same flow (one part in a thousand) still fails."""
+    match = _largest_cargo_flow(shipped)
+    noisy = edited(shipped, tmp_path / "a", "cargo_flows", match, "quantity",
+                   lambda v: repr(float(v) * (1 - 1.5e-9)))  # fmt: skip
+    report = check_run(noisy)
+    assert report.ok, report.violations
+    wrong = edited(shipped, tmp_path / "b", "cargo_flows", match, "quantity", times(1.001))
+    report = check_run(wrong)
+    assert not report.ok and any("cargo" in v for v in report.violations), report.violations
+
+
 def test_edited_price_is_exit_1_naming_the_row(shipped: Path, tmp_path: Path) -> None:
     folder = edited(shipped, tmp_path, *ATTACKS["ground_stays_price_x2"])
     code, _out, err = run_cli("check", folder)
