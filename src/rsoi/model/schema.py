@@ -466,7 +466,9 @@ class Provider(Strict):
     part_of: Id | None = None
     """Force id whose ships, aircraft or troops these units are (all `count` units together are
     the whole force): one asset, so the units' support work and the force's combat share come
-    out of one whole (constraint `unit_split`, docs/model.md); the nation must match."""
+    out of one whole (constraint `unit_split`, docs/model.md); the nation must match. Forces
+    (combat power, troops, apportionment) and providers (task capabilities) stay two sections
+    so that a force need not list tasks it has none of; `part_of` makes them one asset."""
     speed_km_per_day: Positive | None = None
     """Movement speed of the units. When set, the units have a position each period (home, a
     place they serve, or in transit) and move between places under the transit rule of forces
