@@ -158,16 +158,19 @@ def test_interdict_outputs_are_reproducible(tmp_path: Path) -> None:
 
 def test_loss_rule_is_checked_against_a_rebuild(tmp_path: Path, monkeypatch) -> None:
     """If the rows a loss changes ever drift from what the builder does with an attack, the
-    command stops instead of answering a different question."""
+    bounds-only model is not used: every set is re-solved on the rebuilt LP instead."""
     import numpy as np
 
     import rsoi.analysis.interdict as interdict_module
     from rsoi.errors import SolverError
+    from rsoi.model.loader import read_yaml
 
     path = write_model(redundant_ports(), tmp_path)
     monkeypatch.setattr(interdict_module, "lost_rows", lambda lp, node, period: np.zeros(0, int))
-    with pytest.raises(SolverError, match="beyond its capacity rows"):
-        load_network(path, None, "ports", 1)
+    net = load_network(path, None, "ports", 1)
+    assert "changes more than its capacity rows" in net.rebuild
+    with pytest.raises(SolverError, match="beyond its capacity rows"):  # the rule itself
+        interdict_module.verify_loss_rule(net.lp, path, None, net.candidates[0], 1, read_yaml(path))
 
 
 def stranded_storage() -> dict:
@@ -315,3 +318,25 @@ def test_certificate_agrees_with_enumeration_on_redundant_ports(tmp_path: Path) 
     cert = certify(net, 2)
     assert cert.worst == ("p2", "p3") and cert.value == pytest.approx(10000.0)
     assert cert.upper_bound == pytest.approx(10000.0)
+
+
+def test_losses_that_ground_units_are_enumerated_on_the_rebuilt_lp() -> None:
+    """On the shipped model an attack also degrades the units at the base (rules
+    .at_attacked_place, `unit_launch`): a loss changes coefficients, not only the capacity
+    rows the dualised MILP prices. interdict then says so, enumerates, and each set's value is
+    the cold optimum of the model rebuilt with that loss (an independent solve), never the
+    capacity-rows-only figure."""
+    from rsoi.analysis.warm import solve_variant
+    from rsoi.model.variant import Variant
+    from tests.helpers import SHIPPED
+
+    result = interdict(SHIPPED, None, k=1, candidates="busan,osan_ab", method="milp")
+    assert result.method == "enumerate" and "units" in result.note
+    row = result.table.iloc[0]
+    for node in ("busan", "osan_ab"):
+        cold = solve_variant(
+            str(SHIPPED), result.scenario, Variant(node, attacks=((node, 1, 0.0),)), cold=True
+        )
+        single = result.singles.set_index("node").loc[node, "objective"]
+        assert single == pytest.approx(cold.objective, rel=1e-9)
+    assert row["objective"] == pytest.approx(result.singles["objective"].max(), rel=1e-12)

@@ -60,6 +60,15 @@ reporting, rsoi re-solves the inner LP of the chosen set and of the greedy set, 
 reports a set that is better for the attacker than one it has evaluated (column
 ``found_by``: ``milp``, ``certificate``, ``enumerate``, ``greedy`` or ``seen``).
 
+**Losses that change more than bounds.** The model above holds while losing a node only
+lowers the upper bounds of its capacity rows. The first candidate's loss is checked against
+a rebuild of the LP with the loss as an attack; when the rebuild differs in anything else
+(on the shipped model an attack also degrades the units at the base and what they launch:
+``unit_launch`` rows and coefficients, ``rules.at_attacked_place``), the MILP and the
+certificate's cuts no longer describe the loss. Then every set is evaluated on its own
+rebuilt LP (the warm engine of ``resilience``: exact, one rebuild per set) and the method is
+enumeration, whatever was asked; the summary's ``method_note`` says why.
+
 **Enumeration** (``--method enumerate``, and the cross-check): every $k$-subset of the
 candidates re-solved warm from the undamaged basis (``changeRowsBounds``, then restored).
 
@@ -148,6 +157,7 @@ class Network:
     needed_scale: float = 1.0  # the least scale every dual seen so far fits under
     seen: dict[tuple[str, ...], float] = field(default_factory=dict)  # set -> true optimum
     used: dict[tuple[str, ...], frozenset[str]] = field(default_factory=dict)  # set -> U(x_T)
+    rebuild: str = ""  # why losses are evaluated by rebuilding the LP ("" : bounds suffice)
 
     def objective(self, lost: tuple[str, ...]) -> float:
         """Optimum with `lost` nodes lost: a warm re-solve, bounds restored afterwards. Records
@@ -158,6 +168,8 @@ class Network:
                 self.seen[()] = self.base_objective
                 self.used[()] = self.uses(read_point(self.highs).row_value)
             return self.base_objective
+        if self.rebuild:
+            return self._rebuilt_objective(lost)
         rows = np.concatenate([self.rows[p] for p in lost]).astype(np.int32)
         new = np.concatenate([self.new_upper[p] for p in lost])
         lo, up = self.lp.row_bounds()
@@ -180,6 +192,26 @@ class Network:
         change_row_bounds(h, rows, lo[rows], up[rows])
         if value is None:
             raise SolverError(f"losing {', '.join(lost)}: HiGHS stopped with status {stopped}")
+        self.seen[lost] = float(value)
+        return float(value)
+
+    def _rebuilt_objective(self, lost: tuple[str, ...]) -> float:
+        """The optimum with `lost` applied as attacks and the LP rebuilt (the warm engine of
+        ``resilience``): exact whatever else an attack changes (the units at the base)."""
+        from rsoi.analysis.warm import solve_variant
+        from rsoi.model.variant import Variant
+
+        attacks = tuple((p, self.from_period, 0.0) for p in lost)
+        r = solve_variant(
+            str(self.model_path), self.scenario, Variant("-".join(lost), attacks=attacks)
+        )
+        self.solves += 1
+        if r.status == "infeasible":
+            value = np.inf
+        elif r.status != "optimal":
+            raise SolverError(f"losing {', '.join(lost)}: {r.status} {r.error}".strip())
+        else:
+            value = r.objective
         self.seen[lost] = float(value)
         return float(value)
 
@@ -263,8 +295,17 @@ def load_network(
         bound[node] = np.where(family_of[rows[node]] == "airfield_mog", payload * w_bar, w_bar)
     # the first candidate is always checked against a rebuild (a guard against the builder
     # applying attack factors to more rows one day); `verify` checks them all
+    rebuild = ""
     for node in nodes if verify else nodes[:1]:
-        verify_loss_rule(lp, model_path, scenario, node, from_period, doc)
+        try:
+            verify_loss_rule(lp, model_path, scenario, node, from_period, doc)
+        except SolverError:
+            rebuild = (
+                f"losing {node} changes more than its capacity rows (attacks also degrade the "
+                "units there and what they launch), so each set is re-solved on the rebuilt LP "
+                "and every set is enumerated"
+            )
+            break
     h = make_highs(lp, None, loaded.spec.settings.solver)
     run_highs(h)
     if not is_optimal(h):
@@ -284,6 +325,7 @@ def load_network(
         coords={p: tuple(prep.coords[p]) for p in nodes},
         names={p.id: p.name or p.id for p in prep.spec.places if p.id in set(nodes)},
         basemap=geodata_dir(model_path, prep.spec) / "basemap.gpkg",
+        rebuild=rebuild,
     )
 
 
@@ -667,6 +709,8 @@ class InterdictResult:
     names: dict[str, str] = field(default_factory=dict)
     basemap: Path | None = None
     model: str = ""
+    method: str = "milp"  # the method used (enumerate when losses need the LP rebuilt)
+    note: str = ""  # why the method differs from the one asked for
 
 
 def interdict(
@@ -691,6 +735,8 @@ def interdict(
             f"k = {k} but only {len(net.candidates)} candidate nodes",
             f"use --k {len(net.candidates)} or fewer, or widen --candidates",
         )
+    if net.rebuild:
+        method = "enumerate"  # the dualised MILP and its cuts assume losses that change bounds only
     timings["build"] = time.perf_counter() - t
     t = time.perf_counter()
     singles = pd.DataFrame(
@@ -757,6 +803,8 @@ def interdict(
         names=net.names,
         basemap=net.basemap,
         model=Path(model_path).stem,
+        method=method,
+        note=net.rebuild,
     )
 
 
@@ -830,6 +878,8 @@ def write_interdict(result: InterdictResult, target: Path) -> Path:
                 "base_objective": round(result.base_objective, 6),
                 "lp_solves": result.solves,
                 "dual_bound_scale": round(result.dual_bound_scale, 6),
+                "method": result.method,
+                "method_note": result.note,
                 "notional_data": True,
                 "timings_seconds": {k: round(v, 3) for k, v in result.timings.items()},
             },

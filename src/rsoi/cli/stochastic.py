@@ -59,9 +59,11 @@ def cmd_interdict(args: argparse.Namespace) -> int:
     write_interdict(result, target)
     out.print(
         f"[bold]rsoi interdict[/] {escape(result.scenario or 'base model')} · {len(result.candidates)} "
-        f"candidate nodes · lost from period {args.from_period} · method {args.method} · "
+        f"candidate nodes · lost from period {args.from_period} · method {result.method} · "
         f"undamaged objective {result.base_objective:,.2f}"
     )
+    if result.note:
+        out.print(f"method {result.method}: {escape(result.note)}")
     for row in result.table.itertuples(index=False):
         same = (
             "same set"
