@@ -493,3 +493,40 @@ def test_progressive_hedging_hub_and_two_spokes_across_processes(tmp_path: Path)
     hedged = summary["hedged_objective"]
     assert abs(hedged - ef.hedged_objective) <= info["rel_gap"] * abs(ef.hedged_objective) + 1e-6
     assert proc.stdout.count("hedge folder:") == 1  # rank 0 alone writes and prints
+
+
+def test_optimal_face_is_every_optimum_and_nothing_else() -> None:
+    """The tie-break's optimal face, by hand: min x1 + x2 + x3 s.t. x1 + x2 >= 1 (row r),
+    x1 - x3 <= 5 (row q), 0 <= x <= 1. Optimum 1; its optima are x1 + x2 = 1, x3 = 0 (x3 has
+    reduced cost 1, r has dual 1, q dual 0). On the face, min x1 is 0 and max x1 is 1 (the
+    whole segment is kept), x3 is 0 and x1 + x2 is 1 in every point; row q stays free."""
+    import numpy as np
+    import pandas as pd
+
+    from rsoi.analysis.hedge import _append_lp, optimal_face
+    from rsoi.lp.highs_io import make_highs, read_point
+    from rsoi.lp.interrupt import run_highs
+    from rsoi.lp.program import LinearProgram
+
+    lp = LinearProgram()
+    lp.add_variables("x", pd.DataFrame({"i": [1, 2, 3]}), 0.0, 1.0)
+    lp.add_constraints("r", pd.DataFrame({"n": [0]}), [0, 0], [0, 1], [1.0, 1.0], 1.0)
+    lp.add_constraints("q", pd.DataFrame({"n": [0]}), [0, 0], [0, 2], [1.0, -1.0], upper=5.0)
+    lp.add_objective("cost", np.arange(3), np.ones(3))
+    h = make_highs(lp, None, "simplex")
+    run_highs(h)
+    face = optimal_face(lp, read_point(h))
+    lo, up = face.bounds()
+    assert (lo[2], up[2]) == (0.0, 0.0)
+    row_lo, row_up = face.row_bounds()
+    assert row_lo[0] == pytest.approx(1.0) and row_up[0] == pytest.approx(1.0)
+    assert np.isinf(row_lo[1]) and row_up[1] == 5.0
+    for sense, want in ((1.0, 0.0), (-1.0, 1.0)):  # min x1, then max x1, over the face
+        probe = LinearProgram()
+        _append_lp(probe, "face", face, 0.0)  # the face's rows and bounds, no objective
+        probe.add_objective("probe", np.array([0]), np.array([sense]))
+        hp = make_highs(probe, None, "simplex")
+        run_highs(hp)
+        x = read_point(hp).col_value
+        assert x[0] == pytest.approx(want, abs=1e-9)
+        assert x[0] + x[1] == pytest.approx(1.0, abs=1e-9)
