@@ -530,3 +530,24 @@ def test_optimal_face_is_every_optimum_and_nothing_else() -> None:
         x = read_point(hp).col_value
         assert x[0] == pytest.approx(want, abs=1e-9)
         assert x[0] + x[1] == pytest.approx(1.0, abs=1e-9)
+
+
+def test_progressive_hedging_tries_each_members_plan(tmp_path: Path) -> None:
+    """Route a->b is closed in 'north', so every first stage has u = 0 there. By hand:
+    - RP: with v the tons sent a->c in period 1 (u = 0), south is short v at b (100 per ton)
+      and late 100 - v (1 per ton), north late 100 - v: 0.5 (100 v + 100 - v) + 0.5 (100 - v)
+      = 100 + 49 v, least at v = 0: RP = 100.
+    - PH's average first stage (u = 50, v = 50 after its first solves) cannot pass in north
+      until PH has converged, and neither can the reference plans (south's u = 100; the EV
+      problem's u = v = 50). North's own plan (u = 0, v = 100) passes in both: expected
+      0.5 * 10,000 + 0.5 * 0 = 5,000.
+    Two PH iterations do not converge, so the upper bound is north's plan (or better), never
+    'no plan found'; it is at least RP."""
+    data = two_ports()
+    data["scenarios"]["north"]["overrides"]["routes"] = {"ab": {"capacity_t_per_day": 0}}
+    path = write_model(data, tmp_path)
+    assert hedge(path, "coin").hedged_objective == pytest.approx(100.0, abs=1e-6)
+    ph = hedge(path, "coin", method="ph", ph_options={"PHIterLimit": 2})
+    info = ph.ph_info
+    assert 100.0 - 1e-6 <= info["upper_bound"] <= 5000.0 + 1e-6
+    assert ph.hedged_objective == pytest.approx(info["upper_bound"], abs=1e-6)

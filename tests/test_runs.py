@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import signal
+import subprocess
 import sys
 from pathlib import Path
 
@@ -216,3 +218,37 @@ def test_export_worker_ends_when_the_parent_gives_up() -> None:
         assert not closer.is_alive() and not worker._proc.is_alive()
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def test_export_worker_forked_under_a_signal_never_runs_the_parents_handler(tmp_path) -> None:
+    """SIGTERM sent to the export child the moment it is forked (before it sets its own
+    handlers) must end the child, never run the CLI's handler in the child's copy of the
+    caller, which would carry on as a second caller from the fork (under pytest-xdist the
+    copy reported exit 143 for the parent's test). A script forks 30 workers, each terminated
+    at once; every child must die of SIGTERM and only the parent may reach the end."""
+    script = tmp_path / "race.py"
+    script.write_text(
+        "import os, sys\n"
+        "from rsoi.lp.interrupt import sigterm_as_interrupt\n"
+        "from rsoi.outputs.worker import ExportWorker\n"
+        "me = os.getpid()\n"
+        "codes = []\n"
+        "with sigterm_as_interrupt():\n"
+        "    for _ in range(30):\n"
+        "        w = ExportWorker(None)\n"
+        "        w._proc.terminate()\n"
+        "        w._proc.join(60)\n"
+        "        codes.append(w._proc.exitcode)\n"
+        "        w.close()\n"
+        "if os.getpid() != me:\n"
+        "    print('ESCAPED', flush=True)\n"
+        "    os._exit(0)\n"
+        "print('codes', sorted(set(codes)), flush=True)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=300,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")},
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "ESCAPED" not in proc.stdout
+    assert proc.stdout.strip().endswith(f"codes [{-signal.SIGTERM}]"), proc.stdout

@@ -85,3 +85,21 @@ def test_csv_contents_change_the_input_hash(tmp_path):
     before = load_model(path).input_hash
     _model_with_csv_routes(tmp_path, "ab,a,b,road,31,1,100,false,test\n")
     assert load_model(path).input_hash != before
+
+
+def test_write_json_is_strict_json(tmp_path) -> None:
+    """RFC 8259 has no NaN or Infinity (browsers' JSON.parse and jq refuse them): PH's lower
+    bound is -inf when every Lagrangian check was unbounded, and it must still be readable."""
+    import json
+    import math
+
+    from rsoi.results.tables import write_json
+
+    def refuse(name):
+        raise ValueError(f"non-strict JSON constant {name}")
+
+    write_json(tmp_path / "s.json", {"lower": -math.inf, "upper": math.inf, "gap": math.nan,
+                                     "history": [[5, -math.inf, 1.0]], "ok": 2.5})  # fmt: skip
+    data = json.loads((tmp_path / "s.json").read_text(), parse_constant=refuse)
+    assert data == {"lower": "-infinite", "upper": "infinite", "gap": None,
+                    "history": [[5, "-infinite", 1.0]], "ok": 2.5}  # fmt: skip

@@ -794,9 +794,12 @@ def scenario_table(result: HedgeResult) -> pd.DataFrame:
 
 
 def _num(v: float) -> float | str | None:
+    """A figure for strict JSON: rounded, or "infinite" / "-infinite", or None (NaN)."""
     if np.isnan(v):
         return None
-    return round(float(v), 6) if np.isfinite(v) else "infinite"
+    if not np.isfinite(v):
+        return "infinite" if v > 0 else "-infinite"
+    return round(float(v), 6)
 
 
 def _figure(result: HedgeResult, f: ReferenceFigure) -> dict:
@@ -841,7 +844,11 @@ def measures(result: HedgeResult) -> list[tuple[str, str]]:
     """The printed table: each figure with its name."""
 
     def num(v: float) -> str:
-        return "infinite" if not np.isfinite(v) else f"{v:,.2f}"
+        if np.isnan(v):
+            return "none"
+        if not np.isfinite(v):
+            return "infinite" if v > 0 else "-infinite (no bound)"
+        return f"{v:,.2f}"
 
     rows = [
         ("hedged expected objective (RP)", num(result.hedged_objective)),

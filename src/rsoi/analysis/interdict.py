@@ -647,7 +647,10 @@ def attack_verified(
     Either way the reported set is re-solved (its optimum is the inner LP's, not a bound's)
     and is never milder than a set of the same size already evaluated (single losses, the
     greedy set, other k); found_by names where it came from ('milp', 'enumerate',
-    'certificate' or 'seen')."""
+    'certificate' or 'seen'). A network whose losses need a rebuilt LP (``net.rebuild``) is
+    always enumerated: the MILP and its certificate model a loss as lowered row bounds."""
+    if net.rebuild:
+        method = "enumerate"
     if method == "milp":
         proposal, _ = worst_by_milp(net, k, protected)
         cert = certify(net, k, protected)

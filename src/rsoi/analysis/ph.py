@@ -23,7 +23,9 @@ $$ LB = \sum_s p_s \min_x \{ c_s^\top x + W_s^\top x_{\text{first}} : x \in X_s 
 
 $$ UB = \sum_s p_s \min_x \{ c_s^\top x : x \in X_s,\ x_{\text{first}} = \bar x \} \ge RP $$
 
-for PH's average first stage $\bar x$ (any plan feasible in every member is an upper bound).
+for a plan $\bar x$ feasible in every member: PH's average first stage and, as mpi-sppy's
+xhat-shuffle spoke does, each member's own first stage (PH's average rarely passes in every
+member before PH has converged; the reference plans are tried first).
 The relative gap $(UB - LB) / \max(1, |UB|)$ is certified; PH stops when it is at most
 ``rel_gap`` (``--rel-gap``, default 1%) or at ``time_limit``, never on agreement between the
 members alone. The plan returned is the best $\bar x$ seen (the one with the least $UB$).
@@ -39,7 +41,12 @@ the lower bound is the spoke's. With another number of ranks mpi-sppy spreads th
 them and the converger gathers their weights. Only rank 0 writes the folder.
 
 A Lagrangian subproblem can be unbounded: the first-stage columns have no explicit upper
-bounds, and weights that are not yet dual feasible open a ray; that check gives no bound.
+bounds, and weights that are not yet dual feasible open a ray; that check gives no bound
+(a subproblem HiGHS leaves without an answer is solved once more from scratch, then also
+counts as no bound). On the shipped sets every check has been unbounded so far, and the
+ray HiGHS returned is a circulation: a force swinging korea to taiwan and back within one
+period (``swing`` with zero lag), which no row bounds; the gap is then not certified
+(issue 16).
 """
 
 from __future__ import annotations
@@ -147,9 +154,22 @@ class Bounds:
         if upper < self.upper:
             self.upper, self.plan = upper, dict(plan)
 
-    def update(self, iteration: int, weights: dict[str, np.ndarray], plan: dict[str, float]):
+    def update(
+        self,
+        iteration: int,
+        weights: dict[str, np.ndarray],
+        plan: dict[str, float],
+        own: dict[str, dict[str, float]] | None = None,
+    ):
+        """Both bounds at `iteration`: the Lagrangian from `weights`; xhats `plan` (PH's
+        average) and every member's own first stage in `own` (as mpi-sppy's xhat-shuffle
+        spoke tries them: PH's average is rarely feasible in every member before it
+        converges, while a member with the tightest first stage has a plan that fits all)."""
         self.lower = max(self.lower, self.lagrangian(weights))
         self.offer(plan)
+        for m in self.members:
+            if own and m.name in own:
+                self.offer(own[m.name])
         self.history.append((iteration, self.lower, self.upper))
 
     @property
@@ -166,8 +186,18 @@ def _lagrangian_value(h: highspy.Highs, what: str) -> float:
 
     from rsoi.lp.interrupt import run_highs
 
+    answered = (
+        highspy.HighsModelStatus.kOptimal,
+        highspy.HighsModelStatus.kUnbounded,
+        highspy.HighsModelStatus.kUnboundedOrInfeasible,
+        highspy.HighsModelStatus.kInfeasible,
+    )
     run_highs(h)
     status = h.getModelStatus()
+    if status not in answered:  # a warm start HiGHS could not finish: once more, cold
+        h.clearSolver()
+        run_highs(h)
+        status = h.getModelStatus()
     if status == highspy.HighsModelStatus.kOptimal:
         return float(h.getInfo().objective_function_value)
     if status in (
@@ -177,6 +207,8 @@ def _lagrangian_value(h: highspy.Highs, what: str) -> float:
         return -np.inf
     if status == highspy.HighsModelStatus.kInfeasible:
         return np.inf
+    if status in (highspy.HighsModelStatus.kNotset, highspy.HighsModelStatus.kUnknown):
+        return -np.inf  # HiGHS gave no answer even cold: no bound this time (the gap stays open)
     raise SolverError(f"{what}: HiGHS stopped with status '{h.modelStatusToString(status)}'")
 
 
@@ -249,8 +281,8 @@ def progressive_hedging(
             over = time_limit is not None and time.perf_counter() - start >= time_limit
             if it % GAP_EVERY and not over:
                 return False
-            weights, plan = _state(self.opt, keys, pyo)
-            bounds.update(it, weights, plan)
+            weights, plan, own = _state(self.opt, keys, pyo)
+            bounds.update(it, weights, plan, own)
             self.conv = bounds.gap
             return bounds.gap <= rel_gap or over
 
@@ -282,8 +314,8 @@ def progressive_hedging(
         ph.ph_main(finalize=False)
     iterations = int(ph._PHIter)
     if not bounds.history or bounds.history[-1][0] != iterations:  # the last state, too
-        weights, plan = _state(ph, keys, pyo)
-        bounds.update(iterations, weights, plan)
+        weights, plan, own = _state(ph, keys, pyo)
+        bounds.update(iterations, weights, plan, own)
     if bounds.plan is None or not np.isfinite(bounds.upper):
         raise SolverError(
             "progressive hedging found no plan feasible in every member; use --method ef"
@@ -413,21 +445,28 @@ def _wheel(members, keys, scenario_creator, rho_setter, bounds, settings, rel_ga
     return bounds.plan, info
 
 
-def _state(opt, keys: list[str], pyo) -> tuple[dict[str, np.ndarray], dict[str, float]]:
-    """PH's current weights W_s (by member) and average first stage xbar (by name)."""
+def _state(
+    opt, keys: list[str], pyo
+) -> tuple[dict[str, np.ndarray], dict[str, float], dict[str, dict[str, float]]]:
+    """PH's current weights W_s (by member), average first stage xbar (by name) and each
+    member's own first stage (by member, then name)."""
     weights: dict[str, np.ndarray] = {}
     xbar: dict[str, float] = {}
+    own: dict[str, dict[str, float]] = {}
     for name, scenario in opt.local_scenarios.items():
         model = scenario._mpisppy_model
         weights[name] = np.array([pyo.value(model.W[("ROOT", i)]) for i in range(len(keys))])
+        own[name] = {k: float(pyo.value(scenario.rsoi_first_stage[k], exception=False) or 0.0)
+                     for k in keys}  # fmt: skip
         if not xbar:
             xbar = {k: float(pyo.value(model.xbars[("ROOT", i)])) for i, k in enumerate(keys)}
     comm = getattr(opt, "mpicomm", None)
     if comm is not None and comm.Get_size() > 1:  # members spread over ranks: gather them all
-        for part in comm.allgather((weights, xbar)):
+        for part in comm.allgather((weights, xbar, own)):
             weights.update(part[0])
             xbar = xbar or part[1]
-    return weights, xbar
+            own.update(part[2])
+    return weights, xbar, own
 
 
 def certify(result: HedgeResult) -> None:

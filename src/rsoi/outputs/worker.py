@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rsoi.errors import InputError
+from rsoi.lp.interrupt import signals_deferred
 
 
 def problems_text(exc: InputError) -> str:
@@ -95,6 +96,9 @@ def _serve(conn, parent_end, prep) -> None:
     # inherited from it (the CLI's maps SIGTERM to an exit code and would keep us waiting)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # the parent forked us with both blocked (ExportWorker): one sent before the two lines
+    # above is delivered now, to the defaults, not to the parent's handler in our copy
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
     # our copy of the parent's end: while it is open, the parent closing its own never
     # reaches us as end-of-file
     parent_end.close()
@@ -126,7 +130,11 @@ class ExportWorker:
         ctx = mp.get_context("fork")
         self._conn, child = ctx.Pipe()
         self._proc = ctx.Process(target=_serve, args=(child, self._conn, prep), daemon=True)
-        self._proc.start()
+        # fork with SIGINT and SIGTERM blocked: until the child has its own handlers, the
+        # parent's would run in it and its copy of the caller would carry on from the fork
+        # (seen under pytest-xdist: a child returned exit 143 in the parent's test)
+        with signals_deferred():
+            self._proc.start()
         child.close()
         self._t0 = 0.0
 

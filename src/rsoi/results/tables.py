@@ -890,10 +890,26 @@ def write_tables(folder: Path, tables: Tables) -> None:
         write_csv(folder / f"{name}.csv", frame)
 
 
+def strict_json(value):
+    """`value` as strict JSON allows (RFC 8259 has no NaN or Infinity): NaN becomes null,
+    an infinite float the string "infinite" or "-infinite"."""
+    if isinstance(value, dict):
+        return {k: strict_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [strict_json(v) for v in value]
+    if isinstance(value, float | np.floating) and not np.isfinite(value):
+        return None if np.isnan(value) else ("infinite" if value > 0 else "-infinite")
+    return value
+
+
 def write_json(path: Path, data: dict) -> None:
     """Write JSON atomically: a full disk leaves the previous file, never a truncated one."""
     path = Path(path)
-    text = json.dumps(data, indent=2, sort_keys=True, default=_json_default) + "\n"
+    text = (
+        json.dumps(strict_json(data), indent=2, sort_keys=True, default=_json_default,
+                   allow_nan=False)
+        + "\n"
+    )  # fmt: skip
     tmp = path.with_name(f".{fit_name(path.name)}.tmp-{os.getpid()}-{secrets.token_hex(4)}")
     try:
         tmp.write_text(text, encoding="utf-8")
