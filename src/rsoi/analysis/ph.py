@@ -112,6 +112,7 @@ class Bounds:
         self.lower, self.upper = -np.inf, np.inf
         self.plan: dict[str, float] | None = None
         self.history: list[tuple[int, float, float]] = []
+        self.tried: set[tuple[float, ...]] = set()  # plans evaluated, rounded
         self.highs: list[highspy.Highs] = []
         fixed = set(missing)
         for m in members:
@@ -149,7 +150,13 @@ class Bounds:
         return float(np.dot([m.probability for m in self.members], values))
 
     def offer(self, plan: dict[str, float]) -> None:
-        """An xhat: keep `plan` if its expected objective beats the best upper bound."""
+        """An xhat: keep `plan` if its expected objective beats the best upper bound (a plan
+        already evaluated, to 1e-9, is not evaluated again: members' plans repeat as PH
+        converges, and each evaluation is one solve per member)."""
+        signature = tuple(np.round([plan.get(k, 0.0) for k in self.keys], 9).tolist())
+        if signature in self.tried:
+            return
+        self.tried.add(signature)
         upper = self.evaluate(plan)
         if upper < self.upper:
             self.upper, self.plan = upper, dict(plan)
