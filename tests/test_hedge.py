@@ -551,3 +551,5 @@ def test_progressive_hedging_tries_each_members_plan(tmp_path: Path) -> None:
     info = ph.ph_info
     assert 100.0 - 1e-6 <= info["upper_bound"] <= 5000.0 + 1e-6
     assert ph.hedged_objective == pytest.approx(info["upper_bound"], abs=1e-6)
+    # the lower bound is at least WS = 0 (both members alone: 0) and at most RP = 100
+    assert ph.expected_alone - 1e-6 <= info["lower_bound"] <= 100.0 + 1e-6

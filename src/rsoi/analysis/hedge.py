@@ -869,7 +869,7 @@ def measures(result: HedgeResult) -> list[tuple[str, str]]:
     if result.ph_info:
         info = result.ph_info
         rows += [
-            ("PH lower bound (Lagrangian, from PH's weights)", num(info["lower_bound"])),
+            ("PH lower bound (best Lagrangian; zero weights give WS)", num(info["lower_bound"])),
             ("PH upper bound (xhat: best plan evaluated)", num(info["upper_bound"])),
             ("PH certified relative gap", f"{info['rel_gap']:.3%}"),
         ]

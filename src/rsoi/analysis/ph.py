@@ -40,6 +40,8 @@ first stage tried in every member); the hub stops when their gap is at most ``re
 the lower bound is the spoke's. With another number of ranks mpi-sppy spreads the members over
 them and the converger gathers their weights. Only rank 0 writes the folder.
 
+The lower bound starts at the wait-and-see value $WS = \sum_s p_s z_s$ (the bound for
+$W = 0$, the members solved alone), so the gap is finite once a plan passes.
 A Lagrangian subproblem can be unbounded: the first-stage columns have no explicit upper
 bounds, and weights that are not yet dual feasible open a ray; that check gives no bound
 (a subproblem HiGHS leaves without an answer is solved once more from scratch, then also
@@ -109,7 +111,11 @@ class Bounds:
         from rsoi.lp.highs_io import change_col_bounds, make_highs
 
         self.members, self.keys, self.alone = members, keys, alone
-        self.lower, self.upper = -np.inf, np.inf
+        # W = 0 is a valid multiplier: the wait-and-see value (the members alone) bounds RP
+        # from below before any Lagrangian check has answered
+        probability = np.array([m.probability for m in members])
+        self.lower = float(probability @ np.array([a[1] for a in alone]))
+        self.upper = np.inf
         self.plan: dict[str, float] | None = None
         self.history: list[tuple[int, float, float]] = []
         self.tried: set[tuple[float, ...]] = set()  # plans evaluated, rounded
