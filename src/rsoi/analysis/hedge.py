@@ -99,6 +99,7 @@ from rsoi.lp.highs_io import HIGHS_INF, Point, change_col_bounds, make_highs, re
 from rsoi.lp.interrupt import run_highs
 from rsoi.lp.program import LinearProgram, index_names
 from rsoi.model.loader import LoadedModel, load_model, read_yaml
+from rsoi.results.tables import strict_json
 
 FIRST_STAGE_TIME_KEY = "period"
 """The index key holding a column's own time: columns with it at most K are first stage."""
@@ -798,7 +799,7 @@ def _num(v: float) -> float | str | None:
     if np.isnan(v):
         return None
     if not np.isfinite(v):
-        return "infinite" if v > 0 else "-infinite"
+        return strict_json(float(v))
     return round(float(v), 6)
 
 

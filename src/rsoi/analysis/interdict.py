@@ -159,6 +159,11 @@ class Network:
     used: dict[tuple[str, ...], frozenset[str]] = field(default_factory=dict)  # set -> U(x_T)
     rebuild: str = ""  # why losses are evaluated by rebuilding the LP ("" : bounds suffice)
 
+    def usable_method(self, method: str) -> str:
+        """`method`, except "enumerate" when losses need a rebuilt LP (`rebuild`): the
+        dualised MILP and its certificate model a loss as lowered row bounds only."""
+        return "enumerate" if self.rebuild else method
+
     def objective(self, lost: tuple[str, ...]) -> float:
         """Optimum with `lost` nodes lost: a warm re-solve, bounds restored afterwards. Records
         the set's value in `seen` and checks the duals of its lost rows against the bounds."""
@@ -647,10 +652,8 @@ def attack_verified(
     Either way the reported set is re-solved (its optimum is the inner LP's, not a bound's)
     and is never milder than a set of the same size already evaluated (single losses, the
     greedy set, other k); found_by names where it came from ('milp', 'enumerate',
-    'certificate' or 'seen'). A network whose losses need a rebuilt LP (``net.rebuild``) is
-    always enumerated: the MILP and its certificate model a loss as lowered row bounds."""
-    if net.rebuild:
-        method = "enumerate"
+    'certificate' or 'seen'). The method is `net.usable_method`'s."""
+    method = net.usable_method(method)
     if method == "milp":
         proposal, _ = worst_by_milp(net, k, protected)
         cert = certify(net, k, protected)
@@ -738,8 +741,7 @@ def interdict(
             f"k = {k} but only {len(net.candidates)} candidate nodes",
             f"use --k {len(net.candidates)} or fewer, or widen --candidates",
         )
-    if net.rebuild:
-        method = "enumerate"  # the dualised MILP and its cuts assume losses that change bounds only
+    method = net.usable_method(method)
     timings["build"] = time.perf_counter() - t
     t = time.perf_counter()
     singles = pd.DataFrame(

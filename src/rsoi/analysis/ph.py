@@ -47,8 +47,8 @@ bounds, and weights that are not yet dual feasible open a ray; that check gives 
 (a subproblem HiGHS leaves without an answer is solved once more from scratch, then also
 counts as no bound). On the shipped sets every check has been unbounded so far, and the
 ray HiGHS returned is a circulation: a force swinging korea to taiwan and back within one
-period (``swing`` with zero lag), which no row bounds; the gap is then not certified
-(issue 16).
+period (``swing`` with zero lag), which no row bounds; the lower bound then stays at WS
+and the 1% gap is not reached (issue 16).
 """
 
 from __future__ import annotations
