@@ -133,6 +133,7 @@ class Member:
     ctx: Context
     first_stage: dict[str, int] = field(default_factory=dict)  # name -> column
     source: str = ""  # where the probability comes from (the member's, else the set's)
+    alone_row_dual: np.ndarray | None = None  # shadow prices of the member solved alone
 
 
 @dataclass
@@ -439,6 +440,7 @@ def solve_alone(members: list[Member]) -> list[tuple[highspy.Highs, float, np.nd
         result = _run(h, f"scenario {m.name}")
         if result is None:
             raise InfeasibleError(f"scenario {m.name}: the hard constraints conflict", [])
+        m.alone_row_dual = np.array(h.getSolution().row_dual)  # PH's price-scale rho
         out.append((h, *result))
     return out
 

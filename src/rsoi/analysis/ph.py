@@ -7,10 +7,19 @@ shared first-stage name ``family[entity,...,period]`` (the column's index tuple)
 the member's column by an equality row. The names are therefore identical in every member;
 a name a member lacks, or one fixed to 0 in the extensive form, is fixed to 0 there.
 
-**Rho from the cost scale** (mpi-sppy's ``rho_setter``): for first-stage name $i$,
-$\rho_i = \max(\bar c_i,\ 0.1\, c_{\max})$ where $\bar c_i$ is the probability-weighted
-$|c_{s,i}|$ over the members and $c_{\max}$ the largest $|c|$ of any column (the largest
-penalty per unit), so a model whose units cost ~1,000 gets rho ~100, not 1.
+**Rho from the price scale** (mpi-sppy's ``rho_setter``; in the spirit of Watson & Woodruff
+2011's cost-proportional rho, with shadow prices in place of the cost, since most first-stage
+columns cost nothing and draw their value from the rows they enter). For first-stage name
+$i$, with $y_s$ the shadow prices of member $s$ solved alone and $x_s$ its own plan,
+
+$$ \rho_i = \texttt{RHO\_SCALE} \cdot \frac{\sum_s p_s \sum_r |a_{ri}|\,|y_{s,r}|}
+   {\max\big(\sum_s p_s |x_{s,i} - \bar x_i|,\ \texttt{SPREAD\_FLOOR} \cdot \max(1, \max_s |x_{s,i}|)\big)} $$
+
+(at least ``RHO_MIN``): the value of one unit of the column over how far the members' plans
+differ on it, so that W_i moves by about its optimal multiplier per step in the column's own
+unit (a ton of ammunition is worth hundreds, a share of a force millions). One rho for every
+name (60,000, a tenth of the largest penalty) made PH's weights reach 1e10 on the shipped
+sets, where the extensive form's nonanticipativity duals are at most 2.5e6.
 
 **Certified gap** (Birge & Louveaux 2011, ch. 9; the bounds mpi-sppy's Lagrangian and xhat
 spokes compute). Every ``GAP_EVERY`` iterations a converger computes, from PH's current
@@ -42,13 +51,18 @@ them and the converger gathers their weights. Only rank 0 writes the folder.
 
 The lower bound starts at the wait-and-see value $WS = \sum_s p_s z_s$ (the bound for
 $W = 0$, the members solved alone), so the gap is finite once a plan passes.
-A Lagrangian subproblem can be unbounded: the first-stage columns have no explicit upper
-bounds, and weights that are not yet dual feasible open a ray; that check gives no bound
-(a subproblem HiGHS leaves without an answer is solved once more from scratch, then also
-counts as no bound). On the shipped sets every check has been unbounded so far, and the
-ray HiGHS returned is a circulation: a force swinging korea to taiwan and back within one
-period (``swing`` with zero lag), which no row bounds; the lower bound then stays at WS
-and the 1% gap is not reached (issue 16).
+A Lagrangian subproblem would be unbounded when the weights price a zero-lag cycle below 0
+(a force swinging korea to taiwan and back in one period, which no row bounds): every check
+on the shipped sets was, so the lower bound stayed at WS. The subproblems (and PH's members)
+therefore carry the upper bounds of ``implied_upper``, which cut off no optimum (proof there),
+and every subproblem has a finite optimum. A subproblem HiGHS leaves without an answer is
+solved once more from scratch, then counts as no bound.
+
+**State on the shipped sets** (issue 16, open): the upper bound is within 0.2% of the
+extensive form's objective in a few iterations, but the Lagrangian bound climbs toward WS
+only after ~10 iterations (rheostat_poll: 31.5 M, 33.5 M, 34.1 M at iterations 8-13 against
+WS 34.4 M and RP 37.1 M) at 6-23 s per iteration through Pyomo, so the 1% gap is not reached
+within minutes; ``scripts/bench_stochastic.py`` prints the measured gap.
 """
 
 from __future__ import annotations
@@ -77,8 +91,14 @@ REL_GAP = 0.01
 CYLINDERS = 3
 """Ranks per hub-and-spoke wheel: the PH hub, the Lagrangian spoke, the xhat spoke."""
 
-RHO_FLOOR = 0.1
-"""rho_i is at least this fraction of the largest cost coefficient (the cost scale)."""
+RHO_SCALE = 0.1
+"""Fraction of price / spread taken as rho (1.0 overshoots on the shipped sets: W diverges)."""
+
+SPREAD_FLOOR = 0.05
+"""A spread below this fraction of the column's magnitude (at least 1 unit) counts as it."""
+
+RHO_MIN = 1e-3
+"""No name gets a rho below this (a column no priced row touches)."""
 
 DEFAULT_OPTIONS: dict = {
     "PHIterLimit": 1000,
@@ -91,17 +111,64 @@ DEFAULT_OPTIONS: dict = {
 """mpi-sppy settings; the stop is the certified gap (or the time limit)."""
 
 
-def cost_scale_rho(members: list[Member], keys: list[str]) -> np.ndarray:
-    """rho_i = max(probability-weighted |c_{s,i}|, RHO_FLOOR * largest |c|) (module doc)."""
-    weighted = np.zeros(len(keys))
-    largest = 0.0
-    for m in members:
-        c = np.abs(m.lp.cost())
-        largest = max(largest, float(c.max()) if len(c) else 0.0)
+IMPLIED_SHARE_CAP = ("deploy", "swing", "share_change")
+"""Families of force-share movements: at most the whole force (1) at some optimum."""
+
+
+def implied_upper(member: Member) -> tuple[np.ndarray, np.ndarray]:
+    r"""Upper bounds that some optimum of every member (and of the RP) respects, for the
+    columns no bound or row caps: ``deploy``, ``swing`` and ``share_change`` at 1 (a share of
+    one force), ``unit_move`` at the provider's unit count $N_u$. Returns (columns, bounds).
+
+    Why they cut off no optimum: a swing appears only in the two ``force_position`` rows it
+    links and costs nothing, so in any solution the swings of one force that form a cycle
+    within a period (zero swing lag, korea to taiwan and back) can be cancelled together
+    without changing any other row or the cost; what remains is a flow of the force's share
+    along paths, at most the share present, which is at most 1 (home, theater and in-transit
+    shares sum to 1). The same holds for ``unit_move`` (``unit_position`` rows, units summing
+    to $N_u$). A departure from home is at most the home share, 1. A ``share_change`` costs
+    $\beta \ge 0$ and only has to cover $|z_t - z_{t-1}| \le 1$. The cancellation is
+    determined by the columns' values, so it maps a nonanticipative solution to one.
+
+    Without them a Lagrangian subproblem is unbounded as soon as PH's weights price a
+    zero-lag cycle below 0 (no bound from that check); with them every subproblem has a
+    finite optimum, since every other first-stage column is capped by rows."""
+    ids, upper = [], []
+    counts = {u.id: float(u.count) for u in member.model.spec.providers}
+    for fam, block in member.lp.variables.items():
+        if not block.size:
+            continue
+        if fam in IMPLIED_SHARE_CAP:
+            cap = np.ones(block.size)
+        elif fam == "unit_move":
+            cap = block.index["provider"].map(counts).to_numpy(float)
+        else:
+            continue
+        ids.append(block.ids)
+        upper.append(np.minimum(block.upper, cap))
+    if not ids:
+        return np.zeros(0, np.int64), np.zeros(0)
+    return np.concatenate(ids), np.concatenate(upper)
+
+
+def price_scale_rho(members: list[Member], keys: list[str], alone) -> np.ndarray:
+    r"""rho_i = RHO_SCALE * price_i / spread_i (module doc): the value of a unit of name i
+    over how far the members' own plans differ on it, so that one PH step moves W_i by about
+    the size of its optimal multiplier, in the column's own unit (tons or shares)."""
+    p = np.array([m.probability for m in members])
+    price = np.zeros(len(keys))
+    own = np.zeros((len(members), len(keys)))
+    for s, (m, (_h, _z, x)) in enumerate(zip(members, alone, strict=True)):
+        y = m.alone_row_dual if m.alone_row_dual is not None else np.zeros(m.lp.n_rows)
+        column_price = abs(m.lp.matrix_csc()).T @ np.abs(y)
         for i, key in enumerate(keys):
             if key in m.first_stage:
-                weighted[i] += m.probability * c[m.first_stage[key]]
-    return np.maximum(weighted, max(RHO_FLOOR * largest, 1e-6))
+                col = m.first_stage[key]
+                price[i] += m.probability * column_price[col]
+                own[s, i] = x[col]
+    spread = p @ np.abs(own - p @ own)
+    scale = np.maximum(spread, SPREAD_FLOOR * np.maximum(1.0, np.abs(own).max(axis=0)))
+    return np.maximum(RHO_SCALE * price / scale, RHO_MIN)
 
 
 class Bounds:
@@ -123,6 +190,9 @@ class Bounds:
         fixed = set(missing)
         for m in members:
             h = make_highs(m.lp, None, m.model.spec.settings.solver)
+            capped, cap = implied_upper(m)
+            lower, _upper = m.lp.bounds()
+            change_col_bounds(h, capped, lower[capped], cap)
             zero = [m.first_stage[k] for k in m.first_stage if k in fixed]
             if zero:
                 change_col_bounds(h, zero, np.zeros(len(zero)), np.zeros(len(zero)))
@@ -255,7 +325,7 @@ def progressive_hedging(
     rel_gap = REL_GAP if rel_gap is None else float(rel_gap)
     by_name = {m.name: m for m in members}
     fixed_zero = set(missing)
-    rho = cost_scale_rho(members, keys)
+    rho = price_scale_rho(members, keys, alone)
     bounds = Bounds(members, keys, missing, alone)
     start = time.perf_counter()
     for plan in candidates or []:
@@ -265,6 +335,8 @@ def progressive_hedging(
         member = by_name[name]
         model = to_pyomo_environ(member.lp)
         columns = environ_columns(model, member.lp)
+        for col, cap in zip(*implied_upper(member), strict=True):
+            columns[col].setub(float(cap))
         model.rsoi_first_stage = pyo.Var(keys, within=pyo.Reals)
         model.rsoi_tie = pyo.ConstraintList()
         for key in keys:
