@@ -148,7 +148,7 @@ def test_progressive_hedging_agrees_with_extensive_form(tmp_path: Path) -> None:
     """Lateness 60 per ton per period and P(south) = 0.9. With u, v the tons sent a->b and
     a->c in period 1, the expected objective is 0.9 [60 (100 - u - v) + 100 v]
     + 0.1 [60 (100 - u - v) + 100 u] = 6000 - 50 u + 30 v, least at u = 100, v = 0: 1,000.
-    PH (mpi-sppy, on the Pyomo export) stops on a certified gap (issue 16): its Lagrangian
+    PH (mpi-sppy, with rsoi's HiGHS guest) stops on a certified gap (issue 16): its Lagrangian
     lower bound and its plan's expected objective bracket 1,000 within 1%."""
     data = two_ports()
     data["settings"]["lateness_weight"] = 60.0
@@ -555,18 +555,18 @@ def test_progressive_hedging_tries_each_members_plan(tmp_path: Path) -> None:
 
 
 def test_price_scale_rho_is_price_over_spread() -> None:
-    """Issue 16 (rho): rho_i = 0.1 * price_i / spread_i. By hand, two members (p = 0.5).
+    """Issue 16 (rho): rho_i = RHO_SCALE * price_i / spread_i. By hand, two members (p = 0.5).
     Column x enters row 1 with 1 and row 2 with -2; member A's shadow prices (3, 1) price it
     3 + 2 = 5, member B's (1, 0) price it 1: price 3. Their own plans are 10 and 30: spread
-    0.5 * 10 + 0.5 * 10 = 10, so rho_x = 0.1 * 3 / 10 = 0.03. Column u enters row 1 with 1
+    0.5 * 10 + 0.5 * 10 = 10, so rho_x = RHO_SCALE * 3 / 10. Column u enters row 1 with 1
     (price 0.5 * 3 + 0.5 * 1 = 2) and both plans put it at 0.2: spread 0 is floored at
-    0.05 * max(1, 0.2) = 0.05, so rho_u = 0.1 * 2 / 0.05 = 4."""
+    0.05 * max(1, 0.2) = 0.05, so rho_u = RHO_SCALE * 2 / 0.05 = RHO_SCALE * 40."""
     from types import SimpleNamespace
 
     import numpy as np
     import scipy.sparse as sp
 
-    from rsoi.analysis.ph import price_scale_rho
+    from rsoi.analysis.ph import RHO_SCALE, price_scale_rho
 
     A = sp.csc_matrix(np.array([[1.0, 1.0], [-2.0, 0.0]]))
     lp = SimpleNamespace(matrix_csc=lambda: A, n_rows=2)
@@ -577,7 +577,7 @@ def test_price_scale_rho_is_price_over_spread() -> None:
     ]
     alone = [(None, 0.0, np.array([10.0, 0.2])), (None, 0.0, np.array([30.0, 0.2]))]
     rho = price_scale_rho(members, ["x[1]", "u[1]"], alone)
-    assert rho == pytest.approx([0.03, 4.0])
+    assert rho == pytest.approx([RHO_SCALE * 0.3, RHO_SCALE * 40.0])
 
 
 def test_lagrangian_bound_is_finite_for_any_weights() -> None:
