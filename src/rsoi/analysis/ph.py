@@ -60,7 +60,7 @@ $W = 0$, the members solved alone), so the gap is finite once a plan passes.
 A Lagrangian subproblem would be unbounded when the weights price a zero-lag cycle below 0
 (a force swinging korea to taiwan and back in one period, which no row bounds): every check
 on the shipped sets was, so the lower bound stayed at WS. The subproblems (and PH's members)
-therefore carry the upper bounds of ``implied_upper``, which cut off no optimum (proof there),
+therefore carry the upper bounds of ``ph_guest.implied_upper``, which cut off no optimum (proof there),
 and every subproblem has a finite optimum. A subproblem HiGHS leaves without an answer is
 solved once more from scratch, then counts as no bound.
 
@@ -80,6 +80,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from rsoi.analysis.ph_guest import HighsGuest, member_highs, own_plans
 from rsoi.errors import SolverError
 
 if TYPE_CHECKING:
@@ -114,61 +115,19 @@ DEFAULT_OPTIONS: dict = {
 """mpi-sppy settings; the stop is the certified gap (or the time limit)."""
 
 
-IMPLIED_SHARE_CAP = ("deploy", "swing", "share_change")
-"""Families of force-share movements: at most the whole force (1) at some optimum."""
-
-
-def implied_upper(member: Member) -> tuple[np.ndarray, np.ndarray]:
-    r"""Upper bounds that some optimum of every member (and of the RP) respects, for the
-    columns no bound or row caps: ``deploy``, ``swing`` and ``share_change`` at 1 (a share of
-    one force), ``unit_move`` at the provider's unit count $N_u$. Returns (columns, bounds).
-
-    Why they cut off no optimum: a swing appears only in the two ``force_position`` rows it
-    links and costs nothing, so in any solution the swings of one force that form a cycle
-    within a period (zero swing lag, korea to taiwan and back) can be cancelled together
-    without changing any other row or the cost; what remains is a flow of the force's share
-    along paths, at most the share present, which is at most 1 (home, theater and in-transit
-    shares sum to 1). The same holds for ``unit_move`` (``unit_position`` rows, units summing
-    to $N_u$). A departure from home is at most the home share, 1. A ``share_change`` costs
-    $\beta \ge 0$ and only has to cover $|z_t - z_{t-1}| \le 1$. The cancellation is
-    determined by the columns' values, so it maps a nonanticipative solution to one.
-
-    Without them a Lagrangian subproblem is unbounded as soon as PH's weights price a
-    zero-lag cycle below 0 (no bound from that check); with them every subproblem has a
-    finite optimum, since every other first-stage column is capped by rows."""
-    ids, upper = [], []
-    counts = {u.id: float(u.count) for u in member.model.spec.providers}
-    for fam, block in member.lp.variables.items():
-        if not block.size:
-            continue
-        if fam in IMPLIED_SHARE_CAP:
-            cap = np.ones(block.size)
-        elif fam == "unit_move":
-            cap = block.index["provider"].map(counts).to_numpy(float)
-        else:
-            continue
-        ids.append(block.ids)
-        upper.append(np.minimum(block.upper, cap))
-    if not ids:
-        return np.zeros(0, np.int64), np.zeros(0)
-    return np.concatenate(ids), np.concatenate(upper)
-
-
 def price_scale_rho(members: list[Member], keys: list[str], alone) -> np.ndarray:
     r"""rho_i = RHO_SCALE * price_i / spread_i (module doc): the value of a unit of name i
     over how far the members' own plans differ on it, so that one PH step moves W_i by about
     the size of its optimal multiplier, in the column's own unit (tons or shares)."""
     p = np.array([m.probability for m in members])
     price = np.zeros(len(keys))
-    own = np.zeros((len(members), len(keys)))
-    for s, (m, (_h, _z, x)) in enumerate(zip(members, alone, strict=True)):
+    own = own_plans(members, keys, alone)
+    for m in members:
         y = m.alone_row_dual if m.alone_row_dual is not None else np.zeros(m.lp.n_rows)
         column_price = abs(m.lp.matrix_csc()).T @ np.abs(y)
         for i, key in enumerate(keys):
             if key in m.first_stage:
-                col = m.first_stage[key]
-                price[i] += m.probability * column_price[col]
-                own[s, i] = x[col]
+                price[i] += m.probability * column_price[m.first_stage[key]]
     spread = p @ np.abs(own - p @ own)
     scale = np.maximum(spread, SPREAD_FLOOR * np.maximum(1.0, np.abs(own).max(axis=0)))
     return np.maximum(RHO_SCALE * price / scale, RHO_MIN)
@@ -178,8 +137,6 @@ class Bounds:
     """The certified bounds of module doc, on rsoi's LPs in HiGHS (one instance per member)."""
 
     def __init__(self, members: list[Member], keys: list[str], missing: list[str], alone):
-        from rsoi.lp.highs_io import change_col_bounds, make_highs
-
         self.members, self.keys, self.alone = members, keys, alone
         # W = 0 is a valid multiplier: the wait-and-see value (the members alone) bounds RP
         # from below before any Lagrangian check has answered
@@ -189,17 +146,7 @@ class Bounds:
         self.plan: dict[str, float] | None = None
         self.history: list[tuple[int, float, float]] = []
         self.tried: set[tuple[float, ...]] = set()  # plans evaluated, rounded
-        self.highs: list[highspy.Highs] = []
-        fixed = set(missing)
-        for m in members:
-            h = make_highs(m.lp, None, m.model.spec.settings.solver)
-            capped, cap = implied_upper(m)
-            lower, _upper = m.lp.bounds()
-            change_col_bounds(h, capped, lower[capped], cap)
-            zero = [m.first_stage[k] for k in m.first_stage if k in fixed]
-            if zero:
-                change_col_bounds(h, zero, np.zeros(len(zero)), np.zeros(len(zero)))
-            self.highs.append(h)
+        self.highs: list[highspy.Highs] = [member_highs(m, set(missing))[0] for m in members]
 
     def lagrangian(self, weights: dict[str, np.ndarray]) -> float:
         """LB for the weights W_s (by member name, over `keys`), recentred to sum to 0."""
@@ -323,7 +270,6 @@ def progressive_hedging(
         raise SolverError(
             f"--method ph needs mpi-sppy (pip install 'rsoi[stochastic]'): {exc}"
         ) from None
-    from rsoi.analysis.ph_guest import HighsGuest
 
     rel_gap = REL_GAP if rel_gap is None else float(rel_gap)
     rho = price_scale_rho(members, keys, alone)

@@ -5,6 +5,8 @@ skeleton Pyomo model that holds only the nonanticipative variables, and calls th
 every solve. Here each member's LP stays in one HiGHS instance (warm started from its last
 basis): a PH solve of a ``rheostat_poll`` member costs a fraction of a second, against 7.5 s
 through Pyomo and ``appsi_highs`` (measured with cProfile over three iterations).
+``member_highs`` builds that instance (with ``implied_upper``'s caps) for the guest and for the
+certified bounds of ``rsoi.analysis.ph`` alike.
 
 **Proximal term.** HiGHS's QP solver does not finish these subproblems (two minutes without
 an answer on one ``rheostat_poll`` member), so the term $\frac{\rho_i}{2}(x_i - \bar x_i)^2$
@@ -45,16 +47,78 @@ if TYPE_CHECKING:
 PROX_BREAKPOINTS = 4.0 ** np.arange(-12, 4)
 """Breakpoints of the piecewise proximal term, as fractions of the family's magnitude."""
 
+IMPLIED_SHARE_CAP = ("deploy", "swing", "share_change")
+"""Families of force-share movements: at most the whole force (1) at some optimum."""
+
+
+def implied_upper(member: Member) -> tuple[np.ndarray, np.ndarray]:
+    r"""Upper bounds that some optimum of every member (and of the RP) respects, for the
+    columns no bound or row caps: ``deploy``, ``swing`` and ``share_change`` at 1 (a share of
+    one force), ``unit_move`` at the provider's unit count $N_u$. Returns (columns, bounds).
+
+    Why they cut off no optimum: a swing appears only in the two ``force_position`` rows it
+    links and costs nothing, so in any solution the swings of one force that form a cycle
+    within a period (zero swing lag, korea to taiwan and back) can be cancelled together
+    without changing any other row or the cost; what remains is a flow of the force's share
+    along paths, at most the share present, which is at most 1 (home, theater and in-transit
+    shares sum to 1). The same holds for ``unit_move`` (``unit_position`` rows, units summing
+    to $N_u$). A departure from home is at most the home share, 1. A ``share_change`` costs
+    $\beta \ge 0$ and only has to cover $|z_t - z_{t-1}| \le 1$. The cancellation is
+    determined by the columns' values, so it maps a nonanticipative solution to one.
+
+    Without them a Lagrangian subproblem is unbounded as soon as PH's weights price a
+    zero-lag cycle below 0 (no bound from that check); with them every subproblem has a
+    finite optimum, since every other first-stage column is capped by rows."""
+    ids, upper = [], []
+    counts = {u.id: float(u.count) for u in member.model.spec.providers}
+    for fam, block in member.lp.variables.items():
+        if not block.size:
+            continue
+        if fam in IMPLIED_SHARE_CAP:
+            cap = np.ones(block.size)
+        elif fam == "unit_move":
+            cap = block.index["provider"].map(counts).to_numpy(float)
+        else:
+            continue
+        ids.append(block.ids)
+        upper.append(np.minimum(block.upper, cap))
+    if not ids:
+        return np.zeros(0, np.int64), np.zeros(0)
+    return np.concatenate(ids), np.concatenate(upper)
+
+
+def member_highs(member: Member, fixed: set[str]) -> tuple[highspy.Highs, np.ndarray, np.ndarray]:
+    """The member's LP in HiGHS as PH solves it: ``implied_upper``'s caps, and the names in
+    `fixed` (those some member cannot use) at 0. Returns (instance, lower, upper bounds)."""
+    from rsoi.lp.highs_io import change_col_bounds, make_highs
+
+    h = make_highs(member.lp, None, member.model.spec.settings.solver)
+    lower, upper = member.lp.bounds()
+    capped, cap = implied_upper(member)
+    upper = upper.copy()
+    upper[capped] = cap
+    change_col_bounds(h, capped, lower[capped], cap)
+    zero = [member.first_stage[k] for k in member.first_stage if k in fixed]
+    if zero:
+        change_col_bounds(h, zero, np.zeros(len(zero)), np.zeros(len(zero)))
+    return h, lower, upper
+
+
+def own_plans(members: list[Member], keys: list[str], alone) -> np.ndarray:
+    """x_{s,i}: member s's own plan (solved alone) on name i, 0 where it lacks the name."""
+    own = np.zeros((len(members), len(keys)))
+    for s, (m, (_h, _z, x)) in enumerate(zip(members, alone, strict=True)):
+        for i, key in enumerate(keys):
+            if key in m.first_stage:
+                own[s, i] = x[m.first_stage[key]]
+    return own
+
 
 def family_scale(members: list[Member], keys: list[str], alone) -> np.ndarray:
     """s_f for every name: the largest |x| of the name's family over the members' own plans,
     at least 1 (the unit of the proximal breakpoints)."""
     family = np.array([k.split("[", 1)[0] for k in keys])
-    own = np.zeros(len(keys))
-    for m, (_h, _z, x) in zip(members, alone, strict=True):
-        for i, key in enumerate(keys):
-            if key in m.first_stage:
-                own[i] = max(own[i], abs(x[m.first_stage[key]]))
+    own = np.abs(own_plans(members, keys, alone)).max(axis=0, initial=0.0)
     scale = np.ones(len(keys))
     for f in np.unique(family):
         mask = family == f
@@ -140,22 +204,14 @@ class _Subproblem:
     the proximal columns (module doc); `solve` sets costs and bounds for one PH solve."""
 
     def __init__(self, member: Member, keys: list[str], fixed: set[str], scale: np.ndarray):
-        from rsoi.analysis.ph import implied_upper
-        from rsoi.lp.highs_io import add_cols, add_rows, change_col_bounds, make_highs
+        from rsoi.lp.highs_io import add_cols, add_rows
 
         lp = member.lp
-        self.h: highspy.Highs = make_highs(lp, None, member.model.spec.settings.solver)
+        self.h, lower, upper = member_highs(member, fixed)
         self.cost = lp.cost()
-        lower, upper = lp.bounds()
-        capped, cap = implied_upper(member)
-        upper = upper.copy()
-        upper[capped] = cap
-        change_col_bounds(self.h, capped, lower[capped], cap)
         n = len(keys)
         self.column = np.array([member.first_stage.get(k, -1) for k in keys])
         self.fixed_zero = np.array([k in fixed or k not in member.first_stage for k in keys])
-        zero = self.column[self.fixed_zero & (self.column >= 0)]
-        change_col_bounds(self.h, zero, np.zeros(len(zero)), np.zeros(len(zero)))
         self.free = np.flatnonzero(~self.fixed_zero)  # names this member decides
         self.cols = self.column[self.free]
         self.lower, self.upper = lower[self.cols], upper[self.cols]
